@@ -1,0 +1,165 @@
+// swift-tools-version:6.1
+//
+// Clickline: the click redirect and attribution service.
+//
+// Dependencies point one way, downward (see README, "Layout"):
+//
+//   level 0  CLibevent   ClickModel   ClickRing   Platform   system headers / stdlib / Atomics
+//   level 1  Edge        Store                         level 0
+//   level 2  Aggregator  OfferCore    StoreSQLite      levels 0-1
+//   level 3  API                                       level 2
+//   level 4  ClicklineApp, clickline                   everything
+//
+// Benchmarks/ is a package of its own, so the service builds without the
+// benchmark plugin and jemalloc.
+
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "clickline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "clickline", targets: ["clickline"]),
+        .library(name: "ClickModel", targets: ["ClickModel"]),
+        .library(name: "ClickRing", targets: ["ClickRing"]),
+        .library(name: "Edge", targets: ["Edge"]),
+        .library(name: "Aggregator", targets: ["Aggregator"]),
+        .library(name: "ClicklineApp", targets: ["ClicklineApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // MARK: level 0
+        .systemLibrary(
+            name: "CLibevent",
+            pkgConfig: "libevent_core",
+            providers: [.apt(["libevent-dev"])]
+        ),
+        .target(name: "ClickModel", swiftSettings: strict),
+        .target(name: "Platform", swiftSettings: strict),
+        .target(
+            name: "ClickRing",
+            dependencies: [.product(name: "Atomics", package: "swift-atomics")],
+            swiftSettings: strict
+        ),
+
+        // MARK: level 1
+        .target(
+            name: "Edge",
+            dependencies: [
+                "CLibevent", "ClickModel", "ClickRing", "Platform",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "Store", dependencies: ["ClickModel"], swiftSettings: strict),
+
+        // MARK: level 2
+        .target(
+            name: "Aggregator",
+            dependencies: [
+                "ClickModel", "ClickRing", "Store", "Platform",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OfferCore",
+            dependencies: [
+                "ClickModel", "Store", "Platform",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "StoreSQLite",
+            dependencies: [
+                "ClickModel", "Store",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: level 3
+        .target(
+            name: "API",
+            dependencies: [
+                "ClickModel", "Store", "Aggregator", "Edge", "OfferCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: level 4
+        .target(
+            name: "ClicklineApp",
+            dependencies: [
+                "ClickModel", "Store", "StoreSQLite", "Edge", "Aggregator", "OfferCore", "API",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "clickline",
+            dependencies: [
+                "ClicklineApp", "Store", "OfferCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: tests
+        .testTarget(name: "ClickModelTests", dependencies: ["ClickModel"], swiftSettings: strict),
+        .testTarget(name: "ClickRingTests", dependencies: ["ClickRing"], swiftSettings: strict),
+        .testTarget(name: "EdgeTests", dependencies: ["Edge", "ClickModel"], swiftSettings: strict),
+        .testTarget(
+            name: "AggregatorTests",
+            dependencies: ["Aggregator", "ClickModel", "ClickRing", "Store"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StoreSQLiteTests",
+            dependencies: ["StoreSQLite", "Store", "ClickModel"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ClicklineAppTests",
+            dependencies: [
+                "ClicklineApp", "ClickModel", "Store", "StoreSQLite", "clickline",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,17 @@
+import Hummingbird
+import Store
+
+/// The request context of the admin, partner and ops API: Hummingbird's core
+/// context plus who the caller turned out to be.
+public struct ClicklineRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The role of the admin or ops key presented, once checked.
+    public var role: KeyRole?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// Request bodies over this size get 413.
+    public var maxUploadSize: Int { 1 << 20 }
+}

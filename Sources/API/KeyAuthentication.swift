@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import OfferCore
+import Store
+
+/// Checks `Authorization: Bearer <key>` against the stored key hashes and
+/// requires one of `roles`: 401 without a valid key, 403 with a key of
+/// another role.
+public struct RequireKey: RouterMiddleware {
+    public typealias Context = ClicklineRequestContext
+
+    let keys: any KeyStore
+    let roles: Set<KeyRole>
+
+    public init(_ roles: Set<KeyRole>, keys: any KeyStore) {
+        self.keys = keys
+        self.roles = roles
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let key = Self.bearerToken(request) else { throw APIError.unauthorized() }
+        let role: KeyRole?
+        do {
+            role = try keys.role(forKeyHash: Secrets.hash(key))
+        } catch {
+            throw APIError.unavailable("the key store cannot be read")
+        }
+        guard let role else { throw APIError.unauthorized("the key is unknown or revoked") }
+        guard roles.contains(role) else {
+            throw APIError.forbidden("a \(role.rawValue) key cannot do this; it needs a \(roles.map(\.rawValue).sorted().joined(separator: " or ")) key")
+        }
+        var context = context
+        context.role = role
+        return try await next(request, context)
+    }
+
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+}

@@ -1,0 +1,107 @@
+/// The state of an offer as the brand set it. `expired` is not stored: an
+/// active offer whose `ends_at` has passed counts as expired.
+public enum OfferStatus: String, Sendable, Codable, CaseIterable {
+    case active, paused, archived
+}
+
+/// Whether a partner, or a partner's membership of an offer, is in effect.
+public enum ActivityStatus: String, Sendable, Codable, CaseIterable {
+    case active, inactive
+}
+
+/// Everything the edge needs to answer a tracking URL, as plain values read
+/// from the store. `LinkTable` indexes it. Ids are the store's row ids (never 0);
+/// times are milliseconds since the Unix epoch, nil when unbounded.
+public struct CatalogData: Sendable {
+    public var offers: [Offer]
+    public var links: [Link]
+    public var partners: [Partner]
+    public var memberships: [Membership]
+    public var ads: [Ad]
+
+    public init(offers: [Offer] = [], links: [Link] = [], partners: [Partner] = [], memberships: [Membership] = [], ads: [Ad] = []) {
+        self.offers = offers
+        self.links = links
+        self.partners = partners
+        self.memberships = memberships
+        self.ads = ads
+    }
+
+    public struct Offer: Sendable {
+        public var id: UInt32
+        public var status: OfferStatus
+        public var startsAt: Int64?
+        public var endsAt: Int64?
+        public var fallback: Destination?
+        /// The query parameter that carries the click id; `clk` unless the offer sets another.
+        public var clickParameter: String
+
+        public init(id: UInt32, status: OfferStatus = .active, startsAt: Int64? = nil, endsAt: Int64? = nil,
+                    fallback: Destination? = nil, clickParameter: String = "clk") {
+            self.id = id
+            self.status = status
+            self.startsAt = startsAt
+            self.endsAt = endsAt
+            self.fallback = fallback
+            self.clickParameter = clickParameter
+        }
+    }
+
+    public struct Link: Sendable {
+        public var id: UInt32
+        public var offerID: UInt32
+        public var code: Code
+        public var destination: Destination
+
+        public init(id: UInt32, offerID: UInt32, code: Code, destination: Destination) {
+            self.id = id
+            self.offerID = offerID
+            self.code = code
+            self.destination = destination
+        }
+    }
+
+    public struct Partner: Sendable {
+        public var id: UInt32
+        public var code: Code
+        /// The parent partner's id, or nil for a top-level partner.
+        public var parentID: UInt32?
+        public var status: ActivityStatus
+
+        public init(id: UInt32, code: Code, parentID: UInt32? = nil, status: ActivityStatus = .active) {
+            self.id = id
+            self.code = code
+            self.parentID = parentID
+            self.status = status
+        }
+    }
+
+    public struct Membership: Sendable {
+        public var offerID: UInt32
+        public var partnerID: UInt32
+        public var status: ActivityStatus
+        public var startsAt: Int64?
+        public var endsAt: Int64?
+
+        public init(offerID: UInt32, partnerID: UInt32, status: ActivityStatus = .active, startsAt: Int64? = nil, endsAt: Int64? = nil) {
+            self.offerID = offerID
+            self.partnerID = partnerID
+            self.status = status
+            self.startsAt = startsAt
+            self.endsAt = endsAt
+        }
+    }
+
+    public struct Ad: Sendable {
+        public var id: UInt32
+        /// The partner who owns the ad; only that partner's URLs can name it.
+        public var partnerID: UInt32
+        public var code: Code
+
+        public init(id: UInt32, partnerID: UInt32, code: Code) {
+            self.id = id
+            self.partnerID = partnerID
+            self.code = code
+        }
+    }
+}

@@ -1,0 +1,463 @@
+/// An immutable, indexed snapshot of the catalogue: what the edge looks codes up
+/// in. Built off the hot path from `CatalogData`; every lookup by code is O(1)
+/// (open addressing over a byte arena) and allocates nothing.
+///
+/// Ownership: the table owns its memory and frees it in `deinit`. `view` holds
+/// raw pointers into it, so the hot path does no reference counting; a holder
+/// of a `View` must keep the `LinkTable` alive for as long as it uses the view.
+/// Edge workers do that by keeping the table in the same worker that holds the
+/// view and replacing both together on their own thread.
+public final class LinkTable: @unchecked Sendable {
+    /// The catalogue version this table was built from.
+    public let version: Int64
+    /// Lookups into this table; valid while the table lives.
+    public let view: View
+
+    public let linkCount: Int
+    public let partnerCount: Int
+    public let membershipCount: Int
+    public let adCount: Int
+
+    private let memory: [UnsafeMutableRawPointer]
+
+    /// Builds the table. Rows that refer to something missing (a link of an
+    /// unknown offer, a membership of an unknown partner) are left out.
+    public init(_ data: CatalogData, version: Int64 = 0) {
+        var builder = Builder()
+        builder.build(data)
+        self.version = version
+        self.linkCount = builder.links.count
+        self.partnerCount = builder.partners.count
+        self.membershipCount = builder.memberships.count
+        self.adCount = builder.ads.count
+        var memory: [UnsafeMutableRawPointer] = []
+        func copy<T>(_ array: [T]) -> UnsafePointer<T> {
+            let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(array.count, 1))
+            array.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress { pointer.initialize(from: base, count: source.count) }
+            }
+            memory.append(UnsafeMutableRawPointer(pointer))
+            return UnsafePointer(pointer)
+        }
+        self.view = View(
+            arena: copy(builder.arena), arenaCount: builder.arena.count,
+            offers: copy(builder.offers),
+            links: copy(builder.links), linkSlots: copy(builder.linkSlots), linkMask: builder.linkSlots.count - 1,
+            partners: copy(builder.partners), partnerSlots: copy(builder.partnerSlots), partnerMask: builder.partnerSlots.count - 1,
+            memberships: copy(builder.memberships), membershipSlots: copy(builder.membershipSlots),
+            membershipMask: builder.membershipSlots.count - 1,
+            ads: copy(builder.ads), adSlots: copy(builder.adSlots), adMask: builder.adSlots.count - 1
+        )
+        self.memory = memory
+    }
+
+    /// An empty table: every link is unknown.
+    public convenience init() { self.init(CatalogData()) }
+
+    deinit {
+        for pointer in memory { pointer.deallocate() }
+    }
+
+    /// Bytes of memory the table holds.
+    public var byteCount: Int {
+        view.arenaCount
+            + linkCount * MemoryLayout<View.LinkEntry>.stride + (view.linkMask + 1) * 4
+            + partnerCount * MemoryLayout<View.PartnerEntry>.stride + (view.partnerMask + 1) * 4
+            + membershipCount * MemoryLayout<View.MembershipEntry>.stride + (view.membershipMask + 1) * 4
+            + adCount * MemoryLayout<View.AdEntry>.stride + (view.adMask + 1) * 4
+    }
+}
+
+// MARK: - The view: lookups and the outcome table
+
+extension LinkTable {
+    /// Raw lookups into a `LinkTable`. A trivial value: copying it costs nothing
+    /// and touches no reference count.
+    public struct View: @unchecked Sendable, BitwiseCopyable {
+        @usableFromInline let arena: UnsafePointer<UInt8>
+        @usableFromInline let arenaCount: Int
+        @usableFromInline let offers: UnsafePointer<OfferEntry>
+        @usableFromInline let links: UnsafePointer<LinkEntry>
+        @usableFromInline let linkSlots: UnsafePointer<UInt32>
+        @usableFromInline let linkMask: Int
+        @usableFromInline let partners: UnsafePointer<PartnerEntry>
+        @usableFromInline let partnerSlots: UnsafePointer<UInt32>
+        @usableFromInline let partnerMask: Int
+        @usableFromInline let memberships: UnsafePointer<MembershipEntry>
+        @usableFromInline let membershipSlots: UnsafePointer<UInt32>
+        @usableFromInline let membershipMask: Int
+        @usableFromInline let ads: UnsafePointer<AdEntry>
+        @usableFromInline let adSlots: UnsafePointer<UInt32>
+        @usableFromInline let adMask: Int
+
+        init(arena: UnsafePointer<UInt8>, arenaCount: Int, offers: UnsafePointer<OfferEntry>,
+             links: UnsafePointer<LinkEntry>, linkSlots: UnsafePointer<UInt32>, linkMask: Int,
+             partners: UnsafePointer<PartnerEntry>, partnerSlots: UnsafePointer<UInt32>, partnerMask: Int,
+             memberships: UnsafePointer<MembershipEntry>, membershipSlots: UnsafePointer<UInt32>, membershipMask: Int,
+             ads: UnsafePointer<AdEntry>, adSlots: UnsafePointer<UInt32>, adMask: Int) {
+            self.arena = arena
+            self.arenaCount = arenaCount
+            self.offers = offers
+            self.links = links
+            self.linkSlots = linkSlots
+            self.linkMask = linkMask
+            self.partners = partners
+            self.partnerSlots = partnerSlots
+            self.partnerMask = partnerMask
+            self.memberships = memberships
+            self.membershipSlots = membershipSlots
+            self.membershipMask = membershipMask
+            self.ads = ads
+            self.adSlots = adSlots
+            self.adMask = adMask
+        }
+
+        @usableFromInline
+        struct OfferEntry {
+            @usableFromInline var id: UInt32
+            @usableFromInline var status: OfferStatus
+            @usableFromInline var startsAt: Int64
+            @usableFromInline var endsAt: Int64
+            @usableFromInline var fallback: URLRef  // length 0 when the offer has none
+            @usableFromInline var clickParameter: BytesRef
+
+            @inlinable @inline(__always)
+            func isLive(at now: Int64) -> Bool { status == .active && startsAt <= now && now < endsAt }
+        }
+
+        @usableFromInline
+        struct LinkEntry {
+            @usableFromInline var code: BytesRef
+            @usableFromInline var id: UInt32
+            @usableFromInline var offerIndex: UInt32
+            @usableFromInline var destination: URLRef
+        }
+
+        @usableFromInline
+        struct PartnerEntry {
+            @usableFromInline var code: BytesRef
+            @usableFromInline var id: UInt32
+            @usableFromInline var parentID: UInt32  // 0 for none
+            @usableFromInline var isActive: Bool
+        }
+
+        @usableFromInline
+        struct MembershipEntry {
+            @usableFromInline var key: UInt64  // offerID << 32 | partnerID
+            @usableFromInline var isActive: Bool
+            @usableFromInline var startsAt: Int64
+            @usableFromInline var endsAt: Int64
+
+            @inlinable @inline(__always)
+            func isLive(at now: Int64) -> Bool { isActive && startsAt <= now && now < endsAt }
+        }
+
+        @usableFromInline
+        struct AdEntry {
+            @usableFromInline var code: BytesRef
+            @usableFromInline var id: UInt32
+            @usableFromInline var partnerID: UInt32
+        }
+
+        @usableFromInline
+        struct BytesRef {
+            @usableFromInline var offset: UInt32
+            @usableFromInline var count: UInt32
+        }
+
+        @usableFromInline
+        struct URLRef {
+            @usableFromInline var bytes: BytesRef
+            @usableFromInline var fragmentOffset: UInt32
+            @usableFromInline var hasQuery: Bool
+        }
+
+        @inlinable @inline(__always)
+        func bytes(_ ref: BytesRef) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(start: arena + Int(ref.offset), count: Int(ref.count))
+        }
+
+        // MARK: lookups
+
+        /// The index of the link with this code, or -1.
+        @inlinable
+        public func linkIndex(_ code: UnsafeRawBufferPointer) -> Int {
+            var slot = Int(truncatingIfNeeded: FastHash.foldedCode(code)) & linkMask
+            while true {
+                let entry = Int(linkSlots[slot])
+                if entry == 0 { return -1 }
+                if CodeAlphabet.equalFolded(bytes(links[entry - 1].code), code) { return entry - 1 }
+                slot = (slot + 1) & linkMask
+            }
+        }
+
+        /// The index of the partner with this code, or -1.
+        @inlinable
+        public func partnerIndex(_ code: UnsafeRawBufferPointer) -> Int {
+            var slot = Int(truncatingIfNeeded: FastHash.foldedCode(code)) & partnerMask
+            while true {
+                let entry = Int(partnerSlots[slot])
+                if entry == 0 { return -1 }
+                if CodeAlphabet.equalFolded(bytes(partners[entry - 1].code), code) { return entry - 1 }
+                slot = (slot + 1) & partnerMask
+            }
+        }
+
+        /// The id of the ad with this code owned by this partner, or 0.
+        @inlinable
+        public func adID(partnerID: UInt32, code: UnsafeRawBufferPointer) -> UInt32 {
+            var slot = Int(truncatingIfNeeded: FastHash.combine(FastHash.foldedCode(code), UInt64(partnerID))) & adMask
+            while true {
+                let entry = Int(adSlots[slot])
+                if entry == 0 { return 0 }
+                let ad = ads[entry - 1]
+                if ad.partnerID == partnerID && CodeAlphabet.equalFolded(bytes(ad.code), code) { return ad.id }
+                slot = (slot + 1) & adMask
+            }
+        }
+
+        /// The index of the membership of this partner in this offer, or -1.
+        @inlinable
+        public func membershipIndex(offerID: UInt32, partnerID: UInt32) -> Int {
+            let key = UInt64(offerID) << 32 | UInt64(partnerID)
+            var slot = Int(truncatingIfNeeded: FastHash.mix(key)) & membershipMask
+            while true {
+                let entry = Int(membershipSlots[slot])
+                if entry == 0 { return -1 }
+                if memberships[entry - 1].key == key { return entry - 1 }
+                slot = (slot + 1) & membershipMask
+            }
+        }
+
+        // MARK: the outcome table (SPEC section 2)
+
+        /// Decides how a tracking URL counts and where it goes, or nil when the
+        /// link is unknown (404). Bots are classified apart: a bot's click is
+        /// resolved exactly like a person's.
+        ///
+        /// - Parameters:
+        ///   - path: the parsed URL; its ranges index `target`.
+        ///   - target: the request target's bytes.
+        ///   - now: milliseconds since the Unix epoch.
+        @inlinable
+        public func resolve(_ path: TrackingPath, in target: UnsafeRawBufferPointer, now: Int64) -> Resolution? {
+            let linkIndex = linkIndex(path.link.bytes(in: target))
+            guard linkIndex >= 0 else { return nil }
+            let link = links[linkIndex]
+            let offer = offers[Int(link.offerIndex)]
+            var resolution = Resolution(linkIndex: Int32(linkIndex), linkID: link.id, offerID: offer.id)
+
+            let partnerIndex = partnerIndex(path.partner.bytes(in: target))
+            if partnerIndex >= 0 { resolution.generatingPartnerID = partners[partnerIndex].id }
+
+            guard offer.isLive(at: now) else {
+                resolution.outcome = .inactive
+                return resolution
+            }
+            guard partnerIndex >= 0 else {
+                resolution.outcome = .unattributed
+                return resolution
+            }
+            let partner = partners[partnerIndex]
+            let membershipIndex = membershipIndex(offerID: offer.id, partnerID: partner.id)
+            guard membershipIndex >= 0 else {
+                resolution.outcome = .unattributed
+                return resolution
+            }
+            guard partner.isActive && memberships[membershipIndex].isLive(at: now) else {
+                resolution.outcome = .inactive
+                return resolution
+            }
+
+            resolution.outcome = .billable
+            resolution.creditedPartnerID = partner.id
+            if let child = path.child {
+                let childIndex = self.partnerIndex(child.bytes(in: target))
+                if childIndex >= 0 && partners[childIndex].parentID == partner.id && partners[childIndex].isActive {
+                    resolution.creditedPartnerID = partners[childIndex].id
+                } else {
+                    resolution.flags.insert(.invalidChild)
+                }
+            }
+            if let ad = path.ad {
+                let adID = self.adID(partnerID: partner.id, code: ad.bytes(in: target))
+                if adID != 0 {
+                    resolution.adID = adID
+                } else {
+                    resolution.flags.insert(.unknownAd)
+                }
+            }
+            return resolution
+        }
+
+        /// Where a resolved click goes: for an inactive offer its fallback URL
+        /// (when it has one, else the destination) and no click id; otherwise the
+        /// link's destination with the click id.
+        @inlinable
+        public func location(of resolution: Resolution) -> LocationParts {
+            let link = links[Int(resolution.linkIndex)]
+            let offer = offers[Int(link.offerIndex)]
+            var url = link.destination
+            var usesFallback = false
+            if resolution.outcome == .inactive && offer.fallback.bytes.count > 0 {
+                url = offer.fallback
+                usesFallback = true
+            }
+            return LocationParts(
+                destination: bytes(url.bytes),
+                fragmentOffset: Int(url.fragmentOffset),
+                destinationHasQuery: url.hasQuery,
+                clickParameter: bytes(offer.clickParameter),
+                addsClickID: resolution.outcome != .inactive,
+                usesFallback: usesFallback
+            )
+        }
+    }
+
+    /// How a click counts, before bot classification.
+    public struct Resolution: Sendable, BitwiseCopyable, Equatable {
+        public var linkIndex: Int32
+        public var linkID: UInt32
+        public var offerID: UInt32
+        public var outcome: ClickOutcome = .unattributed
+        public var flags: ClickFlags = []
+        public var creditedPartnerID: UInt32 = 0
+        public var generatingPartnerID: UInt32 = 0
+        public var adID: UInt32 = 0
+
+        @inlinable
+        public init(linkIndex: Int32, linkID: UInt32, offerID: UInt32) {
+            self.linkIndex = linkIndex
+            self.linkID = linkID
+            self.offerID = offerID
+        }
+    }
+
+    /// The pieces of a Location header; pointers into the table.
+    public struct LocationParts {
+        public var destination: UnsafeRawBufferPointer
+        public var fragmentOffset: Int
+        public var destinationHasQuery: Bool
+        public var clickParameter: UnsafeRawBufferPointer
+        public var addsClickID: Bool
+        public var usesFallback: Bool
+
+        @inlinable
+        public init(destination: UnsafeRawBufferPointer, fragmentOffset: Int, destinationHasQuery: Bool,
+                    clickParameter: UnsafeRawBufferPointer, addsClickID: Bool, usesFallback: Bool) {
+            self.destination = destination
+            self.fragmentOffset = fragmentOffset
+            self.destinationHasQuery = destinationHasQuery
+            self.clickParameter = clickParameter
+            self.addsClickID = addsClickID
+            self.usesFallback = usesFallback
+        }
+    }
+}
+
+// MARK: - Building
+
+extension LinkTable {
+    private struct Builder {
+        typealias View = LinkTable.View
+        var arena: [UInt8] = []
+        var offers: [View.OfferEntry] = []
+        var links: [View.LinkEntry] = []
+        var linkSlots: [UInt32] = []
+        var partners: [View.PartnerEntry] = []
+        var partnerSlots: [UInt32] = []
+        var memberships: [View.MembershipEntry] = []
+        var membershipSlots: [UInt32] = []
+        var ads: [View.AdEntry] = []
+        var adSlots: [UInt32] = []
+
+        mutating func build(_ data: CatalogData) {
+            var offerIndex: [UInt32: UInt32] = [:]
+            offers.reserveCapacity(data.offers.count)
+            for offer in data.offers {
+                offerIndex[offer.id] = UInt32(offers.count)
+                offers.append(View.OfferEntry(
+                    id: offer.id, status: offer.status,
+                    startsAt: offer.startsAt ?? .min, endsAt: offer.endsAt ?? .max,
+                    fallback: offer.fallback.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false),
+                    clickParameter: store(Array(offer.clickParameter.utf8))
+                ))
+            }
+
+            links.reserveCapacity(data.links.count)
+            for link in data.links {
+                guard let index = offerIndex[link.offerID] else { continue }
+                links.append(View.LinkEntry(code: store(link.code), id: link.id, offerIndex: index, destination: store(link.destination)))
+            }
+            linkSlots = Self.slots(count: links.count) { i in
+                links[i].code.withHash(arena) { FastHash.foldedCode($0) }
+            }
+
+            var partnerIDs = Set<UInt32>()
+            partners.reserveCapacity(data.partners.count)
+            for partner in data.partners {
+                partnerIDs.insert(partner.id)
+                partners.append(View.PartnerEntry(
+                    code: store(partner.code), id: partner.id, parentID: partner.parentID ?? 0, isActive: partner.status == .active
+                ))
+            }
+            partnerSlots = Self.slots(count: partners.count) { i in
+                partners[i].code.withHash(arena) { FastHash.foldedCode($0) }
+            }
+
+            memberships.reserveCapacity(data.memberships.count)
+            for membership in data.memberships where offerIndex[membership.offerID] != nil && partnerIDs.contains(membership.partnerID) {
+                memberships.append(View.MembershipEntry(
+                    key: UInt64(membership.offerID) << 32 | UInt64(membership.partnerID),
+                    isActive: membership.status == .active,
+                    startsAt: membership.startsAt ?? .min, endsAt: membership.endsAt ?? .max
+                ))
+            }
+            membershipSlots = Self.slots(count: memberships.count) { i in FastHash.mix(memberships[i].key) }
+
+            ads.reserveCapacity(data.ads.count)
+            for ad in data.ads where partnerIDs.contains(ad.partnerID) {
+                ads.append(View.AdEntry(code: store(ad.code), id: ad.id, partnerID: ad.partnerID))
+            }
+            adSlots = Self.slots(count: ads.count) { i in
+                FastHash.combine(ads[i].code.withHash(arena) { FastHash.foldedCode($0) }, UInt64(ads[i].partnerID))
+            }
+        }
+
+        /// An open-addressing index of `count` entries at most half full: each
+        /// slot holds an entry's index plus one, 0 when empty. A key stored twice
+        /// is found at its first entry, so the first row wins.
+        static func slots(count: Int, hash: (Int) -> UInt64) -> [UInt32] {
+            var capacity = 16
+            while capacity < count * 2 { capacity <<= 1 }
+            let mask = capacity - 1
+            var slots = [UInt32](repeating: 0, count: capacity)
+            for i in 0..<count {
+                var slot = Int(truncatingIfNeeded: hash(i)) & mask
+                while slots[slot] != 0 { slot = (slot + 1) & mask }
+                slots[slot] = UInt32(i + 1)
+            }
+            return slots
+        }
+
+        mutating func store(_ bytes: [UInt8]) -> View.BytesRef {
+            let ref = View.BytesRef(offset: UInt32(arena.count), count: UInt32(bytes.count))
+            arena += bytes
+            return ref
+        }
+
+        mutating func store(_ code: Code) -> View.BytesRef { store(Array(code.value.utf8)) }
+
+        mutating func store(_ url: Destination) -> View.URLRef {
+            View.URLRef(bytes: store(Array(url.url.utf8)), fragmentOffset: UInt32(url.fragmentOffset), hasQuery: url.hasQuery)
+        }
+    }
+}
+
+extension LinkTable.View.BytesRef {
+    fileprivate func withHash(_ arena: [UInt8], _ body: (UnsafeRawBufferPointer) -> UInt64) -> UInt64 {
+        arena.withUnsafeBytes { raw in
+            body(UnsafeRawBufferPointer(rebasing: raw[Int(offset)..<Int(offset + count)]))
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// Click counts by how the clicks counted: the unit of every live counter and
+/// stored rollup.
+public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
+    /// Every recorded click.
+    public var clicks: Int64 = 0
+    public var billable: Int64 = 0
+    /// Billable clicks that were their client's first for the link and credited partner that day.
+    public var unique: Int64 = 0
+    public var bot: Int64 = 0
+    public var unattributed: Int64 = 0
+    public var inactive: Int64 = 0
+
+    @inlinable public init() {}
+
+    public init(clicks: Int64, billable: Int64, unique: Int64, bot: Int64, unattributed: Int64, inactive: Int64) {
+        self.clicks = clicks
+        self.billable = billable
+        self.unique = unique
+        self.bot = bot
+        self.unattributed = unattributed
+        self.inactive = inactive
+    }
+
+    /// Counts one click.
+    @inlinable @inline(__always)
+    public mutating func add(_ outcome: ClickOutcome, unique isUnique: Bool) {
+        clicks &+= 1
+        switch outcome {
+        case .billable:
+            billable &+= 1
+            if isUnique { unique &+= 1 }
+        case .unattributed: unattributed &+= 1
+        case .inactive: inactive &+= 1
+        case .bot: bot &+= 1
+        }
+    }
+
+    @inlinable
+    public mutating func add(_ other: OutcomeCounts) {
+        clicks &+= other.clicks
+        billable &+= other.billable
+        unique &+= other.unique
+        bot &+= other.bot
+        unattributed &+= other.unattributed
+        inactive &+= other.inactive
+    }
+
+    @inlinable
+    public static func + (lhs: OutcomeCounts, rhs: OutcomeCounts) -> OutcomeCounts {
+        var sum = lhs
+        sum.add(rhs)
+        return sum
+    }
+
+    public var isZero: Bool { self == OutcomeCounts() }
+}

@@ -1,0 +1,135 @@
+import API
+import Aggregator
+import Atomics
+import ClickModel
+import Edge
+import Hummingbird
+import Logging
+import OfferCore
+import Platform
+import Prometheus
+import ServiceLifecycle
+import Store
+import StoreSQLite
+import Synchronization
+import UnixSignals
+
+/// The whole service in one process: store, catalogue publisher, click
+/// pipeline (aggregator and writer), admin API and edge.
+///
+/// `init` does everything that can fail at start (open and migrate the store,
+/// build the first link table, bind the edge's sockets, read the counters
+/// back) so that a misconfiguration fails before anything runs. `run()` runs
+/// the services in that order and, on SIGTERM or SIGINT or `shutdown()`, stops
+/// them in reverse: the edge first, then the API, then the pipeline (which
+/// drains every ring and writes every click), then the publisher; the store
+/// closes last.
+public final class ClicklineApplication: Sendable {
+    public let settings: Settings
+    public let store: any ClicklineStore
+    public let edge: EdgeServer
+    public let aggregator: Aggregator
+    public let registry: PrometheusCollectorRegistry
+    private let publisher: CataloguePublisher
+    private let writer: ClickWriter
+    private let api: Application<RouterResponder<ClicklineRequestContext>>
+    private let logger: Logger
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let adminPortValue = ManagedAtomic<Int>(-1)
+    private let edgeStarted = ManagedAtomic<Bool>(false)
+
+    public init(settings: Settings, logger: Logger, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
+        self.settings = settings
+        self.logger = logger
+        self.registry = registry
+        let store = try Self.openStore(settings.store)
+        self.store = store
+
+        let exchange = LinkTableExchange()
+        publisher = CataloguePublisher(store: store, pollMilliseconds: settings.cataloguePollMilliseconds, logger: logger) { table in
+            exchange.publish(table)
+        }
+        try publisher.publishNow()
+
+        var edgeConfiguration = EdgeConfiguration()
+        edgeConfiguration.host = settings.bind
+        edgeConfiguration.port = settings.edgePort
+        edgeConfiguration.workers = settings.workers
+        edgeConfiguration.nodeID = settings.nodeID
+        edgeConfiguration.ringCapacity = settings.ringCapacity
+        edgeConfiguration.maxConnectionsPerWorker = settings.maxConnectionsPerWorker
+        edgeConfiguration.limits = HTTPLimits(
+            requestLine: settings.requestLineLimit, headerBlock: settings.headerBlockLimit, headerCount: settings.headerCountLimit)
+        edgeConfiguration.headerTimeoutMilliseconds = settings.headerTimeoutMilliseconds
+        edgeConfiguration.keepAliveTimeoutMilliseconds = settings.keepAliveTimeoutMilliseconds
+        edgeConfiguration.clientHashSalt = try store.clientHashSalt()
+        edge = try EdgeServer(configuration: edgeConfiguration, exchange: exchange, logger: logger)
+
+        writer = ClickWriter(store: store, nodeID: settings.nodeID, retentionDays: settings.clickRetentionDays, logger: logger)
+        var aggregation = AggregatorConfiguration()
+        aggregation.flushMilliseconds = settings.flushMilliseconds
+        aggregation.maxBatchClicks = settings.maxBatchClicks
+        let seed = try store.liveCounterSeed(now: Clocks.wallClockMilliseconds())
+        aggregator = Aggregator(rings: edge.rings, writer: writer, seed: seed, configuration: aggregation, logger: logger)
+
+        let edge = self.edge, aggregator = self.aggregator, writer = self.writer, publisher = self.publisher
+        let edgeStarted = self.edgeStarted
+        let sources = OpsSources(
+            live: { aggregator.live },
+            workers: { edge.workerStats() },
+            writer: { writer.stats.snapshot() },
+            aggregatedClicks: { aggregator.aggregatedClicks },
+            catalogueVersion: { publisher.version },
+            isReady: { edgeStarted.load(ordering: .relaxed) && (try? store.catalogueVersion()) != nil })
+        let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources))
+        let adminPort = self.adminPortValue
+        api = Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.bind, port: settings.adminPort), serverName: nil),
+            onServerRunning: { channel in
+                adminPort.store(channel.localAddress?.port ?? -1, ordering: .relaxed)
+            },
+            logger: logger)
+    }
+
+    /// Opens the store named by `--store`.
+    public static func openStore(_ url: String) throws -> any ClicklineStore {
+        if url.hasPrefix("sqlite:") { return try SQLiteStore(url: url) }
+        throw StoreError(.invalid, "the PostgreSQL store is not available in this build yet; use sqlite:PATH")
+    }
+
+    /// The edge's port (known from `init` on).
+    public var edgePort: Int { edge.port }
+
+    /// The admin API's port, once it listens; waits up to `timeout` seconds.
+    public func adminPort(timeout: Double = 10) async throws -> Int {
+        let deadline = Clocks.monotonicNanoseconds() + Int64(timeout * 1e9)
+        while Clocks.monotonicNanoseconds() < deadline {
+            let port = adminPortValue.load(ordering: .relaxed)
+            if port >= 0 { return port }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw StoreError(.unavailable, "the admin API did not start within \(timeout) s")
+    }
+
+    /// Runs every service until SIGTERM, SIGINT or `shutdown()`.
+    public func run() async throws {
+        let edgeStarted = self.edgeStarted
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: CataloguePublisherService(publisher: publisher)),
+            .init(service: ClickPipelineService(aggregator: aggregator)),
+            .init(service: api),
+            .init(service: EdgeService(edge: edge, onStarted: { edgeStarted.store(true, ordering: .relaxed) })),
+        ]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        self.group.withLock { $0 = group }
+        try await group.run()
+        logger.info("stopped", metadata: ["clicks_written": "\(writer.stats.snapshot().clicksWritten)"])
+    }
+
+    /// Starts the orderly shutdown `run()` performs on SIGTERM.
+    public func shutdown() async {
+        let group = self.group.withLock { $0 }
+        await group?.triggerGracefulShutdown()
+    }
+}

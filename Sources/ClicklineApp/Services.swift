@@ -1,0 +1,54 @@
+import Aggregator
+import Edge
+import OfferCore
+import Platform
+import ServiceLifecycle
+
+/// Runs a blocking call (a thread join) on a thread of its own, so no
+/// cooperative thread waits on it.
+func offload(_ name: String, _ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let thread = OwnedThread(name: name) {
+            body()
+            continuation.resume()
+        }
+        _ = thread  // the thread ends on its own; nothing joins it
+    }
+}
+
+/// The catalogue publisher as a service: polls until shutdown.
+struct CataloguePublisherService: Service {
+    let publisher: CataloguePublisher
+
+    func run() async throws {
+        publisher.start()
+        try? await gracefulShutdown()
+        await offload("stop-catalogue") { publisher.stop() }
+    }
+}
+
+/// The aggregator and click writer as a service. On shutdown (which comes
+/// after the edge stopped) it drains every ring and writes every click.
+struct ClickPipelineService: Service {
+    let aggregator: Aggregator
+
+    func run() async throws {
+        aggregator.start()
+        try? await gracefulShutdown()
+        await offload("stop-pipeline") { aggregator.stopAndDrain() }
+    }
+}
+
+/// The edge as a service. On shutdown it stops accepting, finishes busy
+/// connections and ends its threads, so nothing is pushed to a ring after.
+struct EdgeService: Service {
+    let edge: EdgeServer
+    let onStarted: @Sendable () -> Void
+
+    func run() async throws {
+        edge.start()
+        onStarted()
+        try? await gracefulShutdown()
+        await offload("stop-edge") { edge.stop() }
+    }
+}

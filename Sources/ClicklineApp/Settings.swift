@@ -1,0 +1,206 @@
+import Foundation
+
+/// Every setting of `clickline`, with its flag, environment variable and
+/// default: the one catalogue the README's table is rendered from.
+///
+/// Precedence: flags beat environment variables beat the configuration file
+/// (`--config`, lines of `CLICKLINE_NAME=value` so that it also serves as a
+/// systemd EnvironmentFile or a compose env_file) beat defaults.
+public struct Settings: Sendable, Equatable {
+    public var edgePort = 8080
+    public var adminPort = 8081
+    public var bind = "0.0.0.0"
+    public var store = "sqlite:./data/clickline.sqlite"
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    public var nodeID = 0
+    public var flushMilliseconds = 250
+    public var publicURL: String? = nil
+    public var smtpURL: String? = nil
+    public var smtpFrom = "partners@localhost"
+    public var ringCapacity = 65_536
+    public var maxConnectionsPerWorker = 10_000
+    public var requestLineLimit = 8 * 1024
+    public var headerBlockLimit = 32 * 1024
+    public var headerCountLimit = 100
+    public var headerTimeoutMilliseconds = 10_000
+    public var keepAliveTimeoutMilliseconds = 15_000
+    public var maxBatchClicks = 10_000
+    public var clickRetentionDays = 90
+    public var cataloguePollMilliseconds = 250
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// The base of generated tracking URLs.
+    public var effectivePublicURL: String { publicURL ?? "http://localhost:\(edgePort)" }
+
+    /// One entry of the catalogue.
+    public struct Spec: Sendable {
+        /// The flag, without its dashes: `edge-port`.
+        public let name: String
+        public let environment: String
+        public let defaultValue: String
+        public let help: String
+        let apply: @Sendable (inout Settings, String) throws -> Void
+    }
+
+    public static let catalogue: [Spec] = [
+        spec("edge-port", "8080", "Port of the edge (tracking URLs); 0 picks a free one.") { $0.edgePort = try port($1, "edge-port") },
+        spec("admin-port", "8081", "Port of the admin, partner and ops API; 0 picks a free one.") { $0.adminPort = try port($1, "admin-port") },
+        spec("bind", "0.0.0.0", "Address both ports listen on.") { s, v in
+            guard !v.isEmpty else { throw SettingsError(setting: "bind", message: "is empty") }
+            s.bind = v
+        },
+        spec("store", "sqlite:./data/clickline.sqlite", "The store: sqlite:PATH (embedded) or postgres://... (several nodes).") { s, v in
+            guard v.hasPrefix("sqlite:") || v.hasPrefix("postgres://") || v.hasPrefix("postgresql://") else {
+                throw SettingsError(setting: "store", message: "must start with sqlite: or postgres://")
+            }
+            s.store = v
+        },
+        spec("workers", "number of cores", "Edge worker threads.") { $0.workers = try int($1, "workers", 1...256) },
+        spec("node-id", "0", "This node's id (0-4095), part of every click id; unique per node sharing a store.") {
+            $0.nodeID = try int($1, "node-id", 0...4095)
+        },
+        spec("flush-ms", "250", "The click writer commits a batch at most this many milliseconds after its first click.") {
+            $0.flushMilliseconds = try int($1, "flush-ms", 1...60_000)
+        },
+        spec("public-url", "http://localhost:<edge port>", "Base of generated tracking URLs.") { s, v in
+            guard v.hasPrefix("http://") || v.hasPrefix("https://") else {
+                throw SettingsError(setting: "public-url", message: "must be an http:// or https:// URL")
+            }
+            s.publicURL = v.hasSuffix("/") ? String(v.dropLast()) : v
+        },
+        spec("smtp-url", "none (emails stay in the outbox)", "SMTP server for partner emails: smtp://host:port.") { s, v in
+            guard v.hasPrefix("smtp://") else { throw SettingsError(setting: "smtp-url", message: "must look like smtp://host:port") }
+            s.smtpURL = v
+        },
+        spec("smtp-from", "partners@localhost", "Sender address of partner emails.") { $0.smtpFrom = $1 },
+        spec("ring-capacity", "65536", "Clicks each edge worker's ring holds (a power of two); past it clicks are dropped and counted.") {
+            s, v in
+            let capacity = try int(v, "ring-capacity", 2...(1 << 24))
+            guard capacity & (capacity - 1) == 0 else { throw SettingsError(setting: "ring-capacity", message: "must be a power of two") }
+            s.ringCapacity = capacity
+        },
+        spec("max-connections", "10000", "Open connections per edge worker; past it the worker stops accepting until one closes.") {
+            $0.maxConnectionsPerWorker = try int($1, "max-connections", 1...1_000_000)
+        },
+        spec("request-line-limit", "8192", "Longest request line in bytes (414 past it).") {
+            $0.requestLineLimit = try int($1, "request-line-limit", 64...32_768)
+        },
+        spec("header-limit", "32768", "Largest header block in bytes (431 past it).") {
+            $0.headerBlockLimit = try int($1, "header-limit", 256...262_144)
+        },
+        spec("header-count-limit", "100", "Most header lines (431 past it).") { $0.headerCountLimit = try int($1, "header-count-limit", 1...1000) },
+        spec("header-timeout-ms", "10000", "A request head must arrive within this many milliseconds of its first byte.") {
+            $0.headerTimeoutMilliseconds = try int($1, "header-timeout-ms", 100...600_000)
+        },
+        spec("keepalive-timeout-ms", "15000", "Idle keep-alive connections are closed after this many milliseconds.") {
+            $0.keepAliveTimeoutMilliseconds = try int($1, "keepalive-timeout-ms", 100...3_600_000)
+        },
+        spec("batch-max-clicks", "10000", "The click writer commits a batch once it holds this many clicks.") {
+            $0.maxBatchClicks = try int($1, "batch-max-clicks", 1...1_000_000)
+        },
+        spec("click-retention-days", "90", "Clicks older than this are deleted; rollups are kept forever.") {
+            $0.clickRetentionDays = try int($1, "click-retention-days", 1...36_500)
+        },
+        spec("catalogue-poll-ms", "250", "How often the catalogue version is checked for changes to publish to the edge.") {
+            $0.cataloguePollMilliseconds = try int($1, "catalogue-poll-ms", 10...10_000)
+        },
+        spec("log-level", "info", "trace, debug, info, notice, warning, error or critical.") { s, v in
+            guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) else {
+                throw SettingsError(setting: "log-level", message: "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            s.logLevel = v
+        },
+    ]
+
+    /// The catalogue entry of a flag name.
+    public static func spec(named name: String) -> Spec? { catalogue.first { $0.name == name } }
+
+    /// Resolves settings from their three sources.
+    /// - Parameters:
+    ///   - flags: values given as flags, by flag name (`edge-port`).
+    ///   - environment: the process environment; only `CLICKLINE_*` names are read.
+    ///   - configFile: the text of the configuration file, if any.
+    public static func resolve(flags: [String: String], environment: [String: String], configFile: String?) throws(SettingsError) -> Settings {
+        var settings = Settings()
+        let file = try configFile.map(parseConfigFile) ?? [:]
+        for spec in catalogue {
+            let value: String?
+            let source: String
+            if let flag = flags[spec.name] {
+                (value, source) = (flag, "--\(spec.name)")
+            } else if let env = environment[spec.environment] {
+                (value, source) = (env, spec.environment)
+            } else if let fromFile = file[spec.environment] {
+                (value, source) = (fromFile, "\(spec.environment) in the configuration file")
+            } else {
+                (value, source) = (nil, "")
+            }
+            guard let value else { continue }
+            do {
+                try spec.apply(&settings, value.trimmingCharacters(in: .whitespaces))
+            } catch let error as SettingsError {
+                throw SettingsError(setting: source, message: error.message)
+            } catch {
+                throw SettingsError(setting: source, message: "\(error)")
+            }
+        }
+        return settings
+    }
+
+    /// Reads `NAME=value` lines; `#` starts a comment; values may be quoted.
+    static func parseConfigFile(_ text: String) throws(SettingsError) -> [String: String] {
+        var values: [String: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw SettingsError(setting: "configuration file line \(number + 1)", message: "is not NAME=value")
+            }
+            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            }
+            guard catalogue.contains(where: { $0.environment == name }) else {
+                throw SettingsError(setting: "configuration file line \(number + 1)", message: "\(name) is not a setting")
+            }
+            values[name] = value
+        }
+        return values
+    }
+
+    private static func spec(_ name: String, _ defaultValue: String, _ help: String,
+                             _ apply: @escaping @Sendable (inout Settings, String) throws -> Void) -> Spec {
+        Spec(name: name, environment: "CLICKLINE_" + name.uppercased().replacingOccurrences(of: "-", with: "_"),
+             defaultValue: defaultValue, help: help, apply: apply)
+    }
+
+    private static func int(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int {
+        guard let value = Int(text) else { throw SettingsError(setting: name, message: "\"\(text)\" is not a whole number") }
+        guard range.contains(value) else {
+            throw SettingsError(setting: name, message: "\(value) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    private static func port(_ text: String, _ name: String) throws(SettingsError) -> Int { try int(text, name, 0...65_535) }
+
+    /// The catalogue as a Markdown table (README).
+    public static func markdownTable() -> String {
+        var lines = ["| flag | environment | default | what |", "|---|---|---|---|"]
+        for spec in catalogue {
+            lines.append("| `--\(spec.name)` | `\(spec.environment)` | \(spec.defaultValue) | \(spec.help) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// A setting with a value it cannot take, and where that value came from.
+public struct SettingsError: Error, CustomStringConvertible, Sendable {
+    public var setting: String
+    public var message: String
+
+    public var description: String { "\(setting): \(message)" }
+}

@@ -1,0 +1,142 @@
+import ClickModel
+
+/// Where clicks and their rollups go. Implementations: SQLite (default), PostgreSQL.
+///
+/// Contract every implementation meets (and `ClickStoreContract` tests):
+/// - `write` stores a batch's clicks and adds its rollups in one transaction:
+///   all of it or nothing, and it throws when nothing was stored.
+/// - Writing a click id that is already stored fails the whole batch.
+/// - `liveCounterSeed` reads back exactly the sums of what was written.
+public protocol ClickStore: Sendable {
+    /// Stores the clicks and adds their rollups, in one transaction.
+    func write(_ batch: ClickBatch, nodeID: Int) throws
+
+    /// What the aggregator starts from: the sums of all stored rollups, and the
+    /// unique-click fingerprints of the current UTC day.
+    /// - Parameter now: milliseconds since the Unix epoch.
+    func liveCounterSeed(now: Int64) throws -> LiveCounterSeed
+
+    /// Deletes clicks older than the retention; rollups are kept forever.
+    /// Returns how many were deleted.
+    func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int
+
+    /// How many clicks are stored.
+    func storedClickCount() throws -> Int
+
+    /// The stored click with this id, if any.
+    func click(id: ClickID) throws -> StoredClickRow?
+}
+
+/// A stored click as read back.
+public struct StoredClickRow: Sendable, Equatable {
+    public var id: ClickID
+    public var offerID: UInt32
+    public var linkID: UInt32
+    public var creditedPartnerID: UInt32
+    public var generatingPartnerID: UInt32
+    public var adID: UInt32
+    public var outcome: ClickOutcome
+    public var flags: ClickFlags
+    public var botReason: BotReason
+    public var subIDs: [String?]
+
+    public init(id: ClickID, offerID: UInt32, linkID: UInt32, creditedPartnerID: UInt32, generatingPartnerID: UInt32,
+                adID: UInt32, outcome: ClickOutcome, flags: ClickFlags, botReason: BotReason, subIDs: [String?]) {
+        self.id = id
+        self.offerID = offerID
+        self.linkID = linkID
+        self.creditedPartnerID = creditedPartnerID
+        self.generatingPartnerID = generatingPartnerID
+        self.adID = adID
+        self.outcome = outcome
+        self.flags = flags
+        self.botReason = botReason
+        self.subIDs = subIDs
+    }
+}
+
+/// The sums the live counters are rebuilt from at start.
+public struct LiveCounterSeed: Sendable {
+    public var totals = OutcomeCounts()
+    public var byOffer: [UInt32: OutcomeCounts] = [:]
+    public var byCreditedPartner: [UInt32: OutcomeCounts] = [:]
+    public var byLinkPartnerAd: [LinkPartnerAd: OutcomeCounts] = [:]
+    /// Per-minute sums of the last 24 hours, by minute since the Unix epoch.
+    public var byMinute: [Int64: OutcomeCounts] = [:]
+    /// The UTC day (days since the Unix epoch) the fingerprints belong to.
+    public var uniqueDay: Int64 = 0
+    /// `UniqueFingerprint` of every unique click of `uniqueDay`.
+    public var uniqueFingerprints: [UInt64] = []
+
+    public init() {}
+}
+
+/// A live counter's key: a link, the credited partner and the ad.
+public struct LinkPartnerAd: Hashable, Sendable, BitwiseCopyable {
+    public var linkID: UInt32
+    public var partnerID: UInt32
+    public var adID: UInt32
+
+    public init(linkID: UInt32, partnerID: UInt32, adID: UInt32) {
+        self.linkID = linkID
+        self.partnerID = partnerID
+        self.adID = adID
+    }
+}
+
+/// The fingerprint that decides a unique click: the link, the credited partner
+/// and the client, within one UTC day.
+public enum UniqueFingerprint {
+    @inlinable
+    public static func of(linkID: UInt32, creditedPartnerID: UInt32, clientHash: UInt64) -> UInt64 {
+        let fingerprint = FastHash.combine(UInt64(linkID) << 32 | UInt64(creditedPartnerID), clientHash)
+        return fingerprint == 0 ? 1 : fingerprint  // 0 marks an empty slot in the aggregator's set
+    }
+}
+
+/// Where the edge's catalogue comes from.
+public protocol CatalogueStore: Sendable {
+    /// A number that changes whenever anything the edge reads changes.
+    func catalogueVersion() throws -> Int64
+    /// Everything the edge needs, and the version it was read at.
+    func loadCatalogue() throws -> (data: CatalogData, version: Int64)
+}
+
+/// What an admin or ops key may do. Ops reads `/v1/ops/*` and `/metrics`; admin does everything.
+public enum KeyRole: String, Sendable, CaseIterable, Codable {
+    case admin, ops
+}
+
+/// Keys of the admin and ops APIs, stored only as hashes.
+public protocol KeyStore: Sendable {
+    func insertKey(role: KeyRole, hash: [UInt8]) throws
+    /// The role of the key with this hash, unless unknown or revoked.
+    func role(forKeyHash hash: [UInt8]) throws -> KeyRole?
+}
+
+/// Facts about the store itself.
+public protocol WorkspaceStore: Sendable {
+    /// The salt of client fingerprints: random, made once when the store is
+    /// created, so fingerprints survive restarts and differ between stores.
+    func clientHashSalt() throws -> UInt64
+}
+
+/// Everything the service needs from its store.
+public typealias ClicklineStore = ClickStore & CatalogueStore & KeyStore & WorkspaceStore & CatalogueWriter
+
+/// A store that could not do what was asked.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
+        case unavailable, conflict, notFound, invalid
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}

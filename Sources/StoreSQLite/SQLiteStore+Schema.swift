@@ -1,0 +1,134 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema, as migrations. Never edit a shipped migration; add one.
+    ///
+    /// Conventions: times are milliseconds since the Unix epoch (INTEGER);
+    /// ids referring to nothing are 0 in clicks and rollups (no NULLs in their
+    /// keys); a click's id is its 16-byte ULID, so its primary key is also its
+    /// time order and retention deletes a key range.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: workspace, catalogue, keys, clicks, rollups") { db in
+            try db.execute(sql: """
+                CREATE TABLE workspace (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    created_at INTEGER NOT NULL,
+                    client_hash_salt INTEGER NOT NULL,
+                    currency TEXT NOT NULL DEFAULT 'USD',
+                    catalogue_version INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO workspace (id, created_at, client_hash_salt)
+                    VALUES (1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), random());
+
+                CREATE TABLE offers (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    type TEXT NOT NULL DEFAULT 'link' CHECK (type IN ('link', 'promo_code')),
+                    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'archived')),
+                    starts_at INTEGER,
+                    ends_at INTEGER,
+                    destination_url TEXT,
+                    fallback_url TEXT,
+                    click_param TEXT NOT NULL DEFAULT 'clk',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+
+                CREATE TABLE links (
+                    id INTEGER PRIMARY KEY,
+                    offer_id INTEGER NOT NULL REFERENCES offers(id),
+                    code TEXT NOT NULL UNIQUE,
+                    destination_url TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX links_offer ON links(offer_id);
+
+                CREATE TABLE partners (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    email TEXT,
+                    code TEXT NOT NULL UNIQUE,
+                    parent_id INTEGER REFERENCES partners(id),
+                    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive')),
+                    token_hash BLOB UNIQUE,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX partners_parent ON partners(parent_id);
+
+                CREATE TABLE memberships (
+                    offer_id INTEGER NOT NULL REFERENCES offers(id),
+                    partner_id INTEGER NOT NULL REFERENCES partners(id),
+                    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'inactive')),
+                    starts_at INTEGER,
+                    ends_at INTEGER,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (offer_id, partner_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX memberships_partner ON memberships(partner_id);
+
+                CREATE TABLE ads (
+                    id INTEGER PRIMARY KEY,
+                    partner_id INTEGER NOT NULL REFERENCES partners(id),
+                    code TEXT NOT NULL,
+                    name TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (partner_id, code)
+                );
+
+                CREATE TABLE api_keys (
+                    id INTEGER PRIMARY KEY,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'ops')),
+                    key_hash BLOB NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+
+                CREATE TABLE clicks (
+                    id BLOB PRIMARY KEY,
+                    node_id INTEGER NOT NULL,
+                    worker_id INTEGER NOT NULL,
+                    offer_id INTEGER NOT NULL,
+                    link_id INTEGER NOT NULL,
+                    credited_partner_id INTEGER NOT NULL,
+                    generating_partner_id INTEGER NOT NULL,
+                    ad_id INTEGER NOT NULL,
+                    outcome INTEGER NOT NULL,
+                    flags INTEGER NOT NULL,
+                    bot_reason INTEGER NOT NULL,
+                    client_hash INTEGER NOT NULL,
+                    sub1 TEXT, sub2 TEXT, sub3 TEXT, sub4 TEXT, sub5 TEXT
+                ) WITHOUT ROWID;
+
+                CREATE TABLE click_rollups (
+                    minute INTEGER NOT NULL,
+                    node_id INTEGER NOT NULL,
+                    offer_id INTEGER NOT NULL,
+                    link_id INTEGER NOT NULL,
+                    generating_partner_id INTEGER NOT NULL,
+                    credited_partner_id INTEGER NOT NULL,
+                    ad_id INTEGER NOT NULL,
+                    clicks INTEGER NOT NULL,
+                    billable INTEGER NOT NULL,
+                    unique_clicks INTEGER NOT NULL,
+                    bot INTEGER NOT NULL,
+                    unattributed INTEGER NOT NULL,
+                    inactive INTEGER NOT NULL,
+                    PRIMARY KEY (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX click_rollups_offer ON click_rollups(offer_id, minute);
+                CREATE INDEX click_rollups_partner ON click_rollups(credited_partner_id, minute);
+                """)
+            // Anything the edge reads bumps the catalogue version, which the publisher polls.
+            for table in ["offers", "links", "partners", "memberships", "ads"] {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER \(table)_\(event.lowercased())_bumps_catalogue AFTER \(event) ON \(table)
+                        BEGIN UPDATE workspace SET catalogue_version = catalogue_version + 1 WHERE id = 1; END
+                        """)
+                }
+            }
+        }
+        return migrator
+    }
+}

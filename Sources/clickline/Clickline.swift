@@ -1,0 +1,191 @@
+import ArgumentParser
+import ClicklineApp
+import Foundation
+import Logging
+import Metrics
+import OfferCore
+import Prometheus
+import Store
+
+@main
+struct Clickline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clickline",
+        abstract: "Click redirects, attribution and partner payouts.",
+        subcommands: [Serve.self, Migrate.self, Keys.self, DemoDataCommand.self, SettingsCommand.self])
+}
+
+/// `--config` and every setting of the catalogue as a flag.
+struct SettingsOptions: ParsableArguments {
+    @Option(help: "A file of CLICKLINE_NAME=value lines.") var config: String?
+    @Option(name: .customLong("edge-port")) var edgePort: String?
+    @Option(name: .customLong("admin-port")) var adminPort: String?
+    @Option var bind: String?
+    @Option var store: String?
+    @Option var workers: String?
+    @Option(name: .customLong("node-id")) var nodeID: String?
+    @Option(name: .customLong("flush-ms")) var flushMs: String?
+    @Option(name: .customLong("public-url")) var publicURL: String?
+    @Option(name: .customLong("smtp-url")) var smtpURL: String?
+    @Option(name: .customLong("smtp-from")) var smtpFrom: String?
+    @Option(name: .customLong("ring-capacity")) var ringCapacity: String?
+    @Option(name: .customLong("max-connections")) var maxConnections: String?
+    @Option(name: .customLong("request-line-limit")) var requestLineLimit: String?
+    @Option(name: .customLong("header-limit")) var headerLimit: String?
+    @Option(name: .customLong("header-count-limit")) var headerCountLimit: String?
+    @Option(name: .customLong("header-timeout-ms")) var headerTimeoutMs: String?
+    @Option(name: .customLong("keepalive-timeout-ms")) var keepaliveTimeoutMs: String?
+    @Option(name: .customLong("batch-max-clicks")) var batchMaxClicks: String?
+    @Option(name: .customLong("click-retention-days")) var clickRetentionDays: String?
+    @Option(name: .customLong("catalogue-poll-ms")) var cataloguePollMs: String?
+    @Option(name: .customLong("log-level")) var logLevel: String?
+
+    var flags: [String: String] {
+        let pairs: [(String, String?)] = [
+            ("edge-port", edgePort), ("admin-port", adminPort), ("bind", bind), ("store", store), ("workers", workers),
+            ("node-id", nodeID), ("flush-ms", flushMs), ("public-url", publicURL), ("smtp-url", smtpURL), ("smtp-from", smtpFrom),
+            ("ring-capacity", ringCapacity), ("max-connections", maxConnections), ("request-line-limit", requestLineLimit),
+            ("header-limit", headerLimit), ("header-count-limit", headerCountLimit), ("header-timeout-ms", headerTimeoutMs),
+            ("keepalive-timeout-ms", keepaliveTimeoutMs), ("batch-max-clicks", batchMaxClicks),
+            ("click-retention-days", clickRetentionDays), ("catalogue-poll-ms", cataloguePollMs), ("log-level", logLevel),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
+    }
+
+    func resolve() throws -> Settings {
+        var file: String?
+        if let config {
+            do {
+                file = try String(contentsOfFile: config, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read the configuration file \(config): \(error.localizedDescription)")
+            }
+        }
+        do {
+            return try Settings.resolve(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: file)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// `--config` and `--store` only, for the commands that just open the store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "A file of CLICKLINE_NAME=value lines.") var config: String?
+    @Option(help: "The store: sqlite:PATH or postgres://...") var store: String?
+
+    func resolve() throws -> Settings {
+        var options = SettingsOptions()
+        options.config = config
+        options.store = store
+        return try options.resolve()
+    }
+}
+
+func makeLogger(level: String) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = Logger.Level(rawValue: level) ?? .info
+        return handler
+    }
+    return Logger(label: "clickline")
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the edge, the click pipeline and the API.")
+
+    @OptionGroup var options: SettingsOptions
+    @Flag(help: "Load the demo brand and print a tracking URL, an admin key and a partner token.") var demo = false
+
+    func run() async throws {
+        let settings = try options.resolve()
+        let logger = makeLogger(level: settings.logLevel)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        var demoSummary: DemoData.Summary?
+        var demoAdminKey: String?
+        if demo {
+            let store = try ClicklineApplication.openStore(settings.store)
+            demoSummary = try DemoData.load(into: store)
+            let key = Secrets.make(.adminKey)
+            try store.insertKey(role: .admin, hash: Secrets.hash(key))
+            demoAdminKey = key
+        }
+
+        let app = try ClicklineApplication(settings: settings, logger: logger, registry: registry)
+        let host = settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind
+        print("edge listening on \(host):\(app.edgePort) with \(settings.workers) workers")
+        let run = Task { try await app.run() }
+        let adminPort = try await app.adminPort()
+        print("admin API listening on \(host):\(adminPort)")
+        if let demoSummary, let demoAdminKey {
+            let base = settings.publicURL ?? "http://localhost:\(app.edgePort)"
+            print("""
+
+                demo brand \(demoSummary.createdNow ? "loaded" : "already loaded")
+                  tracking URL:        \(base)\(demoSummary.trackingPath)
+                  for the child:       \(base)\(demoSummary.childTrackingPath)
+                  admin key:           \(demoAdminKey)
+                  partner token (\(demoSummary.partnerCode)): \(demoSummary.partnerToken)
+                  live stats:          curl -H 'Authorization: Bearer \(demoAdminKey)' http://\(host):\(adminPort)/v1/ops/live
+
+                """)
+        }
+        fflush(nil)  // tests and scripts read the ports from a pipe
+        try await run.value
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or migrate the store, then exit.")
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let settings = try options.resolve()
+        _ = try ClicklineApplication.openStore(settings.store)
+        print("store \(settings.store) is migrated")
+    }
+}
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage admin and ops keys.", subcommands: [Create.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key; it is printed once, alone on the last line.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "admin (everything) or ops (reads /v1/ops and /metrics).") var role: String
+
+        func run() throws {
+            guard let role = KeyRole(rawValue: role) else { throw ValidationError("--role must be admin or ops") }
+            let settings = try options.resolve()
+            let store = try ClicklineApplication.openStore(settings.store)
+            let key = Secrets.make(role == .admin ? .adminKey : .opsKey)
+            try store.insertKey(role: role, hash: Secrets.hash(key))
+            print("created an \(role.rawValue) key; it is stored only as a hash and cannot be shown again:")
+            print(key)
+        }
+    }
+}
+
+struct DemoDataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "demo-data", abstract: "Load the demo brand into the store.")
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let settings = try options.resolve()
+        let store = try ClicklineApplication.openStore(settings.store)
+        let summary = try DemoData.load(into: store)
+        print("demo brand \(summary.createdNow ? "loaded" : "already loaded")")
+        print("tracking path: \(summary.trackingPath)")
+        print("partner token (\(summary.partnerCode)): \(summary.partnerToken)")
+    }
+}
+
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "settings", abstract: "Print every setting with its default as Markdown.")
+
+    func run() throws {
+        print(Settings.markdownTable())
+    }
+}
