@@ -145,7 +145,10 @@ let package = Package(
         .testTarget(name: "EdgeTests", dependencies: ["Edge", "ClickModel"], swiftSettings: strict),
         .testTarget(
             name: "AggregatorTests",
-            dependencies: ["Aggregator", "ClickModel", "ClickRing", "Store"],
+            dependencies: [
+                "Aggregator", "ClickModel", "ClickRing", "Store", "Platform",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -156,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "ClicklineAppTests",
             dependencies: [
-                "ClicklineApp", "ClickModel", "Store", "StoreSQLite", "clickline",
+                "ClicklineApp", "API", "ClickModel", "Store", "StoreSQLite", "OfferCore", "clickline",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -9,14 +9,14 @@ import Atomics
 ///
 /// Implementation (after Erik Rigtorp's SPSCQueue): `tail` is written only by
 /// the producer and `head` only by the consumer, each on its own cache line.
-/// Each side keeps a private copy of the other side's index next to its own
-/// and reads the shared one only when its copy says the ring looks full
-/// (producer) or empty (consumer), so in the common case a push or a pop
-/// touches no cache line the other side is writing. A slot is published by the
-/// producer's releasing store of `tail` after the element is written, and
-/// handed back by the consumer's releasing store of `head` after it was read;
-/// the other side's acquiring load of that index orders the element access.
-/// Indices grow without wrapping (64 bits) and are masked into the storage.
+/// The producer keeps a private copy of `head` next to `tail` and reads the
+/// shared one only when its copy says the ring is full, so a push touches no
+/// cache line the consumer writes. The consumer works in batches and reads
+/// `tail` once per `drain`. A slot is published by the producer's releasing
+/// store of `tail` after the element is written, and handed back by the
+/// consumer's releasing store of `head` after it was read; the other side's
+/// acquiring load of that index orders the element access. Indices grow
+/// without wrapping (64 bits) and are masked into the storage.
 public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     /// How many elements the ring holds; a power of two.
     public let capacity: Int
@@ -24,7 +24,7 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     @usableFromInline let storage: UnsafeMutablePointer<Element>
 
     // Producer's line: `tail` (shared) and `cachedHead` (private).
-    // Consumer's line: `head` (shared) and `cachedTail` (private).
+    // Consumer's line: `head` (shared).
     @usableFromInline let lines: UnsafeMutableRawPointer
     @usableFromInline static var lineSize: Int { 128 }  // two cache lines: adjacent-line prefetch on x86
 
@@ -33,7 +33,6 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     @usableFromInline var head: UnsafeAtomic<Int> {
         UnsafeAtomic(at: (lines + Self.lineSize).assumingMemoryBound(to: UnsafeAtomic<Int>.Storage.self))
     }
-    @usableFromInline var cachedTail: UnsafeMutablePointer<Int> { (lines + Self.lineSize + 8).assumingMemoryBound(to: Int.self) }
 
     /// - Parameter capacity: a power of two, at least 2.
     public init(capacity: Int) {
@@ -89,12 +88,9 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
     public func drain(limit: Int = .max, _ body: (UnsafeBufferPointer<Element>) -> Void) -> Int {
         // Relaxed: only this thread writes `head`.
         let head = self.head.load(ordering: .relaxed)
-        if cachedTail.pointee == head {
-            // Acquiring: the producer's element writes happen before we read them.
-            cachedTail.pointee = tail.load(ordering: .acquiring)
-            if cachedTail.pointee == head { return 0 }
-        }
-        let available = min(cachedTail.pointee - head, limit)
+        // Acquiring: the producer's element writes happen before we read them.
+        let tail = self.tail.load(ordering: .acquiring)
+        let available = min(tail - head, limit)
         guard available > 0 else { return 0 }
         let start = head & mask
         let firstRun = min(available, capacity - start)

@@ -209,6 +209,7 @@ public enum HTTPRequestParser {
         var contentLength: Int = -1
         var sawClose = false
         var sawKeepAlive = false
+        var sawTransferEncoding = false
         while i < end {
             if head[i] == UInt8(ascii: "\r") { break }  // the final empty line
             let nameStart = i
@@ -245,7 +246,7 @@ public enum HTTPRequestParser {
                 if contentLength >= 0 && contentLength != length { return .failure(.badContentLength) }
                 contentLength = length
             case 17 where equalsLowercase(name, "transfer-encoding"):
-                return .failure(.bodyNotAccepted)
+                sawTransferEncoding = true
             case 11 where equalsLowercase(name, "sec-purpose"),
                  7 where equalsLowercase(name, "purpose"),
                  9 where equalsLowercase(name, "x-purpose"),
@@ -256,7 +257,9 @@ public enum HTTPRequestParser {
             }
         }
         if result.isHTTP11 && hostCount == 0 { return .failure(.badHost) }
-        if contentLength > 0 { return .failure(.bodyNotAccepted) }
+        // GET and HEAD take no body. Other methods get 405 and the connection
+        // closes, so their body is never read either.
+        if result.method != .other && (contentLength > 0 || sawTransferEncoding) { return .failure(.bodyNotAccepted) }
         result.keepAlive = result.isHTTP11 ? !sawClose : (sawKeepAlive && !sawClose)
         return .success(result)
     }

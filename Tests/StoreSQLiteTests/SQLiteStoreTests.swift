@@ -1,0 +1,186 @@
+import ClickModel
+import Foundation
+import Store
+import StoreSQLite
+import Testing
+
+/// A store in a fresh temporary directory, removed at the end.
+final class TemporaryStore {
+    let directory: URL
+    let store: SQLiteStore
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-store-\(UUID().uuidString)")
+        store = try SQLiteStore(path: directory.appendingPathComponent("nested/clickline.sqlite").path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+}
+
+func makeClick(_ ids: inout ClickIDGenerator, at milliseconds: UInt64, offer: UInt32 = 1, link: UInt32 = 10, partner: UInt32 = 100,
+               ad: UInt32 = 0, outcome: ClickOutcome = .billable, client: UInt64 = 1, subIDs: [String] = []) -> ClickRecord {
+    var record = ClickRecord(id: ids.next(milliseconds: milliseconds), clientHash: client, offerID: offer, linkID: link,
+                             creditedPartnerID: partner, generatingPartnerID: partner, adID: ad, outcome: outcome)
+    for (index, value) in subIDs.enumerated() { record.subIDs.set(index, value) }
+    if !subIDs.isEmpty { record.flags.insert(.hasSubIDs) }
+    return record
+}
+
+@Suite("SQLite store: clicks and rollups")
+struct SQLiteClickStoreTests {
+    static let now: UInt64 = 1_800_000_000_000
+
+    @Test func storesClicksWithTheirSubIDsAndFlags() throws {
+        let temporary = try TemporaryStore()
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var batch = ClickBatch()
+        let first = makeClick(&ids, at: Self.now, ad: 5, client: 9, subIDs: ["spring sale", "", "東京"])
+        batch.append(first, unique: true)
+        batch.append(makeClick(&ids, at: Self.now, outcome: .bot), unique: false)
+        try temporary.store.write(batch, nodeID: 3)
+
+        #expect(try temporary.store.storedClickCount() == 2)
+        let row = try #require(try temporary.store.click(id: first.id))
+        #expect(row.offerID == 1 && row.linkID == 10 && row.creditedPartnerID == 100 && row.adID == 5)
+        #expect(row.outcome == .billable)
+        #expect(row.flags.contains(.unique) && row.flags.contains(.hasSubIDs))
+        #expect(row.subIDs == ["spring sale", nil, "東京", nil, nil])
+        #expect(try temporary.store.click(id: ClickID(rawValue: 12345)) == nil)
+    }
+
+    @Test func rollupsEqualTheStoredClicks() throws {
+        let temporary = try TemporaryStore()
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var expected = OutcomeCounts()
+        for batchNumber in 0..<3 {
+            var batch = ClickBatch()
+            for i in 0..<500 {
+                let outcome = ClickOutcome.allCases[(i + batchNumber) % 4]
+                let unique = outcome == .billable && i % 3 == 0
+                batch.append(makeClick(&ids, at: Self.now + UInt64(i * 1_000), outcome: outcome, client: UInt64(i)), unique: unique)
+                expected.add(outcome, unique: unique)
+            }
+            try temporary.store.write(batch, nodeID: 0)
+        }
+        let seed = try temporary.store.liveCounterSeed(now: Int64(Self.now) + 600_000)
+        #expect(seed.totals == expected)
+        #expect(seed.byOffer[1] == expected)
+        #expect(seed.byCreditedPartner[100] == expected)
+        #expect(seed.byLinkPartnerAd[LinkPartnerAd(linkID: 10, partnerID: 100, adID: 0)] == expected)
+        #expect(seed.byMinute.values.reduce(OutcomeCounts(), +) == expected)
+        #expect(try temporary.store.storedClickCount() == 1_500)
+    }
+
+    @Test func aBatchIsAllOrNothing() throws {
+        let temporary = try TemporaryStore()
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        let click = makeClick(&ids, at: Self.now)
+        var first = ClickBatch()
+        first.append(click, unique: false)
+        try temporary.store.write(first, nodeID: 0)
+
+        var second = ClickBatch()
+        second.append(makeClick(&ids, at: Self.now), unique: false)
+        second.append(click, unique: false)  // already stored: the whole batch must fail
+        #expect(throws: StoreError.self) { try temporary.store.write(second, nodeID: 0) }
+        #expect(try temporary.store.storedClickCount() == 1)
+        #expect(try temporary.store.liveCounterSeed(now: Int64(Self.now)).totals.clicks == 1, "no rollup of the failed batch")
+    }
+
+    @Test func seedHoldsTodaysUniqueFingerprints() throws {
+        let temporary = try TemporaryStore()
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        let midnight = Self.now - Self.now % 86_400_000
+        var batch = ClickBatch()
+        batch.append(makeClick(&ids, at: midnight - 1_000, client: 1), unique: true)  // yesterday
+        batch.append(makeClick(&ids, at: midnight + 1_000, client: 2), unique: true)
+        batch.append(makeClick(&ids, at: midnight + 2_000, client: 2), unique: false)
+        try temporary.store.write(batch, nodeID: 0)
+        let seed = try temporary.store.liveCounterSeed(now: Int64(midnight) + 10_000)
+        #expect(seed.uniqueDay == Int64(midnight / 86_400_000))
+        #expect(seed.uniqueFingerprints == [UniqueFingerprint.of(linkID: 10, creditedPartnerID: 100, clientHash: 2)])
+    }
+
+    @Test func retentionDeletesOldClicksAndKeepsRollups() throws {
+        let temporary = try TemporaryStore()
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var batch = ClickBatch()
+        for i in 0..<10 { batch.append(makeClick(&ids, at: Self.now + UInt64(i) * 1_000), unique: false) }
+        try temporary.store.write(batch, nodeID: 0)
+        #expect(try temporary.store.deleteClicks(before: Int64(Self.now) + 5_000, limit: 3) == 3)
+        #expect(try temporary.store.deleteClicks(before: Int64(Self.now) + 5_000, limit: 100) == 2)
+        #expect(try temporary.store.storedClickCount() == 5)
+        #expect(try temporary.store.liveCounterSeed(now: Int64(Self.now)).totals.clicks == 10)
+    }
+}
+
+@Suite("SQLite store: catalogue and keys")
+struct SQLiteCatalogueTests {
+    @Test func everyCatalogueWriteBumpsTheVersion() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        var version = try store.catalogueVersion()
+        func bumped() throws -> Bool {
+            let now = try store.catalogueVersion()
+            defer { version = now }
+            return now > version
+        }
+        let offer = try store.insertOffer(NewOffer(name: "Summer"))
+        #expect(try bumped())
+        _ = try store.insertLink(offerID: offer, code: Code("summer")!, destination: try Destination(validating: "https://x.example/"))
+        #expect(try bumped())
+        let partner = try store.insertPartner(NewPartner(name: "Alice", code: Code("alice")!))
+        #expect(try bumped())
+        try store.upsertMembership(offerID: offer, partnerID: partner, status: .active)
+        #expect(try bumped())
+        _ = try store.insertAd(partnerID: partner, code: Code("blog")!, name: "Blog")
+        #expect(try bumped())
+        try store.setOfferStatus(offerID: offer, status: .paused)
+        #expect(try bumped())
+        _ = try store.liveCounterSeed(now: 0)
+        #expect(try !bumped(), "reads change nothing")
+    }
+
+    @Test func loadCatalogueReturnsWhatWasWritten() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let offer = try store.insertOffer(NewOffer(name: "Summer", fallback: try Destination(validating: "https://x.example/f"),
+                                                   clickParameter: "ref"))
+        _ = try store.insertLink(offerID: offer, code: Code("Summer")!, destination: try Destination(validating: "https://x.example/"))
+        let parent = try store.insertPartner(NewPartner(name: "Alice", code: Code("alice")!))
+        let child = try store.insertPartner(NewPartner(name: "Ben", code: Code("ben")!, parentID: parent))
+        try store.upsertMembership(offerID: offer, partnerID: child, status: .inactive)
+        _ = try store.insertAd(partnerID: parent, code: Code("blog")!, name: "Blog")
+
+        let (data, version) = try store.loadCatalogue()
+        #expect(version == (try store.catalogueVersion()))
+        #expect(data.offers.map(\.clickParameter) == ["ref"])
+        #expect(data.offers.first?.fallback?.url == "https://x.example/f")
+        #expect(data.links.map(\.code.value) == ["summer"], "codes are stored folded")
+        #expect(data.partners.first { $0.id == child }?.parentID == parent)
+        #expect(data.memberships.map(\.status) == [.inactive])
+        #expect(data.ads.map(\.code.value) == ["blog"])
+    }
+
+    @Test func duplicateCodesConflict() throws {
+        let temporary = try TemporaryStore()
+        _ = try temporary.store.insertPartner(NewPartner(name: "Alice", code: Code("alice")!))
+        #expect {
+            _ = try temporary.store.insertPartner(NewPartner(name: "Other", code: Code("ALICE")!))
+        } throws: { ($0 as? StoreError)?.code == .conflict }
+    }
+
+    @Test func keysAreFoundByHashWithTheirRole() throws {
+        let temporary = try TemporaryStore()
+        try temporary.store.insertKey(role: .ops, hash: Array(repeating: 7, count: 32))
+        #expect(try temporary.store.role(forKeyHash: Array(repeating: 7, count: 32)) == .ops)
+        #expect(try temporary.store.role(forKeyHash: Array(repeating: 8, count: 32)) == nil)
+    }
+
+    @Test func saltIsStableAcrossOpens() throws {
+        let temporary = try TemporaryStore()
+        let salt = try temporary.store.clientHashSalt()
+        let reopened = try SQLiteStore(path: temporary.store.path)
+        #expect(try reopened.clientHashSalt() == salt)
+    }
+}
