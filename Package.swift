@@ -142,7 +142,7 @@ let package = Package(
         // MARK: tests
         .testTarget(name: "ClickModelTests", dependencies: ["ClickModel"], swiftSettings: strict),
         .testTarget(name: "ClickRingTests", dependencies: ["ClickRing"], swiftSettings: strict),
-        .testTarget(name: "EdgeTests", dependencies: ["Edge", "ClickModel"], swiftSettings: strict),
+        .testTarget(name: "EdgeTests", dependencies: ["Edge", "ClickModel", "ClickRing"], swiftSettings: strict),
         .testTarget(
             name: "AggregatorTests",
             dependencies: [

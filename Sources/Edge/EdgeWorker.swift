@@ -47,14 +47,14 @@ final class EdgeWorker: @unchecked Sendable {
     private var listenerPausedUntil: Int64 = 0
     private let tickEvent: OpaquePointer
 
+    /// The table the responder's view points into: held here so it lives while used.
     private var table: LinkTable
-    private var view: LinkTable.View
     private var tableGeneration: Int
+    /// Answers requests and records clicks; counts on the hot path.
+    @exclusivity(unchecked) private var responder: EdgeResponder
 
-    private var ids: ClickIDGenerator
     private var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .two)
     private var histogramStartedAt: Int64 = 0
-    private var counters = WorkerCounters()
 
     private let connections: UnsafeMutablePointer<Connection>
     private let connectionEvents: UnsafeMutableRawPointer
@@ -87,12 +87,14 @@ final class EdgeWorker: @unchecked Sendable {
         self.listenFD = listenFD
         self.exchange = exchange
         self.logger = logger
-        self.ring = SPSCRing(capacity: configuration.ringCapacity)
+        let ring = SPSCRing<ClickRecord>(capacity: configuration.ringCapacity)
+        self.ring = ring
         self.stats = WorkerStats(workerID: id, ringCapacity: configuration.ringCapacity)
         self.tableGeneration = exchange.generation
-        self.table = exchange.current
-        self.view = table.view
-        self.ids = ClickIDGenerator(node: configuration.nodeID, worker: id)
+        let table = exchange.current
+        self.table = table
+        self.responder = EdgeResponder(view: table.view, ring: ring, nodeID: configuration.nodeID, workerID: id,
+                                       clientHashSalt: configuration.clientHashSalt)
 
         let eventSize = event_get_struct_event_size()
         self.tickEvent = OpaquePointer(UnsafeMutableRawPointer.allocate(byteCount: eventSize, alignment: 16))
@@ -188,7 +190,7 @@ final class EdgeWorker: @unchecked Sendable {
         event_del(tickEvent)
         event_base_free(base)
         self.base = nil
-        counters.publish(to: stats, connectionsOpen: openCount)
+        responder.counters.publish(to: stats, connectionsOpen: openCount)
     }
 
     @inline(__always)
@@ -210,7 +212,7 @@ final class EdgeWorker: @unchecked Sendable {
 
     private func accepted(fd: Int32, address: UnsafeMutablePointer<sockaddr>?, length: Int32) {
         refreshClocks()
-        counters.connectionsAccepted += 1
+        responder.counters.connectionsAccepted += 1
         guard freeCount > 0 else {
             // Full: the listener is disabled when the last slot is taken, so this is a race with it.
             Glibc.close(fd)
@@ -259,7 +261,7 @@ final class EdgeWorker: @unchecked Sendable {
     private func acceptFailed() {
         // EMFILE, ENFILE, ENOBUFS...: retrying at once would spin. Pause a little.
         refreshClocks()
-        counters.acceptPauses += 1
+        responder.counters.acceptPauses += 1
         disableListener()
         listenerPausedUntil = nowMonotonic + 250
     }
@@ -394,8 +396,7 @@ final class EdgeWorker: @unchecked Sendable {
             case .incomplete:
                 break scanning
             case .failure(let failure):
-                counters.failures[Int(failure.rawValue)] += 1
-                writeRefusal(failure.status, &writer)
+                responder.refuse(failure, date: dateBytes, to: &writer)
                 c.pointee.closeAfterWrite = true
                 offset = count
             case .complete(let start, let end):
@@ -404,12 +405,13 @@ final class EdgeWorker: @unchecked Sendable {
                 served += 1
                 switch HTTPRequestParser.parse(head) {
                 case .failure(let failure):
-                    counters.failures[Int(failure.rawValue)] += 1
-                    writeRefusal(failure.status, &writer)
+                    responder.refuse(failure, date: dateBytes, to: &writer)
                     c.pointee.closeAfterWrite = true
                     offset = count
                 case .success(let request):
-                    if answer(c, request, head: head, &writer) {
+                    let client = ClientAddress(words: c.pointee.address, length: c.pointee.addressLength)
+                    if responder.answer(request, head: head, client: client, now: nowWall, date: dateBytes,
+                                        closing: isDraining, to: &writer) {
                         offset += end
                     } else {
                         // The connection closes after this answer: what follows is discarded.
@@ -498,118 +500,12 @@ final class EdgeWorker: @unchecked Sendable {
         c.pointee.unsentCount += count
     }
 
-    private func writeRefusal(_ status: Int, _ writer: inout ByteWriter) {
-        HTTPResponses.write(status: status, date: dateBytes, connection: .close, includeBody: true, to: &writer)
-    }
-
     /// Answers a refused request head on its own (outside `serve`).
     private func refuse(_ c: UnsafeMutablePointer<Connection>, _ failure: HTTPFailure) {
-        counters.failures[Int(failure.rawValue)] += 1
         var writer = ByteWriter(base: output, capacity: Self.outputCapacity)
-        writeRefusal(failure.status, &writer)
+        responder.refuse(failure, date: dateBytes, to: &writer)
         c.pointee.closeAfterWrite = true
         if flush(c, &writer) { close(c) }
-    }
-
-    /// Writes the answer to one request. Returns whether the connection stays open.
-    @inline(__always)
-    private func answer(_ c: UnsafeMutablePointer<Connection>, _ request: RequestHead, head: UnsafeRawBufferPointer,
-                        _ writer: inout ByteWriter) -> Bool {
-        counters.requests += 1
-        let keepAlive = request.keepAlive && !isDraining
-        let connection: HTTPResponses.ConnectionHeader = !keepAlive ? .close : request.isHTTP11 ? .none : .keepAlive
-        let isHead = request.method == .head
-        guard request.method != .other else {
-            counters.methodNotAllowed += 1
-            HTTPResponses.write(status: 405, date: dateBytes, connection: .close, includeBody: true, to: &writer)
-            return false
-        }
-        let target = request.target.bytes(in: head)
-        switch TrackingTarget.parse(target) {
-        case .tracking(let path):
-            guard let resolution = view.resolve(path, in: target, now: nowWall) else {
-                counters.notFound += 1
-                HTTPResponses.write(status: 404, date: dateBytes, connection: connection, includeBody: !isHead, to: &writer)
-                return keepAlive
-            }
-            redirect(c, resolution, path: path, target: target, request: request, head: head, connection: connection, &writer)
-            return keepAlive
-        case .health:
-            counters.health += 1
-            HTTPResponses.write(status: 200, date: dateBytes, connection: connection, includeBody: !isHead, to: &writer)
-            return keepAlive
-        case .notFound:
-            counters.notFound += 1
-            HTTPResponses.write(status: 404, date: dateBytes, connection: connection, includeBody: !isHead, to: &writer)
-            return keepAlive
-        case .malformed(let reason):
-            counters.malformedPaths[Int(reason.rawValue)] += 1
-            HTTPResponses.write(status: 400, date: dateBytes, connection: .close, includeBody: !isHead, to: &writer)
-            return false
-        }
-    }
-
-    /// The redirect and its click: the answer is written whatever happens to
-    /// the click; a full ring drops the click and counts it.
-    @inline(__always)
-    private func redirect(
-        _ c: UnsafeMutablePointer<Connection>, _ resolution: LinkTable.Resolution, path: TrackingPath,
-        target: UnsafeRawBufferPointer, request: RequestHead, head: UnsafeRawBufferPointer,
-        connection: HTTPResponses.ConnectionHeader, _ writer: inout ByteWriter
-    ) {
-        let parts = view.location(of: resolution)
-        let query = path.query.map { $0.bytes(in: target) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-        let userAgent = request.userAgent.bytes(in: head)
-        let clickID = ids.next(milliseconds: UInt64(nowWall))
-
-        HTTPResponses.startRedirect(to: &writer)
-        LocationBuilder.append(
-            destination: parts.destination, fragmentOffset: parts.fragmentOffset,
-            destinationHasQuery: parts.destinationHasQuery, query: query,
-            clickParameter: parts.clickParameter, clickID: parts.addsClickID ? clickID : nil, to: &writer)
-        HTTPResponses.finishRedirect(date: dateBytes, connection: connection, to: &writer)
-        counters.redirects += 1
-
-        let botReason = BotDetector.classify(isHead: request.method == .head, isPrefetch: request.isPrefetch, userAgent: userAgent)
-        let outcome = botReason.isBot ? ClickOutcome.bot : resolution.outcome
-        counters.outcomes[Int(outcome.rawValue)] += 1
-        var flags = resolution.flags
-        if parts.usesFallback { flags.insert(.usedFallback) }
-        let clientHash = FastHash.bytes(userAgent, seed: FastHash.combine(
-            configuration.clientHashSalt ^ UInt64(c.pointee.addressLength), FastHash.combine(c.pointee.address.0, c.pointee.address.1)))
-        let workerID = UInt8(truncatingIfNeeded: id)
-
-        let pushed = ring.tryPush { record in
-            record.pointee.id = clickID
-            record.pointee.clientHash = clientHash
-            record.pointee.offerID = resolution.offerID
-            record.pointee.linkID = resolution.linkID
-            record.pointee.creditedPartnerID = resolution.creditedPartnerID
-            record.pointee.generatingPartnerID = resolution.generatingPartnerID
-            record.pointee.adID = resolution.adID
-            record.pointee.outcome = outcome
-            record.pointee.botReason = botReason
-            record.pointee.workerID = workerID
-            if query.count > 0 && Self.storeSubIDs(query, into: &record.pointee.subIDs) {
-                flags.insert(.hasSubIDs)
-            }
-            record.pointee.flags = flags
-        }
-        if !pushed { counters.dropped += 1 }
-    }
-
-    /// Copies `sub1`...`sub5` from the query into the record in place. Returns whether there was any.
-    @inline(__always)
-    private static func storeSubIDs(_ query: UnsafeRawBufferPointer, into subIDs: inout SubIDs) -> Bool {
-        var found = false
-        for index in 0..<SubIDs.count { subIDs.reset(index) }
-        QueryString.forEachParameter(query) { parameter, name in
-            guard let index = QueryString.subIDIndex(name.bytes(in: query)) else { return }
-            let valueStart = min(Int(name.end) + 1, Int(parameter.end))
-            QueryString.storeSubID(ByteRange(valueStart, Int(parameter.end)).bytes(in: query), index: index, into: &subIDs)
-            found = true
-        }
-        return found
     }
 
     // MARK: - Housekeeping, ten times a second
@@ -623,7 +519,7 @@ final class EdgeWorker: @unchecked Sendable {
         if generation != tableGeneration {
             // Swap on this thread: the old table is released here, after its last use.
             let newTable = exchange.current
-            view = newTable.view
+            responder.view = newTable.view
             table = newTable
             tableGeneration = generation
             stats.catalogueVersion.store(Int(newTable.version), ordering: .relaxed)
@@ -647,7 +543,7 @@ final class EdgeWorker: @unchecked Sendable {
                 event_base_loopbreak(base)
             }
         }
-        counters.publish(to: stats, connectionsOpen: openCount)
+        responder.counters.publish(to: stats, connectionsOpen: openCount)
     }
 
     private func beginDraining() {
@@ -687,7 +583,7 @@ final class EdgeWorker: @unchecked Sendable {
                 expired = nowMonotonic - c.pointee.lastActivity > idleTimeout
             }
             if expired {
-                counters.connectionsTimedOut += 1
+                responder.counters.connectionsTimedOut += 1
                 close(c)
             }
         }

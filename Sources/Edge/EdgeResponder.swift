@@ -1,0 +1,159 @@
+import ClickModel
+import ClickRing
+
+/// The client a request came from, as the worker accepted it.
+public struct ClientAddress: Sendable, BitwiseCopyable {
+    /// The address bytes (4 for IPv4, 16 for IPv6), in two words.
+    public var words: (UInt64, UInt64)
+    public var length: UInt8
+
+    public init(words: (UInt64, UInt64) = (0, 0), length: UInt8 = 0) {
+        self.words = words
+        self.length = length
+    }
+}
+
+/// Everything between the parser and the socket: the answer to one parsed
+/// request and the click it records. No I/O, so benchmarks and tests drive
+/// exactly what the edge runs. One per worker, used on its thread only.
+///
+/// The answer is written whatever happens to the click: a full ring drops the
+/// click and counts it.
+public struct EdgeResponder {
+    /// The link table the worker currently holds; the worker replaces it.
+    public var view: LinkTable.View
+    public let ring: SPSCRing<ClickRecord>
+    var ids: ClickIDGenerator
+    let workerID: UInt8
+    let clientHashSalt: UInt64
+    /// Counted here on the hot path, published by the worker on its tick.
+    var counters = WorkerCounters()
+
+    public init(view: LinkTable.View, ring: SPSCRing<ClickRecord>, nodeID: Int, workerID: Int, clientHashSalt: UInt64) {
+        self.view = view
+        self.ring = ring
+        self.ids = ClickIDGenerator(node: nodeID, worker: workerID)
+        self.workerID = UInt8(truncatingIfNeeded: workerID)
+        self.clientHashSalt = clientHashSalt
+    }
+
+    /// Clicks dropped so far because the ring was full.
+    public var droppedClicks: Int { counters.dropped }
+
+    /// Writes the answer to one request and records its click.
+    ///
+    /// - Parameters:
+    ///   - request: the parsed head; its ranges index `head`.
+    ///   - head: the request head's bytes.
+    ///   - client: who sent it.
+    ///   - now: wall-clock milliseconds since the Unix epoch.
+    ///   - date: the 29-byte Date header value.
+    ///   - closing: the connection closes after this answer whatever the request says (shutdown).
+    /// - Returns: whether the connection stays open.
+    @inline(__always)
+    public mutating func answer(
+        _ request: RequestHead, head: UnsafeRawBufferPointer, client: ClientAddress, now: Int64,
+        date: UnsafeRawBufferPointer, closing: Bool, to writer: inout ByteWriter
+    ) -> Bool {
+        counters.requests += 1
+        let keepAlive = request.keepAlive && !closing
+        let connection: HTTPResponses.ConnectionHeader = !keepAlive ? .close : request.isHTTP11 ? .none : .keepAlive
+        let isHead = request.method == .head
+        guard request.method != .other else {
+            counters.methodNotAllowed += 1
+            HTTPResponses.write(status: 405, date: date, connection: .close, includeBody: true, to: &writer)
+            return false
+        }
+        let target = request.target.bytes(in: head)
+        switch TrackingTarget.parse(target) {
+        case .tracking(let path):
+            guard let resolution = view.resolve(path, in: target, now: now) else {
+                counters.notFound += 1
+                HTTPResponses.write(status: 404, date: date, connection: connection, includeBody: !isHead, to: &writer)
+                return keepAlive
+            }
+            redirect(resolution, path: path, target: target, request: request, head: head, client: client, now: now,
+                     date: date, connection: connection, to: &writer)
+            return keepAlive
+        case .health:
+            counters.health += 1
+            HTTPResponses.write(status: 200, date: date, connection: connection, includeBody: !isHead, to: &writer)
+            return keepAlive
+        case .notFound:
+            counters.notFound += 1
+            HTTPResponses.write(status: 404, date: date, connection: connection, includeBody: !isHead, to: &writer)
+            return keepAlive
+        case .malformed(let reason):
+            counters.malformedPaths[Int(reason.rawValue)] += 1
+            HTTPResponses.write(status: 400, date: date, connection: .close, includeBody: !isHead, to: &writer)
+            return false
+        }
+    }
+
+    /// Writes the answer to a head the parser refused; the connection then closes.
+    public mutating func refuse(_ failure: HTTPFailure, date: UnsafeRawBufferPointer, to writer: inout ByteWriter) {
+        counters.failures[Int(failure.rawValue)] += 1
+        HTTPResponses.write(status: failure.status, date: date, connection: .close, includeBody: true, to: &writer)
+    }
+
+    @inline(__always)
+    private mutating func redirect(
+        _ resolution: LinkTable.Resolution, path: TrackingPath, target: UnsafeRawBufferPointer, request: RequestHead,
+        head: UnsafeRawBufferPointer, client: ClientAddress, now: Int64, date: UnsafeRawBufferPointer,
+        connection: HTTPResponses.ConnectionHeader, to writer: inout ByteWriter
+    ) {
+        let parts = view.location(of: resolution)
+        let query = path.query.map { $0.bytes(in: target) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        let userAgent = request.userAgent.bytes(in: head)
+        let clickID = ids.next(milliseconds: UInt64(now))
+
+        HTTPResponses.startRedirect(to: &writer)
+        LocationBuilder.append(
+            destination: parts.destination, fragmentOffset: parts.fragmentOffset,
+            destinationHasQuery: parts.destinationHasQuery, query: query,
+            clickParameter: parts.clickParameter, clickID: parts.addsClickID ? clickID : nil, to: &writer)
+        HTTPResponses.finishRedirect(date: date, connection: connection, to: &writer)
+        counters.redirects += 1
+
+        let botReason = BotDetector.classify(isHead: request.method == .head, isPrefetch: request.isPrefetch, userAgent: userAgent)
+        let outcome = botReason.isBot ? ClickOutcome.bot : resolution.outcome
+        counters.outcomes[Int(outcome.rawValue)] += 1
+        var flags = resolution.flags
+        if parts.usesFallback { flags.insert(.usedFallback) }
+        let clientHash = FastHash.bytes(userAgent, seed: FastHash.combine(
+            clientHashSalt ^ UInt64(client.length), FastHash.combine(client.words.0, client.words.1)))
+        let workerID = self.workerID
+
+        let pushed = ring.tryPush { record in
+            record.pointee.id = clickID
+            record.pointee.clientHash = clientHash
+            record.pointee.offerID = resolution.offerID
+            record.pointee.linkID = resolution.linkID
+            record.pointee.creditedPartnerID = resolution.creditedPartnerID
+            record.pointee.generatingPartnerID = resolution.generatingPartnerID
+            record.pointee.adID = resolution.adID
+            record.pointee.outcome = outcome
+            record.pointee.botReason = botReason
+            record.pointee.workerID = workerID
+            if query.count > 0 && Self.storeSubIDs(query, into: &record.pointee.subIDs) {
+                flags.insert(.hasSubIDs)
+            }
+            record.pointee.flags = flags
+        }
+        if !pushed { counters.dropped += 1 }
+    }
+
+    /// Copies `sub1`...`sub5` from the query into the record in place. Returns whether there was any.
+    @inline(__always)
+    private static func storeSubIDs(_ query: UnsafeRawBufferPointer, into subIDs: inout SubIDs) -> Bool {
+        var found = false
+        for index in 0..<SubIDs.count { subIDs.reset(index) }
+        QueryString.forEachParameter(query) { parameter, name in
+            guard let index = QueryString.subIDIndex(name.bytes(in: query)) else { return }
+            let valueStart = min(Int(name.end) + 1, Int(parameter.end))
+            QueryString.storeSubID(ByteRange(valueStart, Int(parameter.end)).bytes(in: query), index: index, into: &subIDs)
+            found = true
+        }
+        return found
+    }
+}
