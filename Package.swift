@@ -28,7 +28,10 @@ let package = Package(
         .library(name: "ClickModel", targets: ["ClickModel"]),
         .library(name: "ClickRing", targets: ["ClickRing"]),
         .library(name: "Edge", targets: ["Edge"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "StoreSQLite", targets: ["StoreSQLite"]),
         .library(name: "Aggregator", targets: ["Aggregator"]),
+        .library(name: "OfferCore", targets: ["OfferCore"]),
         .library(name: "ClicklineApp", targets: ["ClicklineApp"]),
     ],
     dependencies: [

@@ -27,8 +27,10 @@ extension LinkPartnerAd: FlatKey {
 /// about 100 ns per click.
 ///
 /// Not thread-safe: one thread owns it. There is no removal but `removeAll`.
+/// Its stored properties opt out of dynamic exclusivity checks: the owning
+/// thread never overlaps accesses, and the checks would cost more than the work.
 public final class FlatMap<Key: FlatKey, Value: BitwiseCopyable> {
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
     @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) private var keys: UnsafeMutablePointer<Key>
     @exclusivity(unchecked) private var values: UnsafeMutablePointer<Value>

@@ -15,7 +15,7 @@ public final class LiveCounters {
     /// The top lists cover this many 10-second slices (5 minutes).
     public static let recentSlices = 30
 
-    public private(set) var totals = OutcomeCounts()
+    @exclusivity(unchecked) public private(set) var totals = OutcomeCounts()
     public let byOffer = FlatMap<UInt64, OutcomeCounts>(minimumCapacity: 1024)
     public let byCreditedPartner = FlatMap<UInt64, OutcomeCounts>(minimumCapacity: 4096)
     public let byLinkPartnerAd = FlatMap<LinkPartnerAd, OutcomeCounts>(minimumCapacity: 4096)

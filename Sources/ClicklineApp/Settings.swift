@@ -187,6 +187,23 @@ public struct Settings: Sendable, Equatable {
 
     private static func port(_ text: String, _ name: String) throws(SettingsError) -> Int { try int(text, name, 0...65_535) }
 
+    /// The catalogue as a configuration file: every setting commented out at
+    /// its default, with what it does (deploy/clickline.conf).
+    public static func configurationFile() -> String {
+        var lines = [
+            "# Clickline configuration: one CLICKLINE_NAME=value per line, for `clickline serve --config FILE`,",
+            "# a systemd EnvironmentFile or a compose env_file. Flags beat environment variables beat this file.",
+            "# Every setting is shown commented out at its default.",
+        ]
+        for spec in catalogue {
+            lines.append("")
+            lines.append("# \(spec.help) Flag: --\(spec.name).")
+            let value = spec.defaultValue.contains(" ") || spec.defaultValue.contains("<") ? "" : spec.defaultValue
+            lines.append("#\(spec.environment)=\(value)" + (value.isEmpty ? "   # default: \(spec.defaultValue)" : ""))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// The catalogue as a Markdown table (README).
     public static func markdownTable() -> String {
         var lines = ["| flag | environment | default | what |", "|---|---|---|---|"]

@@ -1,7 +1,6 @@
 import ClickModel
 import Foundation
 import GRDB
-import GRDBSQLite
 import Store
 
 extension SQLiteStore: ClickStore {
@@ -10,84 +9,72 @@ extension SQLiteStore: ClickStore {
         let rollups = batch.rollups()
         try write { db in
             try Self.insertClicks(batch, nodeID: nodeID, db: db)
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO click_rollups (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
-                                           clicks, billable, unique_clicks, bot, unattributed, inactive)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id) DO UPDATE SET
-                    clicks = clicks + excluded.clicks,
-                    billable = billable + excluded.billable,
-                    unique_clicks = unique_clicks + excluded.unique_clicks,
-                    bot = bot + excluded.bot,
-                    unattributed = unattributed + excluded.unattributed,
-                    inactive = inactive + excluded.inactive
-                """)
-            for rollup in rollups {
-                let k = rollup.key, c = rollup.counts
-                try upsert.execute(arguments: [
-                    k.minute, nodeID, Int64(k.offerID), Int64(k.linkID), Int64(k.generatingPartnerID),
-                    Int64(k.creditedPartnerID), Int64(k.adID),
-                    c.clicks, c.billable, c.unique, c.bot, c.unattributed, c.inactive,
-                ])
-            }
+            try Self.addRollups(rollups, nodeID: nodeID, db: db)
         }
     }
 
-    /// Inserts the clicks through SQLite's C API: a prepared statement bound
-    /// column by column, without building GRDB arguments for every row (the
-    /// writer's target is hundreds of thousands of clicks a second).
+    /// Inserts the clicks column by column (see `RawStatement`): the writer's
+    /// target is hundreds of thousands of clicks a second.
     private static func insertClicks(_ batch: ClickBatch, nodeID: Int, db: Database) throws {
-        var statement: OpaquePointer?
-        let sql = """
+        let insert = try RawStatement("""
             INSERT INTO clicks (id, node_id, worker_id, offer_id, link_id, credited_partner_id, generating_partner_id, ad_id,
                                 outcome, flags, bot_reason, client_hash, sub1, sub2, sub3, sub4, sub5)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        guard sqlite3_prepare_v3(db.sqliteConnection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
-              let statement else {
-            throw DatabaseError(resultCode: db.lastErrorCode, message: db.lastErrorMessage)
-        }
-        defer { sqlite3_finalize(statement) }
-        // SQLITE_TRANSIENT: SQLite copies bound bytes before the call returns.
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        var idBytes = (UInt64(0), UInt64(0))
+            """, in: db)
         for click in batch.clicks {
             let raw = click.id.rawValue
-            idBytes = (UInt64(truncatingIfNeeded: raw >> 64).bigEndian, UInt64(truncatingIfNeeded: raw).bigEndian)
-            withUnsafeBytes(of: &idBytes) { _ = sqlite3_bind_blob(statement, 1, $0.baseAddress, 16, transient) }
-            sqlite3_bind_int64(statement, 2, Int64(nodeID))
-            sqlite3_bind_int64(statement, 3, Int64(click.workerID))
-            sqlite3_bind_int64(statement, 4, Int64(click.offerID))
-            sqlite3_bind_int64(statement, 5, Int64(click.linkID))
-            sqlite3_bind_int64(statement, 6, Int64(click.creditedPartnerID))
-            sqlite3_bind_int64(statement, 7, Int64(click.generatingPartnerID))
-            sqlite3_bind_int64(statement, 8, Int64(click.adID))
-            sqlite3_bind_int64(statement, 9, Int64(click.outcome.rawValue))
-            sqlite3_bind_int64(statement, 10, Int64(click.flags.rawValue))
-            sqlite3_bind_int64(statement, 11, Int64(click.botReason.rawValue))
-            sqlite3_bind_int64(statement, 12, Int64(bitPattern: click.clientHash))
+            var idBytes = (UInt64(truncatingIfNeeded: raw >> 64).bigEndian, UInt64(truncatingIfNeeded: raw).bigEndian)
+            withUnsafeBytes(of: &idBytes) { insert.bindBlob(1, $0) }
+            insert.bind(2, Int64(nodeID))
+            insert.bind(3, Int64(click.workerID))
+            insert.bind(4, Int64(click.offerID))
+            insert.bind(5, Int64(click.linkID))
+            insert.bind(6, Int64(click.creditedPartnerID))
+            insert.bind(7, Int64(click.generatingPartnerID))
+            insert.bind(8, Int64(click.adID))
+            insert.bind(9, Int64(click.outcome.rawValue))
+            insert.bind(10, Int64(click.flags.rawValue))
+            insert.bind(11, Int64(click.botReason.rawValue))
+            insert.bind(12, Int64(bitPattern: click.clientHash))
             if let subIDs = batch.subIDs(of: click) {
-                for index in 0..<SubIDs.count {
-                    subIDs.withBytes(of: index) { bytes in
-                        if bytes.isEmpty {
-                            _ = sqlite3_bind_null(statement, Int32(13 + index))
-                        } else {
-                            _ = sqlite3_bind_text(statement, Int32(13 + index), bytes.baseAddress?.assumingMemoryBound(to: CChar.self),
-                                                  Int32(bytes.count), transient)
-                        }
-                    }
-                }
+                for index in 0..<SubIDs.count { subIDs.withBytes(of: index) { insert.bindText(Int32(13 + index), $0) } }
             } else {
-                for index in 0..<SubIDs.count { sqlite3_bind_null(statement, Int32(13 + index)) }
+                for index in 0..<SubIDs.count { insert.bindNull(Int32(13 + index)) }
             }
-            let result = sqlite3_step(statement)
-            guard result == SQLITE_DONE else {
-                let error = DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)),
-                                          message: db.lastErrorMessage)
-                sqlite3_reset(statement)
-                throw error
-            }
-            sqlite3_reset(statement)
+            try insert.step()
+        }
+    }
+
+    /// Adds the batch's per-minute sums to the stored rollups.
+    private static func addRollups(_ rollups: [ClickRollup], nodeID: Int, db: Database) throws {
+        let upsert = try RawStatement("""
+            INSERT INTO click_rollups (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
+                                       clicks, billable, unique_clicks, bot, unattributed, inactive)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id) DO UPDATE SET
+                clicks = clicks + excluded.clicks,
+                billable = billable + excluded.billable,
+                unique_clicks = unique_clicks + excluded.unique_clicks,
+                bot = bot + excluded.bot,
+                unattributed = unattributed + excluded.unattributed,
+                inactive = inactive + excluded.inactive
+            """, in: db)
+        for rollup in rollups {
+            let key = rollup.key, counts = rollup.counts
+            upsert.bind(1, key.minute)
+            upsert.bind(2, Int64(nodeID))
+            upsert.bind(3, Int64(key.offerID))
+            upsert.bind(4, Int64(key.linkID))
+            upsert.bind(5, Int64(key.generatingPartnerID))
+            upsert.bind(6, Int64(key.creditedPartnerID))
+            upsert.bind(7, Int64(key.adID))
+            upsert.bind(8, counts.clicks)
+            upsert.bind(9, counts.billable)
+            upsert.bind(10, counts.unique)
+            upsert.bind(11, counts.bot)
+            upsert.bind(12, counts.unattributed)
+            upsert.bind(13, counts.inactive)
+            try upsert.step()
         }
     }
 

@@ -183,9 +183,13 @@ struct DemoDataCommand: ParsableCommand {
 }
 
 struct SettingsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "settings", abstract: "Print every setting with its default as Markdown.")
+    static let configuration = CommandConfiguration(
+        commandName: "settings", abstract: "Print every setting with its default, as a Markdown table or a configuration file.")
+
+    enum Format: String, ExpressibleByArgument { case markdown, file }
+    @Option(help: "markdown or file.") var format: Format = .markdown
 
     func run() throws {
-        print(Settings.markdownTable())
+        print(format == .markdown ? Settings.markdownTable() : Settings.configurationFile(), terminator: format == .file ? "" : "\n")
     }
 }

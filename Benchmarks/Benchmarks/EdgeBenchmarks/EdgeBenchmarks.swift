@@ -1,0 +1,93 @@
+import Benchmark
+import ClickModel
+import ClickRing
+import Edge
+
+/// A catalogue of a realistic size: 1,000 links over 50 offers, 20,000
+/// partners each a member of one offer, half of them children, 20,000 ads.
+func makeTable() throws -> LinkTable {
+    var data = CatalogData()
+    for offer in 1...50 { data.offers.append(.init(id: UInt32(offer))) }
+    for link in 1...1_000 {
+        let destination = try Destination(validating: "https://shop.example.com/collections/item-\(link)?utm_source=clickline")
+        data.links.append(.init(id: UInt32(link), offerID: UInt32(link % 50 + 1), code: Code("link\(link)")!, destination: destination))
+    }
+    for partner in 1...20_000 {
+        let parent: UInt32? = partner > 10_000 ? UInt32(partner - 10_000) : nil
+        data.partners.append(.init(id: UInt32(partner), code: Code("partner\(partner)")!, parentID: parent))
+        data.memberships.append(.init(offerID: UInt32(partner % 50 + 1), partnerID: UInt32(partner)))
+        data.ads.append(.init(id: UInt32(partner), partnerID: UInt32(partner), code: Code("ad\(partner)")!))
+    }
+    return LinkTable(data)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    // link777 belongs to offer 28; partner 1777 (offer 28) made it for its child 11777, with its ad.
+    let request = Array("""
+        GET /link777/partner1777.partner11777/ad1777?sub1=spring-sale&utm_campaign=x HTTP/1.1\r
+        Host: t.example.com\r
+        User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1\r
+        Accept: text/html,application/xhtml+xml\r
+        Accept-Language: en-GB,en;q=0.9\r
+        \r
+
+        """.utf8)
+    let date = Array("Sat, 21 Nov 2026 23:59:59 GMT".utf8)
+
+    Benchmark(
+        "Redirect hot path: scan, parse, decode, look up, answer, record",
+        configuration: .init(
+            metrics: [.wallClock, .throughput, .mallocCountTotal, .instructions],
+            scalingFactor: .kilo,
+            maxDuration: .seconds(5),
+            thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p100: 0])]
+        )
+    ) { benchmark in
+        let table = try makeTable()
+        let ring = SPSCRing<ClickRecord>(capacity: 65_536)
+        var responder = EdgeResponder(view: table.view, ring: ring, nodeID: 0, workerID: 0, clientHashSalt: 42)
+        let output = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
+        defer { output.deallocate() }
+        let limits = HTTPLimits()
+        var sum = 0
+        request.withUnsafeBytes { raw in
+            date.withUnsafeBytes { date in
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    var scanner = HeadScanner()
+                    guard case .complete(let start, let end) = scanner.scan(raw, limits: limits),
+                          case .success(let head) = HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                    else { fatalError("the benchmark request does not parse") }
+                    var writer = ByteWriter(base: output, capacity: 64 * 1024)
+                    let keepAlive = responder.answer(head, head: raw, client: ClientAddress(words: (0x0100_007F, 0), length: 4),
+                                                     now: 1_800_000_000_000, date: date, closing: false, to: &writer)
+                    sum &+= writer.count &+ (keepAlive ? 1 : 0)
+                    if ring.count > 32_768 { _ = ring.drain { sum &+= $0.count } }
+                }
+                benchmark.stopMeasurement()
+            }
+        }
+        precondition(responder.droppedClicks == 0)
+        blackHole(sum)
+    }
+
+    Benchmark(
+        "Tracking path decode and link table lookup",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(3),
+                             thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p100: 0])])
+    ) { benchmark in
+        let table = try makeTable()
+        let target = Array("/link777/partner1777.partner11777/ad1777?sub1=x".utf8)
+        var credited: UInt32 = 0
+        target.withUnsafeBytes { raw in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                guard case .tracking(let path) = TrackingTarget.parse(raw) else { fatalError("not a tracking URL") }
+                credited &+= table.view.resolve(path, in: raw, now: 1_800_000_000_000)?.creditedPartnerID ?? 0
+            }
+            benchmark.stopMeasurement()
+        }
+        precondition(credited > 0)
+        blackHole(credited)
+    }
+}

@@ -1,0 +1,129 @@
+import Aggregator
+import Benchmark
+import ClickModel
+import ClickRing
+import Foundation
+import Store
+import StoreSQLite
+
+/// Clicks shaped like affiliate traffic: 50 offers, 1,000 links, 20,000
+/// partners whose clicks follow a skewed distribution (a few partners bring
+/// most clicks), each promoting mostly one link; 100,000 clients; a tenth of
+/// the clicks bots, a tenth unattributed, three in ten with an ad.
+func makeClicks(count: Int, startingAt milliseconds: UInt64, worker: Int = 0) -> [ClickRecord] {
+    var ids = ClickIDGenerator(node: 0, worker: worker)
+    var random = SplitMix64(seed: UInt64(worker) &+ milliseconds)
+    return (0..<count).map { i in
+        let skew = Double.random(in: 0..<1, using: &random)
+        let partner = UInt32(skew * skew * skew * 20_000) + 1
+        let link = Int.random(in: 0..<10, using: &random) == 0 ? UInt32.random(in: 1...1_000, using: &random) : partner % 1_000 + 1
+        let roll = Int.random(in: 0..<10, using: &random)
+        return ClickRecord(
+            id: ids.next(milliseconds: milliseconds + UInt64(i / 100)),
+            clientHash: UInt64.random(in: 1...100_000, using: &random),
+            offerID: link % 50 + 1, linkID: link,
+            creditedPartnerID: roll == 1 ? 0 : partner, generatingPartnerID: partner,
+            adID: roll < 3 ? partner : 0,
+            outcome: roll == 0 ? .bot : roll == 1 ? .unattributed : .billable)
+    }
+}
+
+/// A small, fast, seeded generator: the data is the same in every run, and
+/// making a million clicks does not cost a million `getrandom` calls.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z &>> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z &>> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z &>> 31)
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark(
+        "Ring transfer, one producer thread and one consumer thread (records)",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxDuration: .seconds(5))
+    ) { benchmark in
+        let total = benchmark.scaledIterations.count
+        let ring = SPSCRing<ClickRecord>(capacity: 65_536)
+        let started = DispatchSemaphore(value: 0)
+        benchmark.startMeasurement()
+        Thread.detachNewThread {
+            started.signal()
+            var ids = ClickIDGenerator(node: 0, worker: 0)
+            var pushed = 0
+            while pushed < total {
+                // As the edge writes a click: the hot fields in place, no sub ids.
+                let id = ids.next(milliseconds: 1_800_000_000_000)
+                let offer = UInt32(truncatingIfNeeded: pushed)
+                if ring.tryPush({ record in
+                    record.pointee.id = id
+                    record.pointee.clientHash = 7
+                    record.pointee.offerID = offer
+                    record.pointee.linkID = 1
+                    record.pointee.creditedPartnerID = 2
+                    record.pointee.generatingPartnerID = 2
+                    record.pointee.adID = 0
+                    record.pointee.outcome = .billable
+                    record.pointee.flags = []
+                    record.pointee.botReason = .none
+                    record.pointee.workerID = 0
+                }) {
+                    pushed += 1
+                }
+            }
+        }
+        started.wait()
+        var received = 0
+        var checksum: UInt32 = 0
+        while received < total {
+            received += ring.drain { records in
+                for record in records { checksum &+= record.offerID }
+            }
+        }
+        benchmark.stopMeasurement()
+        blackHole(checksum)
+    }
+
+    Benchmark(
+        "Aggregation into live counters, one core (clicks)",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .mega, maxDuration: .seconds(5))
+    ) { benchmark in
+        let clicks = makeClicks(count: benchmark.scaledIterations.count, startingAt: 1_800_000_000_000)
+        let counters = LiveCounters()
+        // Warm the maps so the measurement sees steady state, as a running service does.
+        clicks.withUnsafeBufferPointer { buffer in for i in 0..<min(buffer.count, 200_000) { _ = counters.record(buffer.baseAddress! + i) } }
+        var unique = 0
+        clicks.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            benchmark.startMeasurement()
+            for index in 0..<buffer.count where counters.record(base + index) { unique += 1 }
+            benchmark.stopMeasurement()
+        }
+        blackHole(unique)
+    }
+
+    Benchmark(
+        "Click writer into SQLite, batches of 10,000 with rollups (clicks)",
+        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxDuration: .seconds(20), maxIterations: 5)
+    ) { benchmark in
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path)
+        // A million clicks in batches of 10,000: the table grows to a million rows within one measurement.
+        let perBatch = 10_000
+        let batches = (0..<max(1, benchmark.scaledIterations.count / perBatch)).map { number in
+            var batch = ClickBatch(reservingCapacity: perBatch)
+            for record in makeClicks(count: perBatch, startingAt: 1_800_000_000_000 + UInt64(number) * 1_000, worker: number % 256) {
+                batch.append(record, unique: record.clientHash % 7 == 0)
+            }
+            return batch
+        }
+        benchmark.startMeasurement()
+        for batch in batches { try store.write(batch, nodeID: 0) }
+        benchmark.stopMeasurement()
+    }
+}

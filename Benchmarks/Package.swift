@@ -1,0 +1,48 @@
+// swift-tools-version:6.1
+//
+// Clickline's benchmarks, a package of their own so that the service builds
+// without the benchmark plugin and jemalloc. Run from this directory:
+//
+//     swift package benchmark                       # everything
+//     swift package benchmark --target EdgeBenchmarks
+//     swift package benchmark baseline check --check-absolute-path Thresholds   # the checked-in limits
+//
+// Needs Debian's libjemalloc-dev (scripts/bench installs it).
+
+import PackageDescription
+
+let package = Package(
+    name: "clickline-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // Named, because a path dependency is otherwise known by its directory name.
+        .package(name: "clickline", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "EdgeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ClickModel", package: "clickline"),
+                .product(name: "ClickRing", package: "clickline"),
+                .product(name: "Edge", package: "clickline"),
+            ],
+            path: "Benchmarks/EdgeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "PipelineBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ClickModel", package: "clickline"),
+                .product(name: "ClickRing", package: "clickline"),
+                .product(name: "Aggregator", package: "clickline"),
+                .product(name: "Store", package: "clickline"),
+                .product(name: "StoreSQLite", package: "clickline"),
+            ],
+            path: "Benchmarks/PipelineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
