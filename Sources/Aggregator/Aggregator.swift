@@ -81,7 +81,6 @@ public final class Aggregator: @unchecked Sendable {
         var batch = writer.spareBatch(capacity: configuration.maxBatchClicks)
         var batchStartedAt: Int64 = 0
         var lastPublish: Int64 = 0
-        var lastPrune: Int64 = 0
         while true {
             // Acquiring: pairs with `stopAndDrain`; checked before draining so the
             // last pass happens after the edge stopped.
@@ -93,11 +92,7 @@ public final class Aggregator: @unchecked Sendable {
                 let limit = min(configuration.drainChunk, configuration.maxBatchClicks - batch.count)
                 let taken = ring.drain(limit: limit) { clicks in
                     let base = clicks.baseAddress!
-                    for index in 0..<clicks.count {
-                        let click = base + index
-                        let unique = counters.record(click)
-                        batch.append(click, unique: unique)
-                    }
+                    counters.record(clicks) { index, unique in batch.append(base + index, unique: unique) }
                 }
                 drained += taken
                 if taken == limit { backedUp = true }
@@ -118,12 +113,7 @@ public final class Aggregator: @unchecked Sendable {
             }
             if now - lastPublish >= Int64(configuration.publishMilliseconds) * 1_000_000 {
                 lastPublish = now
-                let wall = Clocks.wallClockMilliseconds()
-                if now - lastPrune >= 10_000_000_000 {
-                    lastPrune = now
-                    counters.pruneRecent(now: wall)
-                }
-                publish(now: wall)
+                publish(now: Clocks.wallClockMilliseconds())
             }
             if stopping && drained == 0 {
                 writer.submit(batch)

@@ -64,6 +64,14 @@ public final class FlatMap<Key: FlatKey, Value: BitwiseCopyable> {
         return count > before
     }
 
+    /// The key stored in `key`'s first slot (vacant or not). Loading it brings
+    /// that slot's cache line in; callers use it to overlap the misses of
+    /// several lookups before doing them.
+    @inline(__always)
+    public func firstSlotKey(_ key: Key) -> Key {
+        keys[Int(truncatingIfNeeded: key.flatHash) & (capacity - 1)]
+    }
+
     public subscript(key: Key) -> Value? {
         let mask = capacity - 1
         var slot = Int(truncatingIfNeeded: key.flatHash) & mask

@@ -4,20 +4,22 @@ import Store
 /// The live counters of SPEC section 3, kept by the aggregator's thread:
 /// per offer, per credited partner and per (link, partner, ad); totals; unique
 /// clicks; per-second buckets for the last 5 minutes and per-minute buckets for
-/// the last 24 hours; and what the top offers and partners of the last five
-/// minutes are.
+/// the last 24 hours; and the top offers and partners of the last five minutes.
 ///
 /// Not thread-safe: the aggregator's thread owns it and publishes
-/// `LiveSnapshot`s for everyone else. `record` allocates only when a map grows.
+/// `LiveSnapshot`s for everyone else. Recording allocates only when a map
+/// grows. The budget is about 100 ns a click, which is one or two cache misses:
+/// offers and partners carry their recent clicks in their own entries (no
+/// extra map per click for the top lists), and `record(_:_:)` touches the
+/// large maps for a group of clicks before counting them, so that the misses
+/// of the group overlap instead of following one another.
 public final class LiveCounters {
     public static let secondBuckets = 300
     public static let minuteBuckets = 1440
-    /// The top lists cover this many 10-second slices (5 minutes).
-    public static let recentSlices = 30
 
     @exclusivity(unchecked) public private(set) var totals = OutcomeCounts()
-    public let byOffer = FlatMap<UInt64, OutcomeCounts>(minimumCapacity: 1024)
-    public let byCreditedPartner = FlatMap<UInt64, OutcomeCounts>(minimumCapacity: 4096)
+    public let byOffer = FlatMap<UInt64, EntityCounts>(minimumCapacity: 1024)
+    public let byCreditedPartner = FlatMap<UInt64, EntityCounts>(minimumCapacity: 4096)
     public let byLinkPartnerAd = FlatMap<LinkPartnerAd, OutcomeCounts>(minimumCapacity: 4096)
 
     /// Fingerprints of today's unique clicks.
@@ -27,9 +29,11 @@ public final class LiveCounters {
     @exclusivity(unchecked) private var seconds: UnsafeMutablePointer<TimeBucket>
     @exclusivity(unchecked) private var minutes: UnsafeMutablePointer<TimeBucket>
 
-    /// Clicks per (10-second slice, id) of the last five minutes; pruned as slices age.
-    private let recentOffers = FlatMap<UInt64, Int64>(minimumCapacity: 1024)
-    private let recentPartners = FlatMap<UInt64, Int64>(minimumCapacity: 1024)
+    /// Offers and partners with clicks in the last five minutes (candidates for the top lists).
+    @exclusivity(unchecked) private var activeOffers: [UInt64] = []
+    @exclusivity(unchecked) private var activePartners: [UInt64] = []
+    /// Defeats dead-code elimination of the touching loads.
+    @exclusivity(unchecked) private var touched: UInt64 = 0
 
     struct TimeBucket {
         /// Which second (or minute) since the Unix epoch the bucket holds; -1 for none.
@@ -42,6 +46,8 @@ public final class LiveCounters {
         seconds.initialize(repeating: TimeBucket(), count: Self.secondBuckets)
         minutes = .allocate(capacity: Self.minuteBuckets)
         minutes.initialize(repeating: TimeBucket(), count: Self.minuteBuckets)
+        activeOffers.reserveCapacity(1024)
+        activePartners.reserveCapacity(4096)
     }
 
     deinit {
@@ -52,8 +58,10 @@ public final class LiveCounters {
     /// Starts from what the store holds (at start, before any click is recorded).
     public func seed(_ seed: LiveCounterSeed) {
         totals = seed.totals
-        for (id, counts) in seed.byOffer { byOffer.update(UInt64(id), initial: OutcomeCounts()) { $0.add(counts) } }
-        for (id, counts) in seed.byCreditedPartner { byCreditedPartner.update(UInt64(id), initial: OutcomeCounts()) { $0.add(counts) } }
+        for (id, counts) in seed.byOffer { byOffer.update(UInt64(id), initial: EntityCounts()) { $0.counts.add(counts) } }
+        for (id, counts) in seed.byCreditedPartner {
+            byCreditedPartner.update(UInt64(id), initial: EntityCounts()) { $0.counts.add(counts) }
+        }
         for (key, counts) in seed.byLinkPartnerAd { byLinkPartnerAd.update(key, initial: OutcomeCounts()) { $0.add(counts) } }
         for (minute, counts) in seed.byMinute {
             let bucket = minutes + Int(minute % Int64(Self.minuteBuckets))
@@ -62,6 +70,28 @@ public final class LiveCounters {
         }
         uniqueDay = seed.uniqueDay
         for fingerprint in seed.uniqueFingerprints { _ = uniques.insert(fingerprint, value: 1) }
+    }
+
+    /// Counts a run of clicks, in order, calling `counted` with each click's
+    /// index and whether it is unique.
+    @inline(__always)
+    public func record(_ clicks: UnsafeBufferPointer<ClickRecord>, _ counted: (Int, Bool) -> Void) {
+        guard let base = clicks.baseAddress else { return }
+        let group = 16
+        var start = 0
+        while start < clicks.count {
+            let end = min(start + group, clicks.count)
+            // Touch the slots the group will need: independent loads whose misses overlap.
+            var touched: UInt64 = 0
+            for index in start..<end {
+                let click = base + index
+                touched &+= uniques.firstSlotKey(Self.fingerprint(click))
+                touched &+= UInt64(byLinkPartnerAd.firstSlotKey(Self.key(click)).linkID)
+            }
+            self.touched &+= touched
+            for index in start..<end { counted(index, record(base + index)) }
+            start = end
+        }
     }
 
     /// Counts one click and returns whether it is unique: billable, and the
@@ -77,42 +107,50 @@ public final class LiveCounters {
                 uniques.removeAll()
                 uniqueDay = day
             }
-            if day == uniqueDay {
-                let fingerprint = UniqueFingerprint.of(
-                    linkID: click.pointee.linkID, creditedPartnerID: click.pointee.creditedPartnerID,
-                    clientHash: click.pointee.clientHash)
-                unique = uniques.insert(fingerprint, value: 1)
-            }
+            if day == uniqueDay { unique = uniques.insert(Self.fingerprint(click), value: 1) }
         }
 
         totals.add(outcome, unique: unique)
+        let slice = milliseconds / RecentClicks.sliceMilliseconds
         let offerID = UInt64(click.pointee.offerID)
-        byOffer.update(offerID, initial: OutcomeCounts()) { $0.add(outcome, unique: unique) }
+        let offerBecameActive = byOffer.update(offerID, initial: EntityCounts()) { entry in
+            entry.counts.add(outcome, unique: unique)
+            return entry.recent.add(slice: slice)
+        }
+        if offerBecameActive { activeOffers.append(offerID) }
         let partnerID = UInt64(click.pointee.creditedPartnerID)
         if partnerID != 0 {
-            byCreditedPartner.update(partnerID, initial: OutcomeCounts()) { $0.add(outcome, unique: unique) }
+            let partnerBecameActive = byCreditedPartner.update(partnerID, initial: EntityCounts()) { entry in
+                entry.counts.add(outcome, unique: unique)
+                return entry.recent.add(slice: slice)
+            }
+            if partnerBecameActive { activePartners.append(partnerID) }
         }
-        let key = LinkPartnerAd(linkID: click.pointee.linkID, partnerID: click.pointee.creditedPartnerID, adID: click.pointee.adID)
-        byLinkPartnerAd.update(key, initial: OutcomeCounts()) { $0.add(outcome, unique: unique) }
+        byLinkPartnerAd.update(Self.key(click), initial: OutcomeCounts()) { $0.add(outcome, unique: unique) }
 
         let second = milliseconds / 1000
         let secondBucket = seconds + Int(second % Int64(Self.secondBuckets))
-        if secondBucket.pointee.index != second {
-            if secondBucket.pointee.index < second { secondBucket.pointee = TimeBucket(index: second, counts: OutcomeCounts()) }
-        }
+        if secondBucket.pointee.index < second { secondBucket.pointee = TimeBucket(index: second, counts: OutcomeCounts()) }
         if secondBucket.pointee.index == second { secondBucket.pointee.counts.add(outcome, unique: unique) }
         let minute = second / 60
         let minuteBucket = minutes + Int(minute % Int64(Self.minuteBuckets))
         if minuteBucket.pointee.index < minute { minuteBucket.pointee = TimeBucket(index: minute, counts: OutcomeCounts()) }
         if minuteBucket.pointee.index == minute { minuteBucket.pointee.counts.add(outcome, unique: unique) }
-
-        let slice = UInt64(truncatingIfNeeded: second / 10) & 0xFFFF_FFFF
-        if offerID != 0 { recentOffers.update(slice << 32 | offerID, initial: 0) { $0 += 1 } }
-        if partnerID != 0 { recentPartners.update(slice << 32 | partnerID, initial: 0) { $0 += 1 } }
         return unique
     }
 
-    /// Clicks per second over the last `seconds` complete seconds before `now`.
+    @inline(__always)
+    static func fingerprint(_ click: UnsafePointer<ClickRecord>) -> UInt64 {
+        UniqueFingerprint.of(linkID: click.pointee.linkID, creditedPartnerID: click.pointee.creditedPartnerID,
+                             clientHash: click.pointee.clientHash)
+    }
+
+    @inline(__always)
+    static func key(_ click: UnsafePointer<ClickRecord>) -> LinkPartnerAd {
+        LinkPartnerAd(linkID: click.pointee.linkID, partnerID: click.pointee.creditedPartnerID, adID: click.pointee.adID)
+    }
+
+    /// Clicks per second over the last `window` complete seconds before `now`.
     public func clicksPerSecond(over window: Int, now milliseconds: Int64) -> Double {
         let current = milliseconds / 1000
         var sum: Int64 = 0
@@ -132,31 +170,79 @@ public final class LiveCounters {
         }
     }
 
-    /// The ids with the most clicks in the last five minutes, most first.
-    public func top(_ kind: TopKind, limit: Int, now milliseconds: Int64) -> [(id: UInt32, clicks: Int64)] {
-        let map = kind == .offers ? recentOffers : recentPartners
-        let currentSlice = milliseconds / 10_000
-        let oldest = UInt64(truncatingIfNeeded: currentSlice - Int64(Self.recentSlices) + 1) & 0xFFFF_FFFF
-        var sums: [UInt32: Int64] = [:]
-        map.forEach { key, clicks in
-            if key >> 32 >= oldest { sums[UInt32(truncatingIfNeeded: key), default: 0] += clicks }
-        }
-        return sums.map { (id: $0.key, clicks: $0.value) }
-            .sorted { $0.clicks != $1.clicks ? $0.clicks > $1.clicks : $0.id < $1.id }
-            .prefix(limit).map { $0 }
-    }
-
     public enum TopKind: Sendable { case offers, partners }
 
-    /// Forgets slices older than five minutes from the top-list maps.
-    public func pruneRecent(now milliseconds: Int64) {
-        let oldest = UInt64(truncatingIfNeeded: milliseconds / 10_000 - Int64(Self.recentSlices) + 1) & 0xFFFF_FFFF
-        for map in [recentOffers, recentPartners] {
-            var keep: [(UInt64, Int64)] = []
-            map.forEach { key, clicks in if key >> 32 >= oldest { keep.append((key, clicks)) } }
-            guard keep.count < map.count else { continue }
-            map.removeAll()
-            for (key, clicks) in keep { _ = map.insert(key, value: clicks) }
+    /// The ids with the most clicks in the last five minutes (ten 30-second
+    /// slices, the current one included), most first. Also forgets the ids
+    /// that had none.
+    public func top(_ kind: TopKind, limit: Int, now milliseconds: Int64) -> [(id: UInt32, clicks: Int64)] {
+        let map = kind == .offers ? byOffer : byCreditedPartner
+        let slice = milliseconds / RecentClicks.sliceMilliseconds
+        var ranked: [(id: UInt32, clicks: Int64)] = []
+        var stillActive: [UInt64] = []
+        for id in kind == .offers ? activeOffers : activePartners {
+            let clicks = map[id]?.recent.sum(at: slice) ?? 0
+            if clicks > 0 || map[id].map({ $0.recent.latest > slice }) == true {
+                stillActive.append(id)
+                if clicks > 0 { ranked.append((UInt32(truncatingIfNeeded: id), clicks)) }
+            } else {
+                map.update(id, initial: EntityCounts()) { $0.recent.forget() }
+            }
         }
+        if kind == .offers { activeOffers = stillActive } else { activePartners = stillActive }
+        ranked.sort { $0.clicks != $1.clicks ? $0.clicks > $1.clicks : $0.id < $1.id }
+        return Array(ranked.prefix(limit))
+    }
+}
+
+/// A live counter of an offer or partner: its counts, and its clicks of the
+/// last five minutes for the top lists.
+public struct EntityCounts: Sendable, BitwiseCopyable {
+    public var counts = OutcomeCounts()
+    public var recent = RecentClicks()
+}
+
+/// Clicks per 30-second slice over the last ten slices.
+public struct RecentClicks: Sendable, BitwiseCopyable {
+    public static let slices = 10
+    public static let sliceMilliseconds: Int64 = 30_000
+
+    /// The newest slice counted; `.min` when there is none in the window.
+    public private(set) var latest: Int64 = .min
+    private var perSlice = InlineArray<10, UInt32>(repeating: 0)
+
+    /// Counts a click in `slice`. Returns true when there was none in the
+    /// window before (the entity just became active).
+    @inline(__always)
+    mutating func add(slice: Int64) -> Bool {
+        let n = Int64(Self.slices)
+        if slice > latest {
+            let wasIdle = latest == .min
+            let stale = wasIdle ? n : min(n, slice - latest)
+            for k in 0..<stale { perSlice[Int((slice - k) % n)] = 0 }
+            latest = slice
+            perSlice[Int(slice % n)] &+= 1
+            return wasIdle
+        }
+        if slice > latest - n { perSlice[Int(slice % n)] &+= 1 }
+        return false
+    }
+
+    /// Clicks in the window ending at `slice`.
+    func sum(at slice: Int64) -> Int64 {
+        guard latest != .min else { return 0 }
+        let n = Int64(Self.slices)
+        var sum: Int64 = 0
+        var s = latest
+        while s > latest - n {
+            if s <= slice && s > slice - n { sum += Int64(perSlice[Int(s % n)]) }
+            s -= 1
+        }
+        return sum
+    }
+
+    /// Marks the window empty (the entity left the active list).
+    mutating func forget() {
+        latest = .min
     }
 }

@@ -228,7 +228,7 @@ final class EdgeWorker: @unchecked Sendable {
         c.pointee.closeAfterWrite = false
         c.pointee.isWaitingToWrite = false
         copyAddress(address, into: c)
-        _ = System.setIntOption(fd, Int32(IPPROTO_TCP), clibevent_tcp_nodelay(), 1)
+        _ = System.setIntOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         listen(c, for: EV_READ)
         openCount += 1
         if freeCount == 0 { disableListener() }

@@ -34,7 +34,7 @@ enum ListeningSocket {
         var ok = System.setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
         ok = ok && System.setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1)
         // Accept only once the first bytes have arrived, so the first read finds the request.
-        ok = ok && System.setIntOption(fd, Int32(IPPROTO_TCP), clibevent_tcp_defer_accept(), 1)
+        ok = ok && System.setIntOption(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1)
         guard ok else {
             let error = System.errno
             Glibc.close(fd)
