@@ -4,7 +4,8 @@
 //
 // Dependencies point one way, downward (see README, "Layout"):
 //
-//   level 0  CLibevent   ClickModel   ClickRing   Platform   system headers / stdlib / Atomics
+//   level 0  CLibevent   ClickModel   Platform     system headers / stdlib
+//            ClickRing                             ClickModel, Atomics
 //   level 1  Edge        Store                         level 0
 //   level 2  Aggregator  OfferCore    StoreSQLite      levels 0-1
 //   level 3  API                                       level 2
@@ -57,7 +58,7 @@ let package = Package(
         .target(name: "Platform", swiftSettings: strict),
         .target(
             name: "ClickRing",
-            dependencies: [.product(name: "Atomics", package: "swift-atomics")],
+            dependencies: ["ClickModel", .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: strict
         ),
 

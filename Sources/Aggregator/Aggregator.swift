@@ -26,7 +26,7 @@ public struct AggregatorConfiguration: Sendable {
     public init() {}
 }
 
-/// The aggregator: one thread that drains every edge worker's ring in
+/// The aggregator: one thread that drains every edge worker's click channel in
 /// batches, counts each click into the live counters, marks unique clicks and
 /// hands batches to the click writer.
 ///
@@ -35,7 +35,7 @@ public struct AggregatorConfiguration: Sendable {
 /// aggregator is the only consumer of every ring. `stopAndDrain()` must come
 /// after the edge has stopped, so that the rings are drained to the very end.
 public final class Aggregator: @unchecked Sendable {
-    private let rings: [SPSCRing<ClickRecord>]
+    private let channels: [ClickChannel]
     private let writer: ClickWriter
     private let configuration: AggregatorConfiguration
     private let logger: Logger
@@ -45,9 +45,9 @@ public final class Aggregator: @unchecked Sendable {
     private let aggregated = ManagedAtomic<Int>(0)
     private var thread: OwnedThread?
 
-    public init(rings: [SPSCRing<ClickRecord>], writer: ClickWriter, seed: LiveCounterSeed,
+    public init(channels: [ClickChannel], writer: ClickWriter, seed: LiveCounterSeed,
                 configuration: AggregatorConfiguration = .init(), logger: Logger) {
-        self.rings = rings
+        self.channels = channels
         self.writer = writer
         self.configuration = configuration
         self.logger = logger
@@ -87,12 +87,14 @@ public final class Aggregator: @unchecked Sendable {
             let stopping = stopRequested.load(ordering: .acquiring)
             var drained = 0
             var backedUp = false
-            for ring in rings {
+            for channel in channels {
                 // Never more than fits: a batch holds at most `maxBatchClicks`.
                 let limit = min(configuration.drainChunk, configuration.maxBatchClicks - batch.count)
-                let taken = ring.drain(limit: limit) { clicks in
+                let taken = channel.drain(limit: limit) { clicks in
                     let base = clicks.baseAddress!
-                    counters.record(clicks) { index, unique in batch.append(base + index, unique: unique) }
+                    counters.record(clicks) { index, unique in
+                        channel.withSubIDs(of: base + index) { batch.append(base + index, subIDs: $0, unique: unique) }
+                    }
                 }
                 drained += taken
                 if taken == limit { backedUp = true }

@@ -30,30 +30,41 @@ extension LinkPartnerAd: FlatKey {
 /// Its stored properties opt out of dynamic exclusivity checks: the owning
 /// thread never overlaps accesses, and the checks would cost more than the work.
 public final class FlatMap<Key: FlatKey, Value: BitwiseCopyable> {
+    /// A key and its value side by side: a lookup that finds its key has its
+    /// value in the same cache line (or the next).
+    @usableFromInline
+    struct Entry {
+        var key: Key
+        var value: Value
+    }
+
     @exclusivity(unchecked) public private(set) var count = 0
     @exclusivity(unchecked) private var capacity: Int
-    @exclusivity(unchecked) private var keys: UnsafeMutablePointer<Key>
-    @exclusivity(unchecked) private var values: UnsafeMutablePointer<Value>
+    @exclusivity(unchecked) private var entries: UnsafeMutablePointer<Entry>
 
     public init(minimumCapacity: Int = 16) {
         var capacity = 16
         while capacity < minimumCapacity * 2 { capacity <<= 1 }
         self.capacity = capacity
-        self.keys = .allocate(capacity: capacity)
-        self.keys.initialize(repeating: .vacant, count: capacity)
-        self.values = .allocate(capacity: capacity)
+        self.entries = Self.allocateVacant(capacity)
     }
 
     deinit {
-        keys.deallocate()
-        values.deallocate()
+        entries.deallocate()
+    }
+
+    private static func allocateVacant(_ capacity: Int) -> UnsafeMutablePointer<Entry> {
+        let entries = UnsafeMutablePointer<Entry>.allocate(capacity: capacity)
+        // Only keys are read before a slot is filled; the values stay uninitialised (trivial type).
+        for slot in 0..<capacity { (entries + slot).pointer(to: \.key)!.initialize(to: .vacant) }
+        return entries
     }
 
     /// Calls `body` with the value of `key`, inserting `initial` first when absent.
     @inline(__always)
     public func update<R>(_ key: Key, initial: Value, _ body: (inout Value) -> R) -> R {
         let slot = findOrInsert(key, initial: initial)
-        return body(&values[slot])
+        return body(&entries[slot].value)
     }
 
     /// Inserts `key` with `value` unless present. Returns whether it was inserted.
@@ -69,15 +80,15 @@ public final class FlatMap<Key: FlatKey, Value: BitwiseCopyable> {
     /// several lookups before doing them.
     @inline(__always)
     public func firstSlotKey(_ key: Key) -> Key {
-        keys[Int(truncatingIfNeeded: key.flatHash) & (capacity - 1)]
+        entries[Int(truncatingIfNeeded: key.flatHash) & (capacity - 1)].key
     }
 
     public subscript(key: Key) -> Value? {
         let mask = capacity - 1
         var slot = Int(truncatingIfNeeded: key.flatHash) & mask
         while true {
-            let stored = keys[slot]
-            if stored == key { return values[slot] }
+            let stored = entries[slot].key
+            if stored == key { return entries[slot].value }
             if stored == .vacant { return nil }
             slot = (slot + 1) & mask
         }
@@ -85,11 +96,11 @@ public final class FlatMap<Key: FlatKey, Value: BitwiseCopyable> {
 
     /// Every entry, in no particular order.
     public func forEach(_ body: (Key, Value) -> Void) {
-        for slot in 0..<capacity where keys[slot] != .vacant { body(keys[slot], values[slot]) }
+        for slot in 0..<capacity where entries[slot].key != .vacant { body(entries[slot].key, entries[slot].value) }
     }
 
     public func removeAll() {
-        keys.update(repeating: .vacant, count: capacity)
+        for slot in 0..<capacity { entries[slot].key = .vacant }
         count = 0
     }
 
@@ -99,7 +110,7 @@ public final class FlatMap<Key: FlatKey, Value: BitwiseCopyable> {
         var mask = capacity - 1
         var slot = Int(truncatingIfNeeded: key.flatHash) & mask
         while true {
-            let stored = keys[slot]
+            let stored = entries[slot].key
             if stored == key { return slot }
             if stored == .vacant { break }
             slot = (slot + 1) & mask
@@ -108,28 +119,23 @@ public final class FlatMap<Key: FlatKey, Value: BitwiseCopyable> {
             grow()
             mask = capacity - 1
             slot = Int(truncatingIfNeeded: key.flatHash) & mask
-            while keys[slot] != .vacant { slot = (slot + 1) & mask }
+            while entries[slot].key != .vacant { slot = (slot + 1) & mask }
         }
-        keys[slot] = key
-        values.advanced(by: slot).initialize(to: initial)
+        entries[slot] = Entry(key: key, value: initial)
         count += 1
         return slot
     }
 
     private func grow() {
-        let oldKeys = keys, oldValues = values, oldCapacity = capacity
+        let old = entries, oldCapacity = capacity
         capacity *= 2
-        keys = .allocate(capacity: capacity)
-        keys.initialize(repeating: .vacant, count: capacity)
-        values = .allocate(capacity: capacity)
+        entries = Self.allocateVacant(capacity)
         let mask = capacity - 1
-        for old in 0..<oldCapacity where oldKeys[old] != .vacant {
-            var slot = Int(truncatingIfNeeded: oldKeys[old].flatHash) & mask
-            while keys[slot] != .vacant { slot = (slot + 1) & mask }
-            keys[slot] = oldKeys[old]
-            values.advanced(by: slot).initialize(to: oldValues[old])
+        for index in 0..<oldCapacity where old[index].key != .vacant {
+            var slot = Int(truncatingIfNeeded: old[index].key.flatHash) & mask
+            while entries[slot].key != .vacant { slot = (slot + 1) & mask }
+            entries[slot] = old[index]
         }
-        oldKeys.deallocate()
-        oldValues.deallocate()
+        old.deallocate()
     }
 }

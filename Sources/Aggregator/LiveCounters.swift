@@ -22,8 +22,8 @@ public final class LiveCounters {
     public let byCreditedPartner = FlatMap<UInt64, EntityCounts>(minimumCapacity: 4096)
     public let byLinkPartnerAd = FlatMap<LinkPartnerAd, OutcomeCounts>(minimumCapacity: 4096)
 
-    /// Fingerprints of today's unique clicks.
-    private let uniques = FlatMap<UInt64, UInt8>(minimumCapacity: 4096)
+    /// Fingerprints of today's unique clicks: a set, eight bytes a slot.
+    private let uniques = FlatMap<UInt64, Void>(minimumCapacity: 4096)
     @exclusivity(unchecked) public private(set) var uniqueDay: Int64 = 0
 
     @exclusivity(unchecked) private var seconds: UnsafeMutablePointer<TimeBucket>
@@ -34,6 +34,35 @@ public final class LiveCounters {
     @exclusivity(unchecked) private var activePartners: [UInt64] = []
     /// Defeats dead-code elimination of the touching loads.
     @exclusivity(unchecked) private var touched: UInt64 = 0
+    /// The second, minute, slice and day of the last click, so that the
+    /// divisions are done once a second rather than for every click.
+    @exclusivity(unchecked) private var time = TimeIndex()
+
+    /// Where a millisecond falls: its second, minute, 30-second slice and UTC
+    /// day, valid for `validFrom..<validUntil` (one second).
+    struct TimeIndex {
+        var validFrom: Int64 = 1
+        var validUntil: Int64 = 0
+        var second: Int64 = 0
+        var minute: Int64 = 0
+        var slice: Int64 = 0
+        var day: Int64 = 0
+        var secondSlot = 0
+        var minuteSlot = 0
+
+        @inline(__always)
+        mutating func locate(_ milliseconds: Int64) {
+            if milliseconds >= validFrom && milliseconds < validUntil { return }
+            second = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+            validFrom = second * 1000
+            validUntil = validFrom + 1000
+            minute = second >= 0 ? second / 60 : (second - 59) / 60
+            slice = second >= 0 ? second / 30 : (second - 29) / 30
+            day = second >= 0 ? second / 86_400 : (second - 86_399) / 86_400
+            secondSlot = Int(((second % Int64(LiveCounters.secondBuckets)) + Int64(LiveCounters.secondBuckets)) % Int64(LiveCounters.secondBuckets))
+            minuteSlot = Int(((minute % Int64(LiveCounters.minuteBuckets)) + Int64(LiveCounters.minuteBuckets)) % Int64(LiveCounters.minuteBuckets))
+        }
+    }
 
     struct TimeBucket {
         /// Which second (or minute) since the Unix epoch the bucket holds; -1 for none.
@@ -69,29 +98,38 @@ public final class LiveCounters {
             if bucket.pointee.index == minute { bucket.pointee.counts.add(counts) }
         }
         uniqueDay = seed.uniqueDay
-        for fingerprint in seed.uniqueFingerprints { _ = uniques.insert(fingerprint, value: 1) }
+        for fingerprint in seed.uniqueFingerprints { _ = uniques.insert(fingerprint, value: ()) }
     }
 
     /// Counts a run of clicks, in order, calling `counted` with each click's
-    /// index and whether it is unique.
+    /// index and whether it is unique. While one group of clicks is counted,
+    /// the slots the next group needs are already being loaded.
     @inline(__always)
     public func record(_ clicks: UnsafeBufferPointer<ClickRecord>, _ counted: (Int, Bool) -> Void) {
         guard let base = clicks.baseAddress else { return }
         let group = 16
+        touch(base, 0..<min(group, clicks.count))
         var start = 0
         while start < clicks.count {
             let end = min(start + group, clicks.count)
-            // Touch the slots the group will need: independent loads whose misses overlap.
-            var touched: UInt64 = 0
-            for index in start..<end {
-                let click = base + index
-                touched &+= uniques.firstSlotKey(Self.fingerprint(click))
-                touched &+= UInt64(byLinkPartnerAd.firstSlotKey(Self.key(click)).linkID)
-            }
-            self.touched &+= touched
+            touch(base, end..<min(end + group, clicks.count))
             for index in start..<end { counted(index, record(base + index)) }
             start = end
         }
+    }
+
+    /// Loads the first slot each click of `range` will probe in the large
+    /// maps: independent loads, so their cache misses overlap.
+    @inline(__always)
+    private func touch(_ base: UnsafePointer<ClickRecord>, _ range: Range<Int>) {
+        var touched: UInt64 = 0
+        for index in range {
+            let click = base + index
+            touched &+= uniques.firstSlotKey(Self.fingerprint(click))
+            touched &+= UInt64(byLinkPartnerAd.firstSlotKey(Self.key(click)).linkID)
+            touched &+= byCreditedPartner.firstSlotKey(UInt64(click.pointee.creditedPartnerID))
+        }
+        self.touched &+= touched
     }
 
     /// Counts one click and returns whether it is unique: billable, and the
@@ -99,19 +137,19 @@ public final class LiveCounters {
     @inline(__always)
     public func record(_ click: UnsafePointer<ClickRecord>) -> Bool {
         let outcome = click.pointee.outcome
-        let milliseconds = Int64(click.pointee.id.milliseconds)
+        time.locate(Int64(click.pointee.id.milliseconds))
         var unique = false
         if outcome == .billable {
-            let day = milliseconds / 86_400_000
+            let day = time.day
             if day > uniqueDay {
                 uniques.removeAll()
                 uniqueDay = day
             }
-            if day == uniqueDay { unique = uniques.insert(Self.fingerprint(click), value: 1) }
+            if day == uniqueDay { unique = uniques.insert(Self.fingerprint(click), value: ()) }
         }
 
         totals.add(outcome, unique: unique)
-        let slice = milliseconds / RecentClicks.sliceMilliseconds
+        let slice = time.slice
         let offerID = UInt64(click.pointee.offerID)
         let offerBecameActive = byOffer.update(offerID, initial: EntityCounts()) { entry in
             entry.counts.add(outcome, unique: unique)
@@ -128,12 +166,12 @@ public final class LiveCounters {
         }
         byLinkPartnerAd.update(Self.key(click), initial: OutcomeCounts()) { $0.add(outcome, unique: unique) }
 
-        let second = milliseconds / 1000
-        let secondBucket = seconds + Int(second % Int64(Self.secondBuckets))
+        let second = time.second
+        let secondBucket = seconds + time.secondSlot
         if secondBucket.pointee.index < second { secondBucket.pointee = TimeBucket(index: second, counts: OutcomeCounts()) }
         if secondBucket.pointee.index == second { secondBucket.pointee.counts.add(outcome, unique: unique) }
-        let minute = second / 60
-        let minuteBucket = minutes + Int(minute % Int64(Self.minuteBuckets))
+        let minute = time.minute
+        let minuteBucket = minutes + time.minuteSlot
         if minuteBucket.pointee.index < minute { minuteBucket.pointee = TimeBucket(index: minute, counts: OutcomeCounts()) }
         if minuteBucket.pointee.index == minute { minuteBucket.pointee.counts.add(outcome, unique: unique) }
         return unique

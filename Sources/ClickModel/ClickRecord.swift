@@ -32,15 +32,15 @@ public struct ClickFlags: OptionSet, Sendable, BitwiseCopyable, Hashable {
     /// The first billable click of this client for this link and credited partner on this UTC day.
     /// Set by the aggregator, not the edge.
     public static let unique = ClickFlags(rawValue: 1 << 2)
-    /// The record carries at least one of `sub1`...`sub5`.
+    /// The click has at least one of `sub1`...`sub5`; they travel beside the
+    /// record (see `ClickChannel`).
     public static let hasSubIDs = ClickFlags(rawValue: 1 << 3)
     /// The request asked for the offer's fallback URL because it is inactive.
     public static let usedFallback = ClickFlags(rawValue: 1 << 4)
 }
 
-/// The `sub1`...`sub5` query parameters of a click, each cut to 64 bytes, kept
-/// inline so that a `ClickRecord` has a fixed size and making one allocates
-/// nothing.
+/// The `sub1`...`sub5` query parameters of a click, each cut to 64 bytes, in
+/// a fixed-size value so that recording them allocates nothing.
 public struct SubIDs: Sendable, BitwiseCopyable {
     /// How many sub ids there are.
     public static let count = 5
@@ -114,11 +114,10 @@ public struct SubIDs: Sendable, BitwiseCopyable {
     }
 }
 
-/// One click, as the edge records it into its ring: a fixed-size value, so that
-/// making one allocates nothing. Id fields hold the store's row ids; 0 means none.
-///
-/// The hot fields come first so that the aggregator reads one cache line for a
-/// click without sub ids.
+/// One click, as the edge records it into its ring: a fixed-size value of 48
+/// bytes, so that making one allocates nothing and the aggregator streams
+/// through them. Id fields hold the store's row ids; 0 means none. A click's
+/// sub ids, when it has any (`flags` says so), travel beside it.
 public struct ClickRecord: Sendable, BitwiseCopyable {
     /// The click id; its time is the click's time.
     public var id: ClickID
@@ -136,14 +135,13 @@ public struct ClickRecord: Sendable, BitwiseCopyable {
     public var botReason: BotReason
     /// The edge worker that served the click.
     public var workerID: UInt8
-    public var subIDs: SubIDs
 
     @inlinable
     public init(
         id: ClickID, clientHash: UInt64 = 0, offerID: UInt32 = 0, linkID: UInt32 = 0,
         creditedPartnerID: UInt32 = 0, generatingPartnerID: UInt32 = 0, adID: UInt32 = 0,
         outcome: ClickOutcome = .billable, flags: ClickFlags = [], botReason: BotReason = .none,
-        workerID: UInt8 = 0, subIDs: SubIDs = SubIDs()
+        workerID: UInt8 = 0
     ) {
         self.id = id
         self.clientHash = clientHash
@@ -156,7 +154,6 @@ public struct ClickRecord: Sendable, BitwiseCopyable {
         self.flags = flags
         self.botReason = botReason
         self.workerID = workerID
-        self.subIDs = subIDs
     }
 
     /// Milliseconds since the Unix epoch.

@@ -67,6 +67,27 @@ public enum QueryString {
         return Int(decoded.3 - UInt8(ascii: "1"))
     }
 
+    /// Whether the query has a parameter named `sub1`...`sub5`.
+    @inlinable
+    public static func hasSubID(_ query: UnsafeRawBufferPointer) -> Bool {
+        var found = false
+        forEachParameter(query) { _, name in
+            if !found && subIDIndex(name.bytes(in: query)) != nil { found = true }
+        }
+        return found
+    }
+
+    /// Reads every `sub1`...`sub5` of the query into `subIDs` (the others empty).
+    @inlinable
+    public static func storeSubIDs(_ query: UnsafeRawBufferPointer, into subIDs: inout SubIDs) {
+        for index in 0..<SubIDs.count { subIDs.reset(index) }
+        forEachParameter(query) { parameter, name in
+            guard let index = subIDIndex(name.bytes(in: query)) else { return }
+            let valueStart = min(Int(name.end) + 1, Int(parameter.end))
+            storeSubID(ByteRange(valueStart, Int(parameter.end)).bytes(in: query), index: index, into: &subIDs)
+        }
+    }
+
     /// Stores a parameter's value, percent-decoded and with `+` read as a space,
     /// as sub id `index`, cut to 64 bytes at a character boundary. A later
     /// parameter of the same name replaces an earlier one.

@@ -72,6 +72,19 @@ public final class SPSCRing<Element: BitwiseCopyable>: @unchecked Sendable {
         return true
     }
 
+    /// Producer only. Whether a push would succeed now. It stays true until
+    /// the producer pushes, since only the consumer changes the ring meanwhile
+    /// and it only frees slots.
+    @inlinable @inline(__always)
+    public func hasRoom() -> Bool {
+        // Relaxed: only this thread writes `tail`.
+        let tail = self.tail.load(ordering: .relaxed)
+        if tail - cachedHead.pointee < capacity { return true }
+        // Acquiring: as in `tryPush`.
+        cachedHead.pointee = head.load(ordering: .acquiring)
+        return tail - cachedHead.pointee < capacity
+    }
+
     /// Producer only. Copies `element` in; false when the ring is full.
     @inlinable @inline(__always)
     public func tryPush(_ element: Element) -> Bool {

@@ -70,7 +70,7 @@ public final class ClicklineApplication: Sendable {
         aggregation.flushMilliseconds = settings.flushMilliseconds
         aggregation.maxBatchClicks = settings.maxBatchClicks
         let seed = try store.liveCounterSeed(now: Clocks.wallClockMilliseconds())
-        aggregator = Aggregator(rings: edge.rings, writer: writer, seed: seed, configuration: aggregation, logger: logger)
+        aggregator = Aggregator(channels: edge.channels, writer: writer, seed: seed, configuration: aggregation, logger: logger)
 
         let edge = self.edge, aggregator = self.aggregator, writer = self.writer, publisher = self.publisher
         let edgeStarted = self.edgeStarted

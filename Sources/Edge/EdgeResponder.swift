@@ -22,16 +22,16 @@ public struct ClientAddress: Sendable, BitwiseCopyable {
 public struct EdgeResponder {
     /// The link table the worker currently holds; the worker replaces it.
     public var view: LinkTable.View
-    public let ring: SPSCRing<ClickRecord>
+    public let channel: ClickChannel
     var ids: ClickIDGenerator
     let workerID: UInt8
     let clientHashSalt: UInt64
     /// Counted here on the hot path, published by the worker on its tick.
     var counters = WorkerCounters()
 
-    public init(view: LinkTable.View, ring: SPSCRing<ClickRecord>, nodeID: Int, workerID: Int, clientHashSalt: UInt64) {
+    public init(view: LinkTable.View, channel: ClickChannel, nodeID: Int, workerID: Int, clientHashSalt: UInt64) {
         self.view = view
-        self.ring = ring
+        self.channel = channel
         self.ids = ClickIDGenerator(node: nodeID, worker: workerID)
         self.workerID = UInt8(truncatingIfNeeded: workerID)
         self.clientHashSalt = clientHashSalt
@@ -124,7 +124,8 @@ public struct EdgeResponder {
             clientHashSalt ^ UInt64(client.length), FastHash.combine(client.words.0, client.words.1)))
         let workerID = self.workerID
 
-        let pushed = ring.tryPush { record in
+        let hasSubIDs = query.count > 0 && QueryString.hasSubID(query)
+        let pushed = channel.tryPush(hasSubIDs: hasSubIDs, { record in
             record.pointee.id = clickID
             record.pointee.clientHash = clientHash
             record.pointee.offerID = resolution.offerID
@@ -133,27 +134,12 @@ public struct EdgeResponder {
             record.pointee.generatingPartnerID = resolution.generatingPartnerID
             record.pointee.adID = resolution.adID
             record.pointee.outcome = outcome
+            record.pointee.flags = flags
             record.pointee.botReason = botReason
             record.pointee.workerID = workerID
-            if query.count > 0 && Self.storeSubIDs(query, into: &record.pointee.subIDs) {
-                flags.insert(.hasSubIDs)
-            }
-            record.pointee.flags = flags
-        }
+        }, subIDs: { subIDs in
+            QueryString.storeSubIDs(query, into: &subIDs.pointee)
+        })
         if !pushed { counters.dropped += 1 }
-    }
-
-    /// Copies `sub1`...`sub5` from the query into the record in place. Returns whether there was any.
-    @inline(__always)
-    private static func storeSubIDs(_ query: UnsafeRawBufferPointer, into subIDs: inout SubIDs) -> Bool {
-        var found = false
-        for index in 0..<SubIDs.count { subIDs.reset(index) }
-        QueryString.forEachParameter(query) { parameter, name in
-            guard let index = QueryString.subIDIndex(name.bytes(in: query)) else { return }
-            let valueStart = min(Int(name.end) + 1, Int(parameter.end))
-            QueryString.storeSubID(ByteRange(valueStart, Int(parameter.end)).bytes(in: query), index: index, into: &subIDs)
-            found = true
-        }
-        return found
     }
 }

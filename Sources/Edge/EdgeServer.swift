@@ -42,8 +42,8 @@ public final class EdgeServer: Sendable {
         }
     }
 
-    /// The rings, one per worker, in worker order: the aggregator's input.
-    public var rings: [SPSCRing<ClickRecord>] { workers.map(\.ring) }
+    /// The click channels, one per worker, in worker order: the aggregator's input.
+    public var channels: [ClickChannel] { workers.map(\.channel) }
 
     /// Starts the worker threads (`edge-0`, `edge-1`, ...).
     public func start() {
@@ -66,6 +66,6 @@ public final class EdgeServer: Sendable {
 
     /// Each worker's published figures.
     public func workerStats() -> [WorkerStatsSnapshot] {
-        workers.map { $0.stats.snapshot(ringCount: $0.ring.count) }
+        workers.map { $0.stats.snapshot(ringCount: $0.channel.records.count) }
     }
 }

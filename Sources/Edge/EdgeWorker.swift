@@ -27,7 +27,7 @@ import Platform
 final class EdgeWorker: @unchecked Sendable {
     let id: Int
     let configuration: EdgeConfiguration
-    let ring: SPSCRing<ClickRecord>
+    let channel: ClickChannel
     let stats: WorkerStats
     private let exchange: LinkTableExchange
     private let listenFD: Int32
@@ -87,13 +87,13 @@ final class EdgeWorker: @unchecked Sendable {
         self.listenFD = listenFD
         self.exchange = exchange
         self.logger = logger
-        let ring = SPSCRing<ClickRecord>(capacity: configuration.ringCapacity)
-        self.ring = ring
+        let channel = ClickChannel(capacity: configuration.ringCapacity)
+        self.channel = channel
         self.stats = WorkerStats(workerID: id, ringCapacity: configuration.ringCapacity)
         self.tableGeneration = exchange.generation
         let table = exchange.current
         self.table = table
-        self.responder = EdgeResponder(view: table.view, ring: ring, nodeID: configuration.nodeID, workerID: id,
+        self.responder = EdgeResponder(view: table.view, channel: channel, nodeID: configuration.nodeID, workerID: id,
                                        clientHashSalt: configuration.clientHashSalt)
 
         let eventSize = event_get_struct_event_size()

@@ -53,15 +53,18 @@ public struct ClickBatch: Sendable {
     public var count: Int { clicks.count }
     public var isEmpty: Bool { clicks.isEmpty }
 
-    /// Adds a click from a ring record, with the aggregator's unique flag.
+    /// Adds a click from a ring record, with its sub ids (when its flags say
+    /// it has some) and the aggregator's unique flag.
     @inlinable
-    public mutating func append(_ record: UnsafePointer<ClickRecord>, unique: Bool) {
+    public mutating func append(_ record: UnsafePointer<ClickRecord>, subIDs clickSubIDs: UnsafePointer<SubIDs>?, unique: Bool) {
         var flags = record.pointee.flags
         if unique { flags.insert(.unique) } else { flags.remove(.unique) }
         var subIDsIndex: Int32 = -1
-        if flags.contains(.hasSubIDs) {
+        if let clickSubIDs, flags.contains(.hasSubIDs) {
             subIDsIndex = Int32(subIDs.count)
-            subIDs.append(record.pointee.subIDs)
+            subIDs.append(clickSubIDs.pointee)
+        } else {
+            flags.remove(.hasSubIDs)
         }
         clicks.append(StoredClick(
             id: record.pointee.id, clientHash: record.pointee.clientHash,
@@ -72,8 +75,16 @@ public struct ClickBatch: Sendable {
     }
 
     /// Adds a click (tests and tools).
-    public mutating func append(_ record: ClickRecord, unique: Bool) {
-        withUnsafePointer(to: record) { append($0, unique: unique) }
+    public mutating func append(_ record: ClickRecord, subIDs clickSubIDs: SubIDs? = nil, unique: Bool) {
+        var record = record
+        if clickSubIDs != nil { record.flags.insert(.hasSubIDs) }
+        withUnsafePointer(to: record) { recordPointer in
+            if let clickSubIDs {
+                withUnsafePointer(to: clickSubIDs) { append(recordPointer, subIDs: $0, unique: unique) }
+            } else {
+                append(recordPointer, subIDs: nil, unique: unique)
+            }
+        }
     }
 
     /// The sub ids of a click, if it has any.

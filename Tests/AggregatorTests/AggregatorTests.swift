@@ -36,11 +36,11 @@ struct AggregatorTests {
 
     @Test func everyPushedClickIsCountedAndWrittenOnceInOrderPerRing() throws {
         let store = MemoryClickStore()
-        let rings = [SPSCRing<ClickRecord>(capacity: 1024), SPSCRing<ClickRecord>(capacity: 1024)]
+        let channels = [ClickChannel(capacity: 1024), ClickChannel(capacity: 1024)]
         let writer = ClickWriter(store: store, nodeID: 0, retentionDays: nil, logger: logger)
         var configuration = AggregatorConfiguration()
         configuration.maxBatchClicks = 700
-        let aggregator = Aggregator(rings: rings, writer: writer, seed: LiveCounterSeed(), configuration: configuration, logger: logger)
+        let aggregator = Aggregator(channels: channels, writer: writer, seed: LiveCounterSeed(), configuration: configuration, logger: logger)
         aggregator.start()
 
         var generators = [ClickIDGenerator(node: 0, worker: 0), ClickIDGenerator(node: 0, worker: 1)]
@@ -51,7 +51,12 @@ struct AggregatorTests {
             let record = ClickRecord(id: generators[worker].next(milliseconds: now), clientHash: UInt64(i % 50),
                                      offerID: 1, linkID: 10, creditedPartnerID: 100, generatingPartnerID: 100,
                                      workerID: UInt8(worker))
-            while !rings[worker].tryPush(record) {}  // the test waits; the edge would drop
+            let hasSubIDs = i % 10 == 0
+            // The test waits when a ring is full; the edge would drop.
+            while !channels[worker].tryPush(hasSubIDs: hasSubIDs, { $0.initialize(to: record) }, subIDs: { subIDs in
+                subIDs.initialize(to: SubIDs())
+                subIDs.pointee.set(0, "click-\(i)")
+            }) {}
             pushed += 1
         }
         aggregator.stopAndDrain()
@@ -65,6 +70,18 @@ struct AggregatorTests {
             #expect(ids == ids.sorted(), "worker \(worker)'s clicks kept their order")
         }
         #expect(clicks.filter { $0.flags.contains(.unique) }.count == 50, "50 clients, one link and partner")
+        // Every click kept its own sub ids.
+        let batches = store.batches.withLock { $0 }
+        var withSubIDs = 0
+        for batch in batches {
+            for click in batch.clicks where click.flags.contains(.hasSubIDs) {
+                withSubIDs += 1
+                let value = try #require(batch.subIDs(of: click)?.value(0))
+                let index = try #require(Int(value.dropFirst("click-".count)))
+                #expect(index % 2 == Int(click.workerID), "the sub ids of a click of worker \(click.workerID)")
+            }
+        }
+        #expect(withSubIDs == pushed / 10)
         #expect(aggregator.live.totals.clicks == Int64(pushed))
         #expect(aggregator.live.totals.unique == 50)
         #expect(aggregator.aggregatedClicks == pushed)
@@ -72,15 +89,16 @@ struct AggregatorTests {
 
     @Test func aBatchIsWrittenWithinTheFlushIntervalWithoutStopping() async throws {
         let store = MemoryClickStore()
-        let ring = SPSCRing<ClickRecord>(capacity: 64)
+        let channel = ClickChannel(capacity: 64)
         let writer = ClickWriter(store: store, nodeID: 0, retentionDays: nil, logger: logger)
         var configuration = AggregatorConfiguration()
         configuration.flushMilliseconds = 50
-        let aggregator = Aggregator(rings: [ring], writer: writer, seed: LiveCounterSeed(), configuration: configuration, logger: logger)
+        let aggregator = Aggregator(channels: [channel], writer: writer, seed: LiveCounterSeed(), configuration: configuration, logger: logger)
         aggregator.start()
         defer { aggregator.stopAndDrain() }
         var ids = ClickIDGenerator(node: 0, worker: 0)
-        #expect(ring.tryPush(ClickRecord(id: ids.next(milliseconds: UInt64(Clocks.wallClockMilliseconds())), offerID: 1, linkID: 1)))
+        let record = ClickRecord(id: ids.next(milliseconds: UInt64(Clocks.wallClockMilliseconds())), offerID: 1, linkID: 1)
+        #expect(channel.tryPush(hasSubIDs: false, { $0.initialize(to: record) }, subIDs: { _ in }))
         var waited = 0
         while store.clicks.isEmpty && waited < 2_000 {
             try await Task.sleep(for: .milliseconds(10))
@@ -93,12 +111,15 @@ struct AggregatorTests {
     @Test func aFailingStoreIsRetriedAndLosesNothing() throws {
         let store = MemoryClickStore()
         store.failuresLeft.withLock { $0 = 3 }
-        let ring = SPSCRing<ClickRecord>(capacity: 64)
+        let channel = ClickChannel(capacity: 64)
         let writer = ClickWriter(store: store, nodeID: 0, retentionDays: nil, logger: logger)
-        let aggregator = Aggregator(rings: [ring], writer: writer, seed: LiveCounterSeed(), logger: logger)
+        let aggregator = Aggregator(channels: [channel], writer: writer, seed: LiveCounterSeed(), logger: logger)
         aggregator.start()
         var ids = ClickIDGenerator(node: 0, worker: 0)
-        for _ in 0..<10 { #expect(ring.tryPush(ClickRecord(id: ids.next(milliseconds: UInt64(Clocks.wallClockMilliseconds())), offerID: 1, linkID: 1))) }
+        for _ in 0..<10 {
+            let record = ClickRecord(id: ids.next(milliseconds: UInt64(Clocks.wallClockMilliseconds())), offerID: 1, linkID: 1)
+            #expect(channel.tryPush(hasSubIDs: false, { $0.initialize(to: record) }, subIDs: { _ in }))
+        }
         aggregator.stopAndDrain()
         #expect(store.clicks.count == 10)
         #expect(writer.stats.snapshot().writeFailures == 3)

@@ -34,38 +34,59 @@ struct EdgeResponderTests {
 
     @Test func aFullRingDropsTheClickButNotTheRedirect() throws {
         let table = try Self.table()
-        let ring = SPSCRing<ClickRecord>(capacity: 2)
-        var responder = EdgeResponder(view: table.view, ring: ring, nodeID: 0, workerID: 0, clientHashSalt: 1)
+        let channel = ClickChannel(capacity: 2)
+        var responder = EdgeResponder(view: table.view, channel: channel, nodeID: 0, workerID: 0, clientHashSalt: 1)
         for _ in 0..<5 {
             let (text, keepAlive) = try Self.answer("GET /l/p HTTP/1.1\r\nHost: x\r\n\r\n", with: &responder)
             #expect(text.hasPrefix("HTTP/1.1 302 Found\r\nLocation: https://shop.example/p?clk="))
             #expect(keepAlive)
         }
-        #expect(ring.count == 2)
+        #expect(channel.records.count == 2)
         #expect(responder.droppedClicks == 3)
     }
 
     @Test func theRecordCarriesTheClickIDOfTheLocation() throws {
         let table = try Self.table()
-        let ring = SPSCRing<ClickRecord>(capacity: 4)
-        var responder = EdgeResponder(view: table.view, ring: ring, nodeID: 5, workerID: 2, clientHashSalt: 1)
+        let channel = ClickChannel(capacity: 4)
+        var responder = EdgeResponder(view: table.view, channel: channel, nodeID: 5, workerID: 2, clientHashSalt: 1)
         let (text, _) = try Self.answer("GET /l/p?sub3=abc HTTP/1.1\r\nHost: x\r\nUser-Agent: Test\r\n\r\n", with: &responder)
+        _ = try Self.answer("GET /l/p?other=1 HTTP/1.1\r\nHost: x\r\n\r\n", with: &responder)
         var records: [ClickRecord] = []
-        _ = ring.drain { records += $0 }
+        var subIDs: [SubIDs?] = []
+        _ = channel.drain { run in
+            for index in 0..<run.count {
+                records.append(run[index])
+                subIDs.append(channel.withSubIDs(of: run.baseAddress! + index) { $0?.pointee })
+            }
+        }
+        #expect(records.count == 2)
         let record = try #require(records.first)
         #expect(text.contains("clk=\(record.id)\r\n"))
         #expect(record.offerID == 1 && record.linkID == 10 && record.creditedPartnerID == 100)
         #expect(record.outcome == .billable)
         #expect(record.workerID == 2)
         #expect(record.flags.contains(.hasSubIDs))
-        #expect(record.subIDs.value(2) == "abc")
+        #expect(subIDs[0]?.value(2) == "abc")
+        #expect(subIDs[0]?.value(0) == nil)
+        #expect(!records[1].flags.contains(.hasSubIDs) && subIDs[1] == nil, "a query without sub ids carries none")
         #expect(record.milliseconds == 1_800_000_000_000)
         #expect(text.contains("Date: Sat, 21 Nov 2026 23:59:59 GMT\r\n"))
     }
 
+    @Test func aClickWithSubIDsIsDroppedWholeWhenTheirRingIsFull() throws {
+        let table = try Self.table()
+        let channel = ClickChannel(capacity: 8, subIDsCapacity: 2)
+        var responder = EdgeResponder(view: table.view, channel: channel, nodeID: 0, workerID: 0, clientHashSalt: 1)
+        for _ in 0..<3 { _ = try Self.answer("GET /l/p?sub1=x HTTP/1.1\r\nHost: x\r\n\r\n", with: &responder) }
+        _ = try Self.answer("GET /l/p HTTP/1.1\r\nHost: x\r\n\r\n", with: &responder)
+        #expect(responder.droppedClicks == 1)
+        #expect(channel.records.count == 3)
+        #expect(channel.subIDs.count == 2)
+    }
+
     @Test func http10KeepAliveIsAnsweredInKind() throws {
         let table = try Self.table()
-        var responder = EdgeResponder(view: table.view, ring: SPSCRing(capacity: 4), nodeID: 0, workerID: 0, clientHashSalt: 1)
+        var responder = EdgeResponder(view: table.view, channel: ClickChannel(capacity: 4), nodeID: 0, workerID: 0, clientHashSalt: 1)
         let (text, keepAlive) = try Self.answer("GET /l/p HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", with: &responder)
         #expect(keepAlive)
         #expect(text.contains("Connection: keep-alive\r\n"))

@@ -18,12 +18,15 @@ final class TemporaryStore {
 }
 
 func makeClick(_ ids: inout ClickIDGenerator, at milliseconds: UInt64, offer: UInt32 = 1, link: UInt32 = 10, partner: UInt32 = 100,
-               ad: UInt32 = 0, outcome: ClickOutcome = .billable, client: UInt64 = 1, subIDs: [String] = []) -> ClickRecord {
-    var record = ClickRecord(id: ids.next(milliseconds: milliseconds), clientHash: client, offerID: offer, linkID: link,
-                             creditedPartnerID: partner, generatingPartnerID: partner, adID: ad, outcome: outcome)
-    for (index, value) in subIDs.enumerated() { record.subIDs.set(index, value) }
-    if !subIDs.isEmpty { record.flags.insert(.hasSubIDs) }
-    return record
+               ad: UInt32 = 0, outcome: ClickOutcome = .billable, client: UInt64 = 1) -> ClickRecord {
+    ClickRecord(id: ids.next(milliseconds: milliseconds), clientHash: client, offerID: offer, linkID: link,
+                creditedPartnerID: partner, generatingPartnerID: partner, adID: ad, outcome: outcome)
+}
+
+func makeSubIDs(_ values: [String]) -> SubIDs {
+    var subIDs = SubIDs()
+    for (index, value) in values.enumerated() { subIDs.set(index, value) }
+    return subIDs
 }
 
 @Suite("SQLite store: clicks and rollups")
@@ -34,8 +37,8 @@ struct SQLiteClickStoreTests {
         let temporary = try TemporaryStore()
         var ids = ClickIDGenerator(node: 0, worker: 0)
         var batch = ClickBatch()
-        let first = makeClick(&ids, at: Self.now, ad: 5, client: 9, subIDs: ["spring sale", "", "東京"])
-        batch.append(first, unique: true)
+        let first = makeClick(&ids, at: Self.now, ad: 5, client: 9)
+        batch.append(first, subIDs: makeSubIDs(["spring sale", "", "東京"]), unique: true)
         batch.append(makeClick(&ids, at: Self.now, outcome: .bot), unique: false)
         try temporary.store.write(batch, nodeID: 3)
 
