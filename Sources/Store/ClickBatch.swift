@@ -101,6 +101,7 @@ public struct ClickBatch: Sendable {
     /// The per-minute rollups of these clicks.
     public func rollups() -> [ClickRollup] {
         var sums: [RollupKey: OutcomeCounts] = [:]
+        sums.reserveCapacity(clicks.count / 2)
         for click in clicks {
             let key = RollupKey(
                 minute: Int64(click.milliseconds / 60_000), offerID: click.offerID, linkID: click.linkID,

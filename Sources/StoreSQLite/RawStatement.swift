@@ -40,6 +40,37 @@ struct RawStatement: ~Copyable {
         }
     }
 
+    /// Inserts `count` rows of `columns` values, `rowsPerStatement` rows to a
+    /// statement (one statement for the remainder), so that SQLite runs a
+    /// statement per 32 rows instead of per row. `bind` binds row `row`'s
+    /// values from parameter `first` on.
+    static func insertRows(
+        _ count: Int, columns: Int, rowsPerStatement: Int = 32, into insert: String, then suffix: String = "", db: Database,
+        bind: (borrowing RawStatement, _ row: Int, _ first: Int32) -> Void
+    ) throws {
+        func sql(rows: Int) -> String {
+            let tuple = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+            return insert + " VALUES " + Array(repeating: tuple, count: rows).joined(separator: ", ") + " " + suffix
+        }
+        var row = 0
+        if count >= rowsPerStatement {
+            let statement = try RawStatement(sql(rows: rowsPerStatement), in: db)
+            while count - row >= rowsPerStatement {
+                for offset in 0..<rowsPerStatement { bind(statement, row + offset, Int32(offset * columns + 1)) }
+                try statement.step()
+                row += rowsPerStatement
+            }
+        }
+        if row < count {
+            let statement = try RawStatement(sql(rows: 1), in: db)
+            while row < count {
+                bind(statement, row, 1)
+                try statement.step()
+                row += 1
+            }
+        }
+    }
+
     /// Runs the statement once and resets it for the next row.
     func step() throws {
         let result = sqlite3_step(statement)

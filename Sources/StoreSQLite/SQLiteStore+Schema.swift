@@ -116,7 +116,6 @@ extension SQLiteStore {
                     inactive INTEGER NOT NULL,
                     PRIMARY KEY (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id)
                 ) WITHOUT ROWID;
-                CREATE INDEX click_rollups_partner ON click_rollups(credited_partner_id, minute);
                 """)
             // Anything the edge reads bumps the catalogue version, which the publisher polls.
             for table in ["offers", "links", "partners", "memberships", "ads"] {
