@@ -7,7 +7,7 @@ extension SQLiteStore: ClickStore {
     public func write(_ batch: ClickBatch, nodeID: Int) throws {
         guard !batch.isEmpty else { return }
         let rollups = batch.rollups()
-        try writeWithoutSync { db in
+        try write { db in
             try Self.insertClicks(batch, nodeID: nodeID, db: db)
             try Self.addRollups(rollups, nodeID: nodeID, db: db)
         }
