@@ -17,9 +17,12 @@ public struct AggregatorConfiguration: Sendable {
     /// Pause between passes over the rings unless one of them held a whole
     /// `drainChunk`, in microseconds. Default 2,000: at 100,000 clicks a
     /// second a pass takes about 200 clicks, the thread wakes 500 times a
-    /// second instead of spinning against the edge for the two cores, and a
+    /// second instead of spinning against the edge for the cores, and a
     /// 65,536-click ring would take over half a second to fill.
-    public var idleSleepMicroseconds: Int = 2_000
+    public var busySleepMicroseconds: Int = 2_000
+    /// Pause after a pass that found every ring empty, in microseconds.
+    /// Default 10,000: an idle service wakes a hundred times a second.
+    public var idleSleepMicroseconds: Int = 10_000
     /// How often the live snapshot is refreshed, in milliseconds. Default 100.
     public var publishMilliseconds: Int = 100
 
@@ -121,7 +124,10 @@ public final class Aggregator: @unchecked Sendable {
                 writer.submit(batch)
                 return
             }
-            if !backedUp { Clocks.sleep(nanoseconds: Int64(configuration.idleSleepMicroseconds) * 1000) }
+            if !backedUp {
+                let pause = drained == 0 ? configuration.idleSleepMicroseconds : configuration.busySleepMicroseconds
+                Clocks.sleep(nanoseconds: Int64(pause) * 1000)
+            }
         }
     }
 
