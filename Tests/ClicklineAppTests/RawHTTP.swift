@@ -45,7 +45,16 @@ final class RawConnection {
         }
     }
 
-    deinit { close(fd) }
+    private var isClosed = false
+
+    deinit { closeNow() }
+
+    /// Closes the connection from this side.
+    func closeNow() {
+        guard !isClosed else { return }
+        isClosed = true
+        close(fd)
+    }
 
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
