@@ -38,11 +38,14 @@ public final class ClicklineApplication: Sendable {
     private let adminPortValue = ManagedAtomic<Int>(-1)
     private let edgeStarted = ManagedAtomic<Bool>(false)
 
-    public init(settings: Settings, logger: Logger, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
+    /// - Parameter store: the store, when the caller opened it already (to load
+    ///   demo data, say); opened from `settings.store` otherwise.
+    public init(settings: Settings, logger: Logger, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                store openedStore: (any ClicklineStore)? = nil) throws {
         self.settings = settings
         self.logger = logger
         self.registry = registry
-        let store = try Self.openStore(settings.store)
+        let store = try openedStore ?? Self.openStore(settings.store)
         self.store = store
 
         let exchange = LinkTableExchange()

@@ -11,17 +11,18 @@ import Platform
 
 /// One edge worker: a thread with its own libevent `event_base`, its own
 /// listening socket on the shared port, its own connections, link table, click
-/// ring, counters and latency histogram. It shares nothing mutable with other
+/// channel (its rings), counters and latency histogram. It shares nothing mutable with other
 /// workers, so no libevent call ever crosses threads and the base is created
 /// without locks.
 ///
 /// Thread contract: `run()` is called once, on the worker's thread, and every
 /// other method but `requestStop()` runs there too, from libevent callbacks.
-/// Other threads read `stats` and consume `ring`.
+/// Other threads read `stats` and consume `channel`.
 ///
 /// The per-request path (`readable` to `flush`) allocates nothing: it reads
 /// into the worker's input buffer, parses in place, writes answers into the
-/// worker's output buffer and fills the click in its ring slot. Memory of its
+/// worker's output buffer and fills the click in its ring slots (see
+/// `EdgeResponder`). Memory of its
 /// own is given to a connection only when a request head arrives in pieces or
 /// the client does not take its answers.
 final class EdgeWorker: @unchecked Sendable {

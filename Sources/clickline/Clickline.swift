@@ -103,17 +103,18 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
+        // The demo is loaded before the service starts, so its first table already holds it.
+        let store = try ClicklineApplication.openStore(settings.store)
         var demoSummary: DemoData.Summary?
         var demoAdminKey: String?
         if demo {
-            let store = try ClicklineApplication.openStore(settings.store)
             demoSummary = try DemoData.load(into: store)
             let key = Secrets.make(.adminKey)
             try store.insertKey(role: .admin, hash: Secrets.hash(key))
             demoAdminKey = key
         }
 
-        let app = try ClicklineApplication(settings: settings, logger: logger, registry: registry)
+        let app = try ClicklineApplication(settings: settings, logger: logger, registry: registry, store: store)
         let host = settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind
         print("edge listening on \(host):\(app.edgePort) with \(settings.workers) workers")
         let run = Task { try await app.run() }

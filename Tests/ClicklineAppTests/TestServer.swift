@@ -53,7 +53,7 @@ final class TestServer: @unchecked Sendable {
 
         var logger = Logger(label: "clickline-test")
         logger.logLevel = .warning
-        let app = try ClicklineApplication(settings: settings, logger: logger)
+        let app = try ClicklineApplication(settings: settings, logger: logger, store: store)
         self.app = app
         running = Task { try await app.run() }
         edgePort = app.edgePort
