@@ -27,7 +27,11 @@ final class RawConnection {
         var description: String
     }
 
-    init(port: Int, timeout: Double = 5) throws {
+    let timeout: Double
+    private var timedOut = false
+
+    init(port: Int, timeout: Double = 10) throws {
+        self.timeout = timeout
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
@@ -71,7 +75,9 @@ final class RawConnection {
     func receive(head: Bool = false) throws -> Response {
         while true {
             if let response = try parse(head: head) { return response }
-            guard try fill() else { throw Failure(description: "connection closed before a whole response") }
+            guard try fill() else {
+                throw Failure(description: timedOut ? "no whole response within \(timeout) s" : "connection closed before a whole response")
+            }
         }
     }
 
@@ -92,7 +98,8 @@ final class RawConnection {
             isClosedByPeer = true
             return false
         }
-        return false  // timeout
+        timedOut = true
+        return false
     }
 
     private func parse(head: Bool) throws -> Response? {

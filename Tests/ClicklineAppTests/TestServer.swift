@@ -7,6 +7,12 @@ import OfferCore
 import Store
 import Testing
 
+/// The suites that start the real service, one at a time: each runs servers
+/// with worker threads of their own, and timing assertions (a click live
+/// within a second) should not compete with each other for two cores.
+@Suite(.serialized)
+enum EndToEnd {}
+
 /// The real service, started in this process on ephemeral loopback ports with
 /// its own SQLite file, and the keys to talk to its admin port.
 final class TestServer: @unchecked Sendable {
