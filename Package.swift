@@ -157,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreSQLiteTests",
-            dependencies: ["StoreSQLite", "Store", "ClickModel"],
+            dependencies: ["StoreSQLite", "Store", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -2,8 +2,8 @@ import GRDB
 import GRDBSQLite
 
 /// A prepared statement driven through SQLite's C API, for the click
-/// writer's bulk inserts: binding columns one by one costs a fraction of
-/// building GRDB arguments for every row. Lives within one `Database` access
+/// writer's bulk inserts (click pages, rollups): binding columns one by one
+/// costs a fraction of building GRDB arguments for every row. Lives within one `Database` access
 /// and is finalised with it.
 struct RawStatement: ~Copyable {
     private let statement: OpaquePointer
@@ -25,19 +25,8 @@ struct RawStatement: ~Copyable {
 
     func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(statement, index, value) }
 
-    func bindNull(_ index: Int32) { sqlite3_bind_null(statement, index) }
-
     func bindBlob(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
         sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
-    }
-
-    /// Binds UTF-8 text, or NULL when empty.
-    func bindText(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
-        if bytes.isEmpty {
-            sqlite3_bind_null(statement, index)
-        } else {
-            sqlite3_bind_text(statement, index, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
-        }
     }
 
     /// Inserts `count` rows of `columns` values, `rowsPerStatement` rows to a

@@ -8,42 +8,21 @@ extension SQLiteStore: ClickStore {
         guard !batch.isEmpty else { return }
         let rollups = batch.rollups()
         try write { db in
-            try Self.insertClicks(batch, nodeID: nodeID, db: db)
+            try Self.insertPages(batch, nodeID: nodeID, db: db)
             try Self.addRollups(rollups, nodeID: nodeID, db: db)
         }
     }
 
-    /// Inserts the clicks column by column, 32 rows to a statement (see
-    /// `RawStatement.insertRows`): the writer's target is hundreds of
-    /// thousands of clicks a second.
-    private static func insertClicks(_ batch: ClickBatch, nodeID: Int, db: Database) throws {
-        try RawStatement.insertRows(
-            batch.clicks.count, columns: 17,
-            into: """
-                INSERT INTO clicks (id, node_id, worker_id, offer_id, link_id, credited_partner_id, generating_partner_id, ad_id,
-                                    outcome, flags, bot_reason, client_hash, sub1, sub2, sub3, sub4, sub5)
-                """, db: db
-        ) { insert, row, first in
-            let click = batch.clicks[row]
-            let raw = click.id.rawValue
-            var idBytes = (UInt64(truncatingIfNeeded: raw >> 64).bigEndian, UInt64(truncatingIfNeeded: raw).bigEndian)
-            withUnsafeBytes(of: &idBytes) { insert.bindBlob(first, $0) }
-            insert.bind(first + 1, Int64(nodeID))
-            insert.bind(first + 2, Int64(click.workerID))
-            insert.bind(first + 3, Int64(click.offerID))
-            insert.bind(first + 4, Int64(click.linkID))
-            insert.bind(first + 5, Int64(click.creditedPartnerID))
-            insert.bind(first + 6, Int64(click.generatingPartnerID))
-            insert.bind(first + 7, Int64(click.adID))
-            insert.bind(first + 8, Int64(click.outcome.rawValue))
-            insert.bind(first + 9, Int64(click.flags.rawValue))
-            insert.bind(first + 10, Int64(click.botReason.rawValue))
-            insert.bind(first + 11, Int64(bitPattern: click.clientHash))
-            if let subIDs = batch.subIDs(of: click) {
-                for index in 0..<SubIDs.count { subIDs.withBytes(of: index) { insert.bindText(first + 12 + Int32(index), $0) } }
-            } else {
-                for index in 0..<SubIDs.count { insert.bindNull(first + 12 + Int32(index)) }
-            }
+    /// Stores the clicks in pages (see `ClickPage`): one row per few hundred clicks.
+    private static func insertPages(_ batch: ClickBatch, nodeID: Int, db: Database) throws {
+        let insert = try RawStatement("INSERT INTO click_pages (first_id, last_id, node_id, count, data) VALUES (?, ?, ?, ?, ?)", in: db)
+        for page in ClickPage.pages(of: batch) {
+            withBytes(of: page.firstID) { insert.bindBlob(1, $0) }
+            withBytes(of: page.lastID) { insert.bindBlob(2, $0) }
+            insert.bind(3, Int64(nodeID))
+            insert.bind(4, Int64(page.count))
+            page.bytes.withUnsafeBytes { insert.bindBlob(5, $0) }
+            try insert.step()
         }
     }
 
@@ -115,43 +94,70 @@ extension SQLiteStore: ClickStore {
             }
             seed.uniqueDay = now / 86_400_000
             let dayStart = ClickID.lowerBound(milliseconds: UInt64(seed.uniqueDay * 86_400_000))
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT link_id, credited_partner_id, client_hash FROM clicks WHERE id >= ? AND outcome = ? AND (flags & ?) != 0
-                """, arguments: [Data(dayStart.bigEndianBytes), ClickOutcome.billable.rawValue, ClickFlags.unique.rawValue])
-            while let row = try rows.next() {
-                seed.uniqueFingerprints.append(UniqueFingerprint.of(
-                    linkID: UInt32(row[0] as Int64), creditedPartnerID: UInt32(row[1] as Int64),
-                    clientHash: UInt64(bitPattern: row[2] as Int64)))
+            // A page spans one batch, so no page holding today's clicks starts more than an hour earlier.
+            let earliest = ClickID.lowerBound(milliseconds: UInt64(max(0, seed.uniqueDay * 86_400_000 - 3_600_000)))
+            let pages = try Row.fetchCursor(db, sql: "SELECT data FROM click_pages WHERE first_id >= ? ORDER BY first_id",
+                                            arguments: [Data(earliest.bigEndianBytes)])
+            while let row = try pages.next() {
+                let page = ClickPage(bytes: [UInt8](row[0] as Data))
+                guard page.isValid else { continue }
+                page.forEachEntry { id, linkID, creditedPartnerID, clientHash, outcome, flags in
+                    guard id >= dayStart, outcome == .billable, flags.contains(.unique) else { return }
+                    seed.uniqueFingerprints.append(UniqueFingerprint.of(
+                        linkID: linkID, creditedPartnerID: creditedPartnerID, clientHash: clientHash))
+                }
             }
             return seed
         }
     }
 
+    /// Deletes whole pages, oldest first, whose every click is older than
+    /// `milliseconds`: at most `limit` clicks, but at least one page when one
+    /// is due. A page spans one batch (a quarter of a second by default), so
+    /// retention is exact to within a batch.
     public func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int {
         let bound = Data(ClickID.lowerBound(milliseconds: UInt64(max(0, milliseconds))).bigEndianBytes)
         return try write { db in
-            try db.execute(sql: "DELETE FROM clicks WHERE id IN (SELECT id FROM clicks WHERE id < ? LIMIT ?)", arguments: [bound, limit])
-            return db.changesCount
+            var deleted = 0
+            let due = try Row.fetchCursor(db, sql: """
+                SELECT id, count FROM click_pages WHERE first_id < ? AND last_id < ? ORDER BY first_id
+                """, arguments: [bound, bound])
+            var ids: [Int64] = []
+            while let row = try due.next() {
+                let count: Int = row[1]
+                if !ids.isEmpty && deleted + count > limit { break }
+                ids.append(row[0])
+                deleted += count
+            }
+            for id in ids { try db.execute(sql: "DELETE FROM click_pages WHERE id = ?", arguments: [id]) }
+            return deleted
         }
     }
 
     public func storedClickCount() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM clicks") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(count), 0) FROM click_pages") ?? 0 }
     }
 
     public func click(id: ClickID) throws -> StoredClickRow? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT offer_id, link_id, credited_partner_id, generating_partner_id, ad_id, outcome, flags, bot_reason,
-                       sub1, sub2, sub3, sub4, sub5
-                FROM clicks WHERE id = ?
-                """, arguments: [Data(id.bigEndianBytes)]) else { return nil }
-            return StoredClickRow(
-                id: id, offerID: UInt32(row[0] as Int64), linkID: UInt32(row[1] as Int64),
-                creditedPartnerID: UInt32(row[2] as Int64), generatingPartnerID: UInt32(row[3] as Int64),
-                adID: UInt32(row[4] as Int64), outcome: ClickOutcome(rawValue: UInt8(row[5] as Int64)) ?? .unattributed,
-                flags: ClickFlags(rawValue: UInt8(row[6] as Int64)), botReason: BotReason(rawValue: UInt8(row[7] as Int64)),
-                subIDs: (8..<13).map { row[$0] as String? })
+            // Pages of consecutive batches may overlap by the few milliseconds a
+            // click waits in a ring, so the page holding `id` is among the last
+            // few that start at or before it.
+            let candidates = try Row.fetchAll(db, sql: """
+                SELECT data FROM click_pages WHERE first_id <= ? ORDER BY first_id DESC LIMIT 8
+                """, arguments: [Data(id.bigEndianBytes)])
+            for row in candidates {
+                let page = ClickPage(bytes: [UInt8](row[0] as Data))
+                guard page.isValid, page.lastID >= id else { continue }
+                if let click = page.click(id: id) { return click }
+            }
+            return nil
         }
     }
+}
+
+/// Runs `body` with the 16 big-endian bytes of a click id.
+private func withBytes<R>(of id: ClickID, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    let raw = id.rawValue
+    return withUnsafeBytes(of: (UInt64(truncatingIfNeeded: raw >> 64).bigEndian, UInt64(truncatingIfNeeded: raw).bigEndian), body)
 }

@@ -1,4 +1,7 @@
+import ClickModel
+import Foundation
 import GRDB
+import Store
 
 extension SQLiteStore {
     /// The schema, as migrations. Never edit a shipped migration; add one.
@@ -127,6 +130,62 @@ extension SQLiteStore {
                 }
             }
         }
+        migrator.registerMigration("v2: clicks stored in pages") { db in
+            try db.execute(sql: """
+                -- A row per page of up to 256 clicks of one batch, sorted by id (see ClickPage).
+                CREATE TABLE click_pages (
+                    id INTEGER PRIMARY KEY,
+                    first_id BLOB NOT NULL UNIQUE,
+                    last_id BLOB NOT NULL,
+                    node_id INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                """)
+            try movePerRowClicksIntoPages(db)
+            try db.execute(sql: "DROP TABLE clicks")
+        }
         return migrator
+    }
+
+    /// Moves the clicks of the first schema (a row each) into pages, in id order.
+    private static func movePerRowClicksIntoPages(_ db: Database) throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, node_id, worker_id, offer_id, link_id, credited_partner_id, generating_partner_id, ad_id,
+                   outcome, flags, bot_reason, client_hash, sub1, sub2, sub3, sub4, sub5
+            FROM clicks ORDER BY node_id, id
+            """)
+        var batch = ClickBatch()
+        var node: Int64 = 0
+        func flush() throws {
+            for page in ClickPage.pages(of: batch) {
+                try db.execute(sql: "INSERT INTO click_pages (first_id, last_id, node_id, count, data) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [Data(page.firstID.bigEndianBytes), Data(page.lastID.bigEndianBytes), node,
+                                           page.count, Data(page.bytes)])
+            }
+            batch.removeAll()
+        }
+        while let row = try rows.next() {
+            guard let id = ClickID(bigEndianBytes: [UInt8](row[0] as Data)) else { continue }
+            let rowNode: Int64 = row[1]
+            if rowNode != node || batch.count == ClickPage.capacity {
+                try flush()
+                node = rowNode
+            }
+            let flags = ClickFlags(rawValue: UInt8(row[9] as Int64))
+            let record = ClickRecord(
+                id: id, clientHash: UInt64(bitPattern: row[11]), offerID: UInt32(row[3] as Int64), linkID: UInt32(row[4] as Int64),
+                creditedPartnerID: UInt32(row[5] as Int64), generatingPartnerID: UInt32(row[6] as Int64), adID: UInt32(row[7] as Int64),
+                outcome: ClickOutcome(rawValue: UInt8(row[8] as Int64)) ?? .unattributed, flags: flags,
+                botReason: BotReason(rawValue: UInt8(row[10] as Int64)), workerID: UInt8(row[2] as Int64))
+            var subIDs: SubIDs?
+            if flags.contains(.hasSubIDs) {
+                var values = SubIDs()
+                for index in 0..<SubIDs.count { values.set(index, row[12 + index] as String? ?? "") }
+                subIDs = values
+            }
+            batch.append(record, subIDs: subIDs, unique: flags.contains(.unique))
+        }
+        try flush()
     }
 }

@@ -104,16 +104,75 @@ struct SQLiteClickStoreTests {
         #expect(seed.uniqueFingerprints == [UniqueFingerprint.of(linkID: 10, creditedPartnerID: 100, clientHash: 2)])
     }
 
-    @Test func retentionDeletesOldClicksAndKeepsRollups() throws {
+    @Test func retentionDeletesWholePagesOfOldClicksAndKeepsRollups() throws {
         let temporary = try TemporaryStore()
         var ids = ClickIDGenerator(node: 0, worker: 0)
+        for second in 0..<3 {
+            var batch = ClickBatch()
+            for i in 0..<300 { batch.append(makeClick(&ids, at: Self.now + UInt64(second * 10_000 + i)), unique: false) }
+            try temporary.store.write(batch, nodeID: 0)  // two pages: 256 and 44 clicks
+        }
+        // Before the second batch: the first batch's two pages go, a page at a time within the limit.
+        #expect(try temporary.store.deleteClicks(before: Int64(Self.now) + 10_000, limit: 256) == 256)
+        #expect(try temporary.store.deleteClicks(before: Int64(Self.now) + 10_000, limit: 256) == 44)
+        #expect(try temporary.store.deleteClicks(before: Int64(Self.now) + 10_000, limit: 256) == 0)
+        // The second batch goes whole; the third's first page holds clicks on both sides of the bound and stays whole.
+        #expect(try temporary.store.deleteClicks(before: Int64(Self.now) + 20_100, limit: 10_000) == 300)
+        #expect(try temporary.store.storedClickCount() == 300)
+        #expect(try temporary.store.liveCounterSeed(now: Int64(Self.now)).totals.clicks == 900)
+    }
+
+    @Test func everyClickIsFoundAcrossPagesAndBatches() throws {
+        let temporary = try TemporaryStore()
+        // Two workers whose clicks interleave in time, written in batches that overlap in id.
+        var workers = [ClickIDGenerator(node: 0, worker: 0), ClickIDGenerator(node: 0, worker: 1)]
+        var all: [ClickID] = []
+        for batchNumber in 0..<4 {
+            var batch = ClickBatch()
+            for i in 0..<700 {
+                let worker = i % 2
+                let record = makeClick(&workers[worker], at: Self.now + UInt64(batchNumber * 100 + i / 10), client: UInt64(i))
+                batch.append(record, subIDs: i % 50 == 0 ? makeSubIDs(["b\(batchNumber)", "i\(i)"]) : nil, unique: false)
+                all.append(record.id)
+            }
+            try temporary.store.write(batch, nodeID: 0)
+        }
+        for id in all { #expect(try temporary.store.click(id: id)?.id == id) }
+        #expect(try temporary.store.click(id: ClickID.lowerBound(milliseconds: Self.now + 50)) == nil)
+        #expect(try temporary.store.storedClickCount() == 2_800)
+    }
+}
+
+@Suite("Click pages")
+struct ClickPageTests {
+    @Test func aBatchIsCutIntoSortedPagesThatFindEveryClick() throws {
+        var ids = [ClickIDGenerator(node: 0, worker: 0), ClickIDGenerator(node: 1, worker: 3)]
         var batch = ClickBatch()
-        for i in 0..<10 { batch.append(makeClick(&ids, at: Self.now + UInt64(i) * 1_000), unique: false) }
-        try temporary.store.write(batch, nodeID: 0)
-        #expect(try temporary.store.deleteClicks(before: Int64(Self.now) + 5_000, limit: 3) == 3)
-        #expect(try temporary.store.deleteClicks(before: Int64(Self.now) + 5_000, limit: 100) == 2)
-        #expect(try temporary.store.storedClickCount() == 5)
-        #expect(try temporary.store.liveCounterSeed(now: Int64(Self.now)).totals.clicks == 10)
+        var expected: [ClickID: (UInt32, [String?])] = [:]
+        for i in 0..<600 {
+            let record = ClickRecord(
+                id: ids[i % 2].next(milliseconds: 1_800_000_000_000 + UInt64(599 - i)), clientHash: UInt64(i), offerID: 3,
+                linkID: UInt32(i), creditedPartnerID: 7, generatingPartnerID: 8, adID: 9, outcome: .bot, flags: [.unknownAd],
+                botReason: .head, workerID: UInt8(i % 2))
+            let subs: [String] = i % 7 == 0 ? ["s\(i)", "", "東京"] : []
+            batch.append(record, subIDs: subs.isEmpty ? nil : makeSubIDs(subs), unique: false)
+            expected[record.id] = (UInt32(i), subs.isEmpty ? [nil, nil, nil, nil, nil] : ["s\(i)", nil, "東京", nil, nil])
+        }
+        let pages = ClickPage.pages(of: batch)
+        #expect(pages.map(\.count) == [256, 256, 88])
+        for (index, page) in pages.enumerated() {
+            #expect(page.isValid)
+            let rows = page.rows()
+            #expect(rows.map(\.id) == rows.map(\.id).sorted())
+            if index > 0 { #expect(pages[index - 1].lastID < page.firstID) }
+        }
+        for (id, (link, subs)) in expected {
+            let page = try #require(pages.first { $0.firstID <= id && id <= $0.lastID })
+            let row = try #require(page.click(id: id))
+            #expect(row.linkID == link && row.offerID == 3 && row.creditedPartnerID == 7 && row.generatingPartnerID == 8 && row.adID == 9)
+            #expect(row.outcome == .bot && row.botReason == .head && row.flags.contains(.unknownAd))
+            #expect(row.subIDs == subs)
+        }
     }
 }
 
