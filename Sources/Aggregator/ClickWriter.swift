@@ -15,9 +15,9 @@ import Synchronization
 /// the aggregator stops draining, the edge rings fill and further clicks are
 /// dropped and counted there; redirects never wait.
 ///
-/// A batch that fails to store is retried with backoff until it is stored or
-/// the writer is told to give up (`finish(deadline:)`), so a store outage
-/// loses nothing that a restart of the store would bring back.
+/// A batch that fails to store is retried with backoff, in order, until it is
+/// stored: an outage of the store loses no click, unless it outlasts the
+/// grace period of `finish(giveUpAfter:)` at shutdown.
 public final class ClickWriter: @unchecked Sendable {
     private let store: any ClickStore
     private let nodeID: Int
