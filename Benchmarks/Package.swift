@@ -5,7 +5,10 @@
 //
 //     swift package benchmark                       # everything
 //     swift package benchmark --target EdgeBenchmarks
-//     swift package benchmark baseline check --check-absolute-path Thresholds   # the checked-in limits
+//     swift package benchmark baseline check --check-absolute-path Thresholds \
+//         --target EdgeBenchmarks --metric mallocCountTotal   # the checked-in limits: no allocation
+//
+// Thresholds/ was written with `--format metricP90AbsoluteThresholds --path Thresholds`.
 //
 // Needs Debian's libjemalloc-dev (scripts/bench installs it).
 

@@ -34,8 +34,9 @@ let benchmarks: @Sendable () -> Void = {
         """.utf8)
     let date = Array("Sat, 21 Nov 2026 23:59:59 GMT".utf8)
 
+    // The whole per-request path of a worker: scan, parse, decode, look up, answer, record.
     Benchmark(
-        "Redirect hot path: scan, parse, decode, look up, answer, record",
+        "RedirectHotPath",
         configuration: .init(
             metrics: [.wallClock, .throughput, .mallocCountTotal, .instructions],
             scalingFactor: .kilo,
@@ -78,8 +79,9 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(sum)
     }
 
+    // Decoding a tracking path and resolving it in the link table.
     Benchmark(
-        "Tracking path decode and link table lookup",
+        "DecodeAndLookup",
         configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo, maxDuration: .seconds(3),
                              thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p100: 0])])
     ) { benchmark in

@@ -43,8 +43,9 @@ struct SplitMix64: RandomNumberGenerator {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // Records moved through one ring by a producer thread and a consumer thread.
     Benchmark(
-        "Ring transfer, one producer thread and one consumer thread (records)",
+        "RingTransfer",
         configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxDuration: .seconds(5))
     ) { benchmark in
         let total = benchmark.scaledIterations.count
@@ -88,8 +89,9 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(checksum)
     }
 
+    // Clicks counted into the live counters on one core, with the maps at their steady size.
     Benchmark(
-        "Aggregation into live counters, one core (clicks)",
+        "Aggregation",
         configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .mega, maxDuration: .seconds(5))
     ) { benchmark in
         let clicks = makeClicks(count: benchmark.scaledIterations.count, startingAt: 1_800_000_000_000)
@@ -106,8 +108,9 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(unique)
     }
 
+    // Clicks stored into SQLite in batches of 10,000 with their rollups.
     Benchmark(
-        "Click writer into SQLite, batches of 10,000 with rollups (clicks)",
+        "ClickWriterSQLite",
         configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxDuration: .seconds(30), maxIterations: 5)
     ) { benchmark in
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-bench-\(UUID().uuidString)")
