@@ -45,8 +45,11 @@ public struct LiveReport: Codable, Sendable, Equatable {
         public var p99Microseconds: Double
         public var requests: Int
         public var connections: Int
+        /// The catalogue version of the link table the worker answers from.
+        public var catalogueVersion: Int
         enum CodingKeys: String, CodingKey {
             case id, ringFill = "ring_fill", dropped, p50Microseconds = "p50_us", p99Microseconds = "p99_us", requests, connections
+            case catalogueVersion = "catalogue_version"
         }
     }
 
@@ -76,7 +79,7 @@ public struct LiveReport: Codable, Sendable, Equatable {
         self.workers = workers.map {
             Worker(id: $0.workerID, ringFill: $0.ringFill, dropped: $0.dropped,
                    p50Microseconds: Double($0.latencyP50Nanoseconds) / 1000, p99Microseconds: Double($0.latencyP99Nanoseconds) / 1000,
-                   requests: $0.requests, connections: $0.connectionsOpen)
+                   requests: $0.requests, connections: $0.connectionsOpen, catalogueVersion: $0.catalogueVersion)
         }
         lastHour = live.lastHour
     }

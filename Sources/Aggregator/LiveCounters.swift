@@ -34,35 +34,6 @@ public final class LiveCounters {
     @exclusivity(unchecked) private var activePartners: [UInt64] = []
     /// Defeats dead-code elimination of the touching loads.
     @exclusivity(unchecked) private var touched: UInt64 = 0
-    /// The second, minute, slice and day of the last click, so that the
-    /// divisions are done once a second rather than for every click.
-    @exclusivity(unchecked) private var time = TimeIndex()
-
-    /// Where a millisecond falls: its second, minute, 30-second slice and UTC
-    /// day, valid for `validFrom..<validUntil` (one second).
-    struct TimeIndex {
-        var validFrom: Int64 = 1
-        var validUntil: Int64 = 0
-        var second: Int64 = 0
-        var minute: Int64 = 0
-        var slice: Int64 = 0
-        var day: Int64 = 0
-        var secondSlot = 0
-        var minuteSlot = 0
-
-        @inline(__always)
-        mutating func locate(_ milliseconds: Int64) {
-            if milliseconds >= validFrom && milliseconds < validUntil { return }
-            second = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-            validFrom = second * 1000
-            validUntil = validFrom + 1000
-            minute = second >= 0 ? second / 60 : (second - 59) / 60
-            slice = second >= 0 ? second / 30 : (second - 29) / 30
-            day = second >= 0 ? second / 86_400 : (second - 86_399) / 86_400
-            secondSlot = Int(((second % Int64(LiveCounters.secondBuckets)) + Int64(LiveCounters.secondBuckets)) % Int64(LiveCounters.secondBuckets))
-            minuteSlot = Int(((minute % Int64(LiveCounters.minuteBuckets)) + Int64(LiveCounters.minuteBuckets)) % Int64(LiveCounters.minuteBuckets))
-        }
-    }
 
     struct TimeBucket {
         /// Which second (or minute) since the Unix epoch the bucket holds; -1 for none.
@@ -137,10 +108,10 @@ public final class LiveCounters {
     @inline(__always)
     public func record(_ click: UnsafePointer<ClickRecord>) -> Bool {
         let outcome = click.pointee.outcome
-        time.locate(Int64(click.pointee.id.milliseconds))
+        let milliseconds = Int64(click.pointee.id.milliseconds)
         var unique = false
         if outcome == .billable {
-            let day = time.day
+            let day = milliseconds / 86_400_000
             if day > uniqueDay {
                 uniques.removeAll()
                 uniqueDay = day
@@ -149,7 +120,7 @@ public final class LiveCounters {
         }
 
         totals.add(outcome, unique: unique)
-        let slice = time.slice
+        let slice = milliseconds / RecentClicks.sliceMilliseconds
         let offerID = UInt64(click.pointee.offerID)
         let offerBecameActive = byOffer.update(offerID, initial: EntityCounts()) { entry in
             entry.counts.add(outcome, unique: unique)
@@ -166,12 +137,12 @@ public final class LiveCounters {
         }
         byLinkPartnerAd.update(Self.key(click), initial: OutcomeCounts()) { $0.add(outcome, unique: unique) }
 
-        let second = time.second
-        let secondBucket = seconds + time.secondSlot
+        let second = milliseconds / 1000
+        let secondBucket = seconds + Int(second % Int64(Self.secondBuckets))
         if secondBucket.pointee.index < second { secondBucket.pointee = TimeBucket(index: second, counts: OutcomeCounts()) }
         if secondBucket.pointee.index == second { secondBucket.pointee.counts.add(outcome, unique: unique) }
-        let minute = time.minute
-        let minuteBucket = minutes + time.minuteSlot
+        let minute = second / 60
+        let minuteBucket = minutes + Int(minute % Int64(Self.minuteBuckets))
         if minuteBucket.pointee.index < minute { minuteBucket.pointee = TimeBucket(index: minute, counts: OutcomeCounts()) }
         if minuteBucket.pointee.index == minute { minuteBucket.pointee.counts.add(outcome, unique: unique) }
         return unique

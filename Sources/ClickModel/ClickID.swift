@@ -59,10 +59,15 @@ public struct ClickID: Hashable, Comparable, Sendable, BitwiseCopyable, CustomSt
         }
     }
 
-    /// The 16 bytes of the id, most significant first, as the store keeps it.
-    public var bigEndianBytes: [UInt8] {
-        (0..<16).map { UInt8(truncatingIfNeeded: rawValue &>> UInt128(8 * (15 - $0))) }
+    /// Calls `body` with the 16 bytes of the id, most significant first, as
+    /// the stores keep it (so that bytes sort as ids).
+    @inlinable
+    public func withBigEndianBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: (UInt64(truncatingIfNeeded: rawValue &>> 64).bigEndian, UInt64(truncatingIfNeeded: rawValue).bigEndian), body)
     }
+
+    /// The 16 bytes of the id, most significant first.
+    public var bigEndianBytes: [UInt8] { withBigEndianBytes { Array($0) } }
 
     /// An id from its 16 big-endian bytes.
     public init?(bigEndianBytes bytes: some Collection<UInt8>) {

@@ -57,15 +57,6 @@ public final class LinkTable: @unchecked Sendable {
     deinit {
         for pointer in memory { pointer.deallocate() }
     }
-
-    /// Bytes of memory the table holds.
-    public var byteCount: Int {
-        view.arenaCount
-            + linkCount * MemoryLayout<View.LinkEntry>.stride + (view.linkMask + 1) * 4
-            + partnerCount * MemoryLayout<View.PartnerEntry>.stride + (view.partnerMask + 1) * 4
-            + membershipCount * MemoryLayout<View.MembershipEntry>.stride + (view.membershipMask + 1) * 4
-            + adCount * MemoryLayout<View.AdEntry>.stride + (view.adMask + 1) * 4
-    }
 }
 
 // MARK: - The view: lookups and the outcome table

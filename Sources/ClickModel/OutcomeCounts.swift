@@ -51,6 +51,4 @@ public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
         sum.add(rhs)
         return sum
     }
-
-    public var isZero: Bool { self == OutcomeCounts() }
 }

@@ -97,10 +97,7 @@ public struct ClickPage: Sendable, Equatable {
     }
 
     private static func append(_ id: ClickID, to bytes: inout [UInt8]) {
-        let raw = id.rawValue
-        withUnsafeBytes(of: (UInt64(truncatingIfNeeded: raw >> 64).bigEndian, UInt64(truncatingIfNeeded: raw).bigEndian)) {
-            bytes.append(contentsOf: $0)
-        }
+        id.withBigEndianBytes { bytes.append(contentsOf: $0) }
     }
 
     // MARK: decoding

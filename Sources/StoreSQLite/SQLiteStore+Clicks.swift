@@ -17,8 +17,8 @@ extension SQLiteStore: ClickStore {
     private static func insertPages(_ batch: ClickBatch, nodeID: Int, db: Database) throws {
         let insert = try RawStatement("INSERT INTO click_pages (first_id, last_id, node_id, count, data) VALUES (?, ?, ?, ?, ?)", in: db)
         for page in ClickPage.pages(of: batch) {
-            withBytes(of: page.firstID) { insert.bindBlob(1, $0) }
-            withBytes(of: page.lastID) { insert.bindBlob(2, $0) }
+            page.firstID.withBigEndianBytes { insert.bindBlob(1, $0) }
+            page.lastID.withBigEndianBytes { insert.bindBlob(2, $0) }
             insert.bind(3, Int64(nodeID))
             insert.bind(4, Int64(page.count))
             page.bytes.withUnsafeBytes { insert.bindBlob(5, $0) }
@@ -154,10 +154,4 @@ extension SQLiteStore: ClickStore {
             return nil
         }
     }
-}
-
-/// Runs `body` with the 16 big-endian bytes of a click id.
-private func withBytes<R>(of id: ClickID, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-    let raw = id.rawValue
-    return withUnsafeBytes(of: (UInt64(truncatingIfNeeded: raw >> 64).bigEndian, UInt64(truncatingIfNeeded: raw).bigEndian), body)
 }

@@ -202,6 +202,12 @@ extension EndToEnd {
                     try HTTP.get(port: server.edgePort, "/newlink/abc123").header("Location") == "https://new.example/x"
                 }
                 #expect(paused != nil, "pausing did not reach the edge within 1 s")
+                // Every worker reports the table it answers from; all of them hold the latest.
+                let version = Int(try server.store.catalogueVersion())
+                let everyWorker = try await server.waitUntil(seconds: 1) {
+                    try server.live().workers.allSatisfy { $0.catalogueVersion == version }
+                }
+                #expect(everyWorker != nil, "not every worker reported catalogue version \(version) within 1 s")
             }
         }
 
