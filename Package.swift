@@ -160,6 +160,15 @@ let package = Package(
             dependencies: ["StoreSQLite", "Store", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        .testTarget(name: "OfferCoreTests", dependencies: ["OfferCore", "Store", "ClickModel"], swiftSettings: strict),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Store", "StoreSQLite", "ClickModel", "OfferCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ClicklineAppTests",
             dependencies: [

@@ -1,14 +1,17 @@
 import Foundation
 import Hummingbird
+import OfferCore
 import Store
 
-/// The HTTP API of the admin port: health, metrics and live ops for now; the
-/// admin, partner and report APIs join it here.
+/// The HTTP API of the admin port: health, metrics, live ops, the catalogue's
+/// admin API and the partner API.
 public enum AdminAPI {
     /// Builds the router.
-    public static func router(store: any ClicklineStore, sources: OpsSources, metrics: MetricsExporter) -> Router<ClicklineRequestContext> {
+    public static func router(store: any ClicklineStore, sources: OpsSources, metrics: MetricsExporter,
+                              urls: PublicURLs) -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: StoreErrorMiddleware())
 
         router.get("/healthz") { _, _ in
             plain("ok\n")
@@ -26,7 +29,25 @@ public enum AdminAPI {
         ops.get("/v1/ops/live") { _, _ in
             try json(LiveReport(live: sources.live(), workers: sources.workers()))
         }
+        addCatalogue(to: router, store: store, urls: urls)
         return router
+    }
+
+    /// A router of the catalogue's admin API and the partner API alone, with
+    /// the same middleware as in `router`: what their tests drive.
+    public static func catalogueRouter(store: any ClicklineStore, urls: PublicURLs) -> Router<ClicklineRequestContext> {
+        let router = Router(context: ClicklineRequestContext.self)
+        router.add(middleware: StoreErrorMiddleware())
+        addCatalogue(to: router, store: store, urls: urls)
+        return router
+    }
+
+    static func addCatalogue(to router: Router<ClicklineRequestContext>, store: any ClicklineStore, urls: PublicURLs) {
+        let admin = router.group().add(middleware: RequireKey([.admin], keys: store))
+        CatalogueAPI(store: store, urls: urls).register(on: admin)
+
+        let partner = router.group().add(middleware: RequirePartner(store: store))
+        PartnerAPI(store: store, urls: urls).register(on: partner)
     }
 
     static func plain(_ text: String) -> Response {

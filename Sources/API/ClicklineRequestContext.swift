@@ -7,6 +7,8 @@ public struct ClicklineRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The role of the admin or ops key presented, once checked.
     public var role: KeyRole?
+    /// The partner whose token was presented, once checked.
+    public var partner: Partner?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -84,8 +84,12 @@ public final class ClicklineApplication: Sendable {
             aggregatedClicks: { aggregator.aggregatedClicks },
             catalogueVersion: { publisher.version },
             isReady: { edgeStarted.load(ordering: .relaxed) && (try? store.catalogueVersion()) != nil })
-        let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources))
         let adminPort = self.adminPortValue
+        let urls = PublicURLs(
+            tracking: { [settings] in settings.publicURL ?? "http://localhost:\(edge.port)" },
+            dashboard: { [settings] in settings.dashboardURL ?? "http://localhost:\(adminPort.load(ordering: .relaxed))" })
+        let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
+                                     urls: urls)
         api = Application(
             router: router,
             configuration: .init(address: .hostname(settings.bind, port: settings.adminPort), serverName: nil),

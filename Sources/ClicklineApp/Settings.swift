@@ -15,6 +15,7 @@ public struct Settings: Sendable, Equatable {
     public var nodeID = 0
     public var flushMilliseconds = 250
     public var publicURL: String? = nil
+    public var dashboardURL: String? = nil
     public var smtpURL: String? = nil
     public var smtpFrom = "partners@localhost"
     public var ringCapacity = 65_536
@@ -69,6 +70,12 @@ public struct Settings: Sendable, Equatable {
                 throw SettingsError(setting: "public-url", message: "must be an http:// or https:// URL")
             }
             s.publicURL = v.hasSuffix("/") ? String(v.dropLast()) : v
+        },
+        spec("dashboard-url", "http://localhost:<admin port>", "Base of partners' dashboard pages (/p/{token}).") { s, v in
+            guard v.hasPrefix("http://") || v.hasPrefix("https://") else {
+                throw SettingsError(setting: "dashboard-url", message: "must be an http:// or https:// URL")
+            }
+            s.dashboardURL = v.hasSuffix("/") ? String(v.dropLast()) : v
         },
         spec("smtp-url", "none (emails stay in the outbox)", "SMTP server for partner emails: smtp://host:port.") { s, v in
             guard v.hasPrefix("smtp://") else { throw SettingsError(setting: "smtp-url", message: "must look like smtp://host:port") }

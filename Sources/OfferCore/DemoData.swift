@@ -2,8 +2,10 @@ import ClickModel
 import Store
 
 /// A small demo brand for `clickline serve --demo` and `clickline demo-data`:
-/// two link offers (one paused), their links, a parent partner with a child,
-/// the parent's ads. Loading it twice changes nothing.
+/// a link offer paying a percent with a parent override, a paused offer, a
+/// promo-code offer, their links, a parent partner with a child, another
+/// partner, the parent's ads and everyone's memberships. Loading it twice
+/// changes nothing.
 public enum DemoData {
     /// What the demo holds, for printing.
     public struct Summary: Sendable {
@@ -11,6 +13,7 @@ public enum DemoData {
         public var childTrackingPath: String
         public var partnerCode: String
         public var partnerToken: String
+        public var promoCode: String?
         public var createdNow: Bool
     }
 
@@ -21,40 +24,61 @@ public enum DemoData {
     /// partner (tokens are stored only as hashes, so the old one cannot be shown).
     public static func load(into store: any CatalogueWriter) throws -> Summary {
         var createdNow = false
-        if try store.linkID(code: Code("haircare")!) == nil {
+        if try store.link(code: Code("haircare")!) == nil {
             createdNow = true
-            let destination = try Destination(validating: "https://shop.example.com/collections/haircare?utm_source=clickline")
-            let offer = try store.insertOffer(NewOffer(
-                name: "Haircare summer sale", destination: destination,
-                fallback: try Destination(validating: "https://shop.example.com/")))
-            _ = try store.insertLink(offerID: offer, code: Code("haircare")!, destination: destination)
-            _ = try store.insertLink(offerID: offer, code: Code("shampoo")!,
-                                     destination: try Destination(validating: "https://shop.example.com/products/shampoo#reviews"))
-
-            let paused = try store.insertOffer(NewOffer(
-                name: "Winter collection", status: .paused,
-                fallback: try Destination(validating: "https://shop.example.com/sale")))
-            _ = try store.insertLink(offerID: paused, code: Code("winter")!,
-                                     destination: try Destination(validating: "https://shop.example.com/collections/winter"))
-
-            let alice = try store.insertPartner(NewPartner(name: "Alice Moreau", email: "alice@example.com", code: parentCode))
-            let ben = try store.insertPartner(NewPartner(name: "Ben Ortiz", email: "ben@example.com", code: childCode, parentID: alice))
-            _ = try store.insertPartner(NewPartner(name: "Chloe Stone", email: "chloe@example.com", code: Code("chloe")!))
-            for partner in [alice, ben] {
-                try store.upsertMembership(offerID: offer, partnerID: partner, status: .active)
-                try store.upsertMembership(offerID: paused, partnerID: partner, status: .active)
-            }
-            _ = try store.insertAd(partnerID: alice, code: Code("website2")!, name: "Blog sidebar")
-            _ = try store.insertAd(partnerID: alice, code: Code("insta")!, name: "Instagram bio")
+            try create(in: store)
         }
-        guard let alice = try store.partnerID(code: parentCode) else {
+        guard let alice = try store.partner(code: parentCode) else {
             throw StoreError(.notFound, "the demo partner \(parentCode) is missing")
         }
         let token = Secrets.make(.partnerToken)
-        try store.setPartnerTokenHash(partnerID: alice, hash: Secrets.hash(token))
+        try store.setPartnerTokenHash(partnerID: alice.id, hash: Secrets.hash(token))
+        let promoCode = try store.memberships(partnerID: alice.id).compactMap(\.promoCode).first
         return Summary(
             trackingPath: "/haircare/\(parentCode)/website2",
             childTrackingPath: "/haircare/\(parentCode).\(childCode)",
-            partnerCode: parentCode.value, partnerToken: token, createdNow: createdNow)
+            partnerCode: parentCode.value, partnerToken: token, promoCode: promoCode, createdNow: createdNow)
+    }
+
+    private static func create(in store: any CatalogueWriter) throws {
+        let destination = try Destination(validating: "https://shop.example.com/collections/haircare?utm_source=clickline")
+        let haircare = try store.createOffer(Offer(
+            name: "Haircare summer sale", description: "10 % of every order; parents earn 20 % of their referrals' commissions.",
+            payout: .percent(Percent(basisPoints: 1_000)!), parentOverride: Percent(basisPoints: 2_000), holdDays: 14,
+            destination: destination, fallback: try Destination(validating: "https://shop.example.com/"),
+            postbackToken: Secrets.make(.postbackToken)))
+        _ = try store.createLink(TrackingLink(offerID: haircare.id, code: Code("haircare")!, destination: destination))
+        _ = try store.createLink(TrackingLink(
+            offerID: haircare.id, code: Code("shampoo")!,
+            destination: try Destination(validating: "https://shop.example.com/products/shampoo#reviews")))
+
+        let winter = try store.createOffer(Offer(
+            name: "Winter collection", status: .paused, payout: .flat(minorUnits: 500),
+            fallback: try Destination(validating: "https://shop.example.com/sale"), postbackToken: Secrets.make(.postbackToken)))
+        _ = try store.createLink(TrackingLink(
+            offerID: winter.id, code: Code("winter")!, destination: try Destination(validating: "https://shop.example.com/collections/winter")))
+
+        let promo = PromoSettings(
+            groupName: "Spring influencers", naming: .init(strategy: .nameDiscount),
+            discount: .init(type: .percent, value: 20), usageLimitPerCode: 100)
+        let spring = try store.createOffer(Offer(
+            name: "Spring codes", type: .promoCode, payout: .flat(minorUnits: 300), promo: promo,
+            postbackToken: Secrets.make(.postbackToken)))
+
+        let alice = try store.createPartner(Partner(name: "Alice Moreau", email: "alice@example.com", code: parentCode), tokenHash: nil)
+        let ben = try store.createPartner(
+            Partner(name: "Ben Ortiz", email: "ben@example.com", code: childCode, parentID: alice.id), tokenHash: nil)
+        let chloe = try store.createPartner(Partner(name: "Chloe Stone", email: "chloe@example.com", code: Code("chloe")!), tokenHash: nil)
+
+        let linkMembers = MemberCredentials(dashboardToken: { Secrets.make(.dashboardToken) }, promoCode: nil)
+        for offer in [haircare, winter] {
+            _ = try store.addMembers(offerID: offer.id, partnerIDs: [alice.id, ben.id], terms: MemberTerms(), credentials: linkMembers)
+        }
+        _ = try store.addMembers(
+            offerID: spring.id, partnerIDs: [alice.id, chloe.id], terms: MemberTerms(),
+            credentials: MemberCredentials(dashboardToken: { Secrets.make(.dashboardToken) }, promoCode: PromoCodes.maker(for: promo)))
+
+        _ = try store.createAd(Ad(partnerID: alice.id, code: Code("website2")!, name: "Blog sidebar", mediaType: "banner"))
+        _ = try store.createAd(Ad(partnerID: alice.id, code: Code("insta")!, name: "Instagram bio", mediaType: "social"))
     }
 }

@@ -1,62 +1,127 @@
 import ClickModel
 
-/// Writes to the catalogue: offers, links, partners, memberships and ads.
-/// Every write changes `catalogueVersion`, so the edge follows it.
+/// Reads and writes the catalogue: offers, links, partners, members, ads and
+/// Shopify stores. Every write of something the edge reads (offers, links,
+/// partners, members, ads) changes `catalogueVersion`, so the edge follows it.
+///
+/// Contract every implementation meets:
+/// - Each method is one transaction: it does all it says or nothing.
+/// - A code or promo code that is taken throws `StoreError(.conflict)`; a
+///   missing row that a write names throws `StoreError(.notFound)`.
+/// - `update…` methods read the row, run `change` on it and write it back in
+///   one transaction; an error thrown by `change` rolls everything back and
+///   is rethrown as it is.
 public protocol CatalogueWriter: Sendable {
-    func insertOffer(_ offer: NewOffer) throws -> UInt32
-    func insertLink(offerID: UInt32, code: Code, destination: Destination) throws -> UInt32
-    func insertPartner(_ partner: NewPartner) throws -> UInt32
-    func upsertMembership(offerID: UInt32, partnerID: UInt32, status: ActivityStatus) throws
-    func insertAd(partnerID: UInt32, code: Code, name: String) throws -> UInt32
-    func setOfferStatus(offerID: UInt32, status: OfferStatus) throws
+    // MARK: offers
+    func createOffer(_ offer: Offer) throws -> Offer
+    func offer(id: UInt32) throws -> Offer?
+    func offers(_ query: OfferQuery) throws -> [Offer]
+    func updateOffer(id: UInt32, _ change: (inout Offer) throws -> Void) throws -> Offer
+
+    // MARK: links
+    func createLink(_ link: TrackingLink) throws -> TrackingLink
+    func links(offerID: UInt32) throws -> [TrackingLink]
+    func link(code: Code) throws -> TrackingLink?
+    /// Links of offers the partner is an active member of, by link id.
+    func links(forMember partnerID: UInt32) throws -> [PartnerLink]
+
+    // MARK: partners
+    /// Stores a partner; `tokenHash` is the SHA-256 of its API token.
+    func createPartner(_ partner: Partner, tokenHash: [UInt8]?) throws -> Partner
+    func partner(id: UInt32) throws -> Partner?
+    func partner(code: Code) throws -> Partner?
+    func partner(tokenHash: [UInt8]) throws -> Partner?
+    func partners(_ query: PartnerQuery) throws -> [Partner]
+    func updatePartner(id: UInt32, _ change: (inout Partner) throws -> Void) throws -> Partner
     func setPartnerTokenHash(partnerID: UInt32, hash: [UInt8]) throws
-    /// The id of the partner with this code, if any.
-    func partnerID(code: Code) throws -> UInt32?
-    /// The id of the link with this code, if any.
-    func linkID(code: Code) throws -> UInt32?
+
+    // MARK: members
+    /// Makes each partner a member of the offer, unless it is one already
+    /// (then it keeps its code and token and comes back with `created` false).
+    /// Unknown partners throw `StoreError(.notFound)` and add nobody.
+    func addMembers(offerID: UInt32, partnerIDs: [UInt32], terms: MemberTerms, credentials: MemberCredentials) throws -> [MemberAddition]
+    func member(offerID: UInt32, partnerID: UInt32) throws -> Member?
+    func members(_ query: MemberQuery) throws -> [Member]
+    /// Every membership of one partner.
+    func memberships(partnerID: UInt32) throws -> [Member]
+    func updateMember(offerID: UInt32, partnerID: UInt32, _ change: (inout Member) throws -> Void) throws -> Member
+    /// Gives the member a new promo code made by `make` (retried with the next
+    /// attempt while the code is taken); its redemptions start again at 0.
+    func refreshPromoCode(offerID: UInt32, partnerID: UInt32, make: (_ partner: Partner, _ attempt: Int) -> String) throws -> Member
+    func removeMember(offerID: UInt32, partnerID: UInt32) throws
+    func member(dashboardToken: String) throws -> Member?
+
+    // MARK: ads
+    func createAd(_ ad: Ad) throws -> Ad
+    func ads(partnerID: UInt32) throws -> [Ad]
+
+    // MARK: Shopify stores
+    func createShopifyStore(_ store: ShopifyStore) throws -> ShopifyStore
+    func shopifyStores() throws -> [ShopifyStore]
+    func shopifyStore(id: UInt32) throws -> ShopifyStore?
 }
 
-/// A new offer's fields that the edge and its tests need. The admin API adds the rest.
-public struct NewOffer: Sendable {
-    public var name: String
-    public var type: OfferType
-    public var status: OfferStatus
-    public var startsAt: Int64?
-    public var endsAt: Int64?
-    public var destination: Destination?
-    public var fallback: Destination?
-    public var clickParameter: String
+/// A page of offers: filters, and the id after which the page starts.
+public struct OfferQuery: Sendable {
+    public var status: EffectiveOfferStatus?
+    public var type: OfferType?
+    /// Part of the name, ignoring case.
+    public var text: String?
+    public var afterID: UInt32
+    public var limit: Int
+    /// Milliseconds since the Unix epoch; decides which offers are expired.
+    public var now: Int64
 
-    public init(name: String, type: OfferType = .link, status: OfferStatus = .active, startsAt: Int64? = nil, endsAt: Int64? = nil,
-                destination: Destination? = nil, fallback: Destination? = nil, clickParameter: String = "clk") {
-        self.name = name
-        self.type = type
+    public init(status: EffectiveOfferStatus? = nil, type: OfferType? = nil, text: String? = nil, afterID: UInt32 = 0,
+                limit: Int = 100, now: Int64) {
         self.status = status
-        self.startsAt = startsAt
-        self.endsAt = endsAt
-        self.destination = destination
-        self.fallback = fallback
-        self.clickParameter = clickParameter
+        self.type = type
+        self.text = text
+        self.afterID = afterID
+        self.limit = limit
+        self.now = now
     }
 }
 
-public enum OfferType: String, Sendable, Codable, CaseIterable {
-    case link
-    case promoCode = "promo_code"
+public struct PartnerQuery: Sendable {
+    /// Part of the name, email or code, ignoring case.
+    public var text: String?
+    public var parentID: UInt32?
+    public var afterID: UInt32
+    public var limit: Int
+
+    public init(text: String? = nil, parentID: UInt32? = nil, afterID: UInt32 = 0, limit: Int = 100) {
+        self.text = text
+        self.parentID = parentID
+        self.afterID = afterID
+        self.limit = limit
+    }
 }
 
-public struct NewPartner: Sendable {
-    public var name: String
-    public var email: String?
-    public var code: Code
-    public var parentID: UInt32?
-    public var status: ActivityStatus
+public struct MemberQuery: Sendable {
+    public var offerID: UInt32
+    /// Part of the partner's name, or of the promo code, ignoring case.
+    public var text: String?
+    public var afterPartnerID: UInt32
+    public var limit: Int
 
-    public init(name: String, email: String? = nil, code: Code, parentID: UInt32? = nil, status: ActivityStatus = .active) {
-        self.name = name
-        self.email = email
-        self.code = code
-        self.parentID = parentID
-        self.status = status
+    public init(offerID: UInt32, text: String? = nil, afterPartnerID: UInt32 = 0, limit: Int = 100) {
+        self.offerID = offerID
+        self.text = text
+        self.afterPartnerID = afterPartnerID
+        self.limit = limit
+    }
+}
+
+extension CatalogueWriter {
+    /// Makes a partner a member with a dashboard token and no promo code:
+    /// enough for link offers, fixtures and demo data.
+    public func addMember(offerID: UInt32, partnerID: UInt32, status: ActivityStatus = .active,
+                          dashboardToken: @escaping @Sendable () -> String) throws {
+        _ = try addMembers(offerID: offerID, partnerIDs: [partnerID], terms: MemberTerms(),
+                           credentials: MemberCredentials(dashboardToken: dashboardToken, promoCode: nil))
+        if status != .active {
+            _ = try updateMember(offerID: offerID, partnerID: partnerID) { $0.status = status }
+        }
     }
 }

@@ -122,7 +122,7 @@ public protocol WorkspaceStore: Sendable {
 }
 
 /// Everything the service needs from its store.
-public typealias ClicklineStore = ClickStore & CatalogueStore & KeyStore & WorkspaceStore & CatalogueWriter
+public typealias ClicklineStore = ClickStore & CatalogueStore & KeyStore & WorkspaceStore & CatalogueWriter & ClickStatsStore
 
 /// A store that could not do what was asked.
 public struct StoreError: Error, CustomStringConvertible, Sendable {

@@ -145,6 +145,50 @@ extension SQLiteStore {
             try movePerRowClicksIntoPages(db)
             try db.execute(sql: "DROP TABLE clicks")
         }
+        migrator.registerMigration("v3: offer terms, members' codes and tokens, ads, Shopify stores") { db in
+            try db.execute(sql: """
+                -- Payouts: flat in minor units, percent in basis points (1250 = 12.5 %).
+                ALTER TABLE offers ADD COLUMN description TEXT NOT NULL DEFAULT '';
+                ALTER TABLE offers ADD COLUMN payout_type TEXT NOT NULL DEFAULT 'flat' CHECK (payout_type IN ('flat', 'percent'));
+                ALTER TABLE offers ADD COLUMN payout_value INTEGER NOT NULL DEFAULT 0 CHECK (payout_value >= 0);
+                ALTER TABLE offers ADD COLUMN parent_override_bp INTEGER CHECK (parent_override_bp BETWEEN 0 AND 10000);
+                ALTER TABLE offers ADD COLUMN attribution_window_days INTEGER NOT NULL DEFAULT 30;
+                ALTER TABLE offers ADD COLUMN credit_policy TEXT NOT NULL DEFAULT 'code_first'
+                    CHECK (credit_policy IN ('code_first', 'click_first'));
+                ALTER TABLE offers ADD COLUMN hold_days INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE offers ADD COLUMN promo TEXT;
+                ALTER TABLE offers ADD COLUMN postback_token TEXT;
+                CREATE UNIQUE INDEX offers_postback_token ON offers(postback_token);
+
+                ALTER TABLE partners ADD COLUMN updated_at INTEGER;
+
+                -- A member's promo code is upper case and unique in the workspace.
+                ALTER TABLE memberships ADD COLUMN payout_type TEXT CHECK (payout_type IN ('flat', 'percent'));
+                ALTER TABLE memberships ADD COLUMN payout_value INTEGER CHECK (payout_value >= 0);
+                ALTER TABLE memberships ADD COLUMN promo_code TEXT;
+                ALTER TABLE memberships ADD COLUMN promo_uses INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE memberships ADD COLUMN dashboard_token TEXT;
+                UPDATE memberships SET dashboard_token = 'cld_' || lower(hex(randomblob(32))) WHERE dashboard_token IS NULL;
+                CREATE UNIQUE INDEX memberships_promo_code ON memberships(promo_code);
+                CREATE UNIQUE INDEX memberships_dashboard_token ON memberships(dashboard_token);
+
+                ALTER TABLE ads ADD COLUMN description TEXT NOT NULL DEFAULT '';
+                ALTER TABLE ads ADD COLUMN media_type TEXT;
+                ALTER TABLE ads ADD COLUMN starts_at INTEGER;
+
+                -- Partners read their own statistics.
+                CREATE INDEX click_rollups_generating ON click_rollups(generating_partner_id, minute);
+                CREATE INDEX click_rollups_credited ON click_rollups(credited_partner_id, minute);
+
+                CREATE TABLE shopify_stores (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    shop_domain TEXT NOT NULL UNIQUE,
+                    webhook_secret TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 

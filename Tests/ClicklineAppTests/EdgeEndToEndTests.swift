@@ -10,8 +10,8 @@ import Testing
 /// inactive member of the active offer.
 func prepareOutcomeFixtures(_ store: any ClicklineStore) throws {
     _ = try DemoData.load(into: store)
-    let dora = try store.insertPartner(NewPartner(name: "Dora", code: Code("dora")!))
-    try store.upsertMembership(offerID: 1, partnerID: dora, status: .inactive)
+    let dora = try store.createPartner(Partner(name: "Dora", code: Code("dora")!), tokenHash: nil)
+    try store.addMember(offerID: 1, partnerID: dora.id, status: .inactive, dashboardToken: { Secrets.make(.dashboardToken) })
 }
 
 extension EndToEnd {
@@ -22,8 +22,8 @@ extension EndToEnd {
         @Test func everyRowOfTheOutcomeTable() async throws {
             try await withServer(prepare: prepareOutcomeFixtures) { server in
                 let port = server.edgePort
-                let alice = try #require(try server.store.partnerID(code: Code("abc123")!))
-                let ben = try #require(try server.store.partnerID(code: Code("ben7")!))
+                let alice = try #require(try server.store.partner(code: Code("abc123")!)).id
+                let ben = try #require(try server.store.partner(code: Code("ben7")!)).id
 
                 // Valid: billable, credited to the partner, with its ad and sub ids.
                 let valid = try HTTP.get(port: port, "/haircare/abc123/website2?sub1=spring&color=red")
@@ -188,16 +188,17 @@ extension EndToEnd {
         @Test func catalogueChangesReachTheEdgeWithinOneSecond() async throws {
             try await withServer { server in
                 #expect(try HTTP.get(port: server.edgePort, "/newlink/abc123").status == 404)
-                let offer = try server.store.insertOffer(NewOffer(name: "New", destination: try Destination(validating: "https://new.example/")))
-                _ = try server.store.insertLink(offerID: offer, code: Code("newlink")!, destination: try Destination(validating: "https://new.example/x"))
-                let alice = try #require(try server.store.partnerID(code: Code("abc123")!))
-                try server.store.upsertMembership(offerID: offer, partnerID: alice, status: .active)
+                let offer = try server.store.createOffer(Offer(name: "New", destination: try Destination(validating: "https://new.example/"))).id
+                _ = try server.store.createLink(TrackingLink(
+                    offerID: offer, code: Code("newlink")!, destination: try Destination(validating: "https://new.example/x")))
+                let alice = try #require(try server.store.partner(code: Code("abc123")!)).id
+                try server.store.addMember(offerID: offer, partnerID: alice, dashboardToken: { Secrets.make(.dashboardToken) })
                 let reached = try await server.waitUntil(seconds: 1) {
                     try HTTP.get(port: server.edgePort, "/newlink/abc123").header("Location")?.hasPrefix("https://new.example/x?clk=") == true
                 }
                 #expect(reached != nil, "the new link did not reach the edge within 1 s")
 
-                try server.store.setOfferStatus(offerID: offer, status: .paused)
+                _ = try server.store.updateOffer(id: offer) { $0.status = .paused }
                 let paused = try await server.waitUntil(seconds: 1) {
                     try HTTP.get(port: server.edgePort, "/newlink/abc123").header("Location") == "https://new.example/x"
                 }

@@ -132,6 +132,20 @@ enum HTTP {
         return try connection.receive(head: method == "HEAD")
     }
 
+    /// A request with a JSON body (or none) on a new connection; the answer's
+    /// body parsed as JSON when it is some.
+    static func json(port: Int, _ method: String, _ path: String, token: String?, body: Any? = nil) throws -> (status: Int, json: [String: Any]) {
+        let connection = try RawConnection(port: port)
+        let payload = try body.map { try JSONSerialization.data(withJSONObject: $0) } ?? Data()
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(payload.count)\r\n"
+        if let token { request += "Authorization: Bearer \(token)\r\n" }
+        if body != nil { request += "Content-Type: application/json\r\n" }
+        try connection.send(Array((request + "\r\n").utf8) + Array(payload))
+        let response = try connection.receive()
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        return (response.status, object)
+    }
+
     /// Sends raw bytes; returns the response and whether the server then closed.
     static func exchange(port: Int, _ bytes: [UInt8]) throws -> (RawConnection.Response, closed: Bool) {
         let connection = try RawConnection(port: port, timeout: 3)

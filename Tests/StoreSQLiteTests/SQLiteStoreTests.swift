@@ -187,18 +187,22 @@ struct SQLiteCatalogueTests {
             defer { version = now }
             return now > version
         }
-        let offer = try store.insertOffer(NewOffer(name: "Summer"))
+        let offer = try store.createOffer(Offer(name: "Summer")).id
         #expect(try bumped())
-        _ = try store.insertLink(offerID: offer, code: Code("summer")!, destination: try Destination(validating: "https://x.example/"))
+        _ = try store.createLink(TrackingLink(offerID: offer, code: Code("summer")!, destination: try Destination(validating: "https://x.example/")))
         #expect(try bumped())
-        let partner = try store.insertPartner(NewPartner(name: "Alice", code: Code("alice")!))
+        let partner = try store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil).id
         #expect(try bumped())
-        try store.upsertMembership(offerID: offer, partnerID: partner, status: .active)
+        try store.addMember(offerID: offer, partnerID: partner, dashboardToken: testToken)
         #expect(try bumped())
-        _ = try store.insertAd(partnerID: partner, code: Code("blog")!, name: "Blog")
+        _ = try store.createAd(Ad(partnerID: partner, code: Code("blog")!, name: "Blog"))
         #expect(try bumped())
-        try store.setOfferStatus(offerID: offer, status: .paused)
+        _ = try store.updateOffer(id: offer) { $0.status = .paused }
         #expect(try bumped())
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.status = .inactive }
+        #expect(try bumped())
+        _ = try store.updateOffer(id: offer) { $0.status = .paused }
+        #expect(try !bumped(), "an update that changes nothing writes nothing")
         _ = try store.liveCounterSeed(now: 0)
         #expect(try !bumped(), "reads change nothing")
     }
@@ -206,13 +210,13 @@ struct SQLiteCatalogueTests {
     @Test func loadCatalogueReturnsWhatWasWritten() throws {
         let temporary = try TemporaryStore()
         let store = temporary.store
-        let offer = try store.insertOffer(NewOffer(name: "Summer", fallback: try Destination(validating: "https://x.example/f"),
-                                                   clickParameter: "ref"))
-        _ = try store.insertLink(offerID: offer, code: Code("Summer")!, destination: try Destination(validating: "https://x.example/"))
-        let parent = try store.insertPartner(NewPartner(name: "Alice", code: Code("alice")!))
-        let child = try store.insertPartner(NewPartner(name: "Ben", code: Code("ben")!, parentID: parent))
-        try store.upsertMembership(offerID: offer, partnerID: child, status: .inactive)
-        _ = try store.insertAd(partnerID: parent, code: Code("blog")!, name: "Blog")
+        let offer = try store.createOffer(Offer(name: "Summer", fallback: try Destination(validating: "https://x.example/f"),
+                                                clickParameter: "ref")).id
+        _ = try store.createLink(TrackingLink(offerID: offer, code: Code("Summer")!, destination: try Destination(validating: "https://x.example/")))
+        let parent = try store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil).id
+        let child = try store.createPartner(Partner(name: "Ben", code: Code("ben")!, parentID: parent), tokenHash: nil).id
+        try store.addMember(offerID: offer, partnerID: child, status: .inactive, dashboardToken: testToken)
+        _ = try store.createAd(Ad(partnerID: parent, code: Code("blog")!, name: "Blog"))
 
         let (data, version) = try store.loadCatalogue()
         #expect(version == (try store.catalogueVersion()))
@@ -226,9 +230,9 @@ struct SQLiteCatalogueTests {
 
     @Test func duplicateCodesConflict() throws {
         let temporary = try TemporaryStore()
-        _ = try temporary.store.insertPartner(NewPartner(name: "Alice", code: Code("alice")!))
+        _ = try temporary.store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil)
         #expect {
-            _ = try temporary.store.insertPartner(NewPartner(name: "Other", code: Code("ALICE")!))
+            _ = try temporary.store.createPartner(Partner(name: "Other", code: Code("ALICE")!), tokenHash: nil)
         } throws: { ($0 as? StoreError)?.code == .conflict }
     }
 
@@ -246,3 +250,6 @@ struct SQLiteCatalogueTests {
         #expect(try reopened.clientHashSalt() == salt)
     }
 }
+
+/// A dashboard token for fixtures: unique, like the real ones.
+@Sendable func testToken() -> String { "cld_test_" + UUID().uuidString.lowercased() }

@@ -1,0 +1,277 @@
+import ClickModel
+import Foundation
+import Store
+
+/// The fields of `POST /v1/offers` and `PATCH /v1/offers/{id}`, as sent.
+struct OfferInput: Decodable {
+    var name: Sent<String>
+    var description: Sent<String>
+    var type: Sent<String>
+    var status: Sent<String>
+    var payout: Sent<PayoutBody>
+    var parentOverridePercent: Sent<Double>
+    var attributionWindowDays: Sent<Int>
+    var creditPolicy: Sent<String>
+    var holdDays: Sent<Int>
+    var startsAt: Sent<String>
+    var endsAt: Sent<String>
+    var destinationURL: Sent<String>
+    var fallbackURL: Sent<String>
+    var clickParameter: Sent<String>
+    var promo: Sent<PromoSettings>
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, type, status, payout
+        case parentOverridePercent = "parent_override_percent"
+        case attributionWindowDays = "attribution_window_days"
+        case creditPolicy = "credit_policy"
+        case holdDays = "hold_days"
+        case startsAt = "starts_at"
+        case endsAt = "ends_at"
+        case destinationURL = "destination_url"
+        case fallbackURL = "fallback_url"
+        case clickParameter = "click_param"
+        case promo
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.sent(String.self, forKey: .name)
+        description = try c.sent(String.self, forKey: .description)
+        type = try c.sent(String.self, forKey: .type)
+        status = try c.sent(String.self, forKey: .status)
+        payout = try c.sent(PayoutBody.self, forKey: .payout)
+        parentOverridePercent = try c.sent(Double.self, forKey: .parentOverridePercent)
+        attributionWindowDays = try c.sent(Int.self, forKey: .attributionWindowDays)
+        creditPolicy = try c.sent(String.self, forKey: .creditPolicy)
+        holdDays = try c.sent(Int.self, forKey: .holdDays)
+        startsAt = try c.sent(String.self, forKey: .startsAt)
+        endsAt = try c.sent(String.self, forKey: .endsAt)
+        destinationURL = try c.sent(String.self, forKey: .destinationURL)
+        fallbackURL = try c.sent(String.self, forKey: .fallbackURL)
+        clickParameter = try c.sent(String.self, forKey: .clickParameter)
+        promo = try c.sent(PromoSettings.self, forKey: .promo)
+    }
+
+    /// A new offer from these fields: `name` and `payout` are required.
+    func newOffer() throws(APIError) -> Offer {
+        guard case .value = name else { throw .invalid("name", "is required") }
+        guard case .value = payout else { throw .invalid("payout", "is required: {\"type\": \"flat\" or \"percent\", \"value\"}") }
+        var offer = Offer(name: "")
+        if let type = type.value { offer.type = try Validate.choice(type, "type", as: OfferType.self) }
+        if offer.type == .promoCode { offer.promo = PromoSettings() }
+        try apply(to: &offer, creating: true)
+        return offer
+    }
+
+    /// Sets every field that was sent; `null` clears the fields that may be empty.
+    func apply(to offer: inout Offer, creating: Bool = false) throws(APIError) {
+        switch name {
+        case .value(let value): offer.name = try Validate.text(value, "name")
+        case .null: throw .invalid("name", "must not be null")
+        case .absent: break
+        }
+        if case .value(let value) = description { offer.description = try Validate.text(value, "description", max: 5000, allowEmpty: true) }
+        if case .null = description { offer.description = "" }
+        if !creating, let value = type.value, value != offer.type.rawValue {
+            _ = try Validate.choice(value, "type", as: OfferType.self)
+            throw .invalid("type", "cannot change once the offer exists; make a new offer")
+        }
+        if let value = status.value {
+            if value == "expired" { throw .invalid("status", "expired follows from ends_at and cannot be set") }
+            offer.status = try Validate.choice(value, "status", as: OfferStatus.self)
+        }
+        if let value = payout.value { offer.payout = try value.payout("payout") }
+        switch parentOverridePercent {
+        case .value(let value): offer.parentOverride = try PayoutBody.percent(value, "parent_override_percent")
+        case .null: offer.parentOverride = nil
+        case .absent: break
+        }
+        if let value = attributionWindowDays.value { offer.attributionWindowDays = try Validate.range(value, "attribution_window_days", 1...3650) }
+        if let value = creditPolicy.value { offer.creditPolicy = try Validate.choice(value, "credit_policy", as: CreditPolicy.self) }
+        if let value = holdDays.value { offer.holdDays = try Validate.range(value, "hold_days", 0...3650) }
+        switch startsAt {
+        case .value(let value): offer.startsAt = try Validate.time(value, "starts_at")
+        case .null: offer.startsAt = nil
+        case .absent: break
+        }
+        switch endsAt {
+        case .value(let value): offer.endsAt = try Validate.time(value, "ends_at")
+        case .null: offer.endsAt = nil
+        case .absent: break
+        }
+        try Validate.dates(startsAt: offer.startsAt, endsAt: offer.endsAt)
+        switch destinationURL {
+        case .value(let value): offer.destination = try Validate.destination(value, "destination_url")
+        case .null: offer.destination = nil
+        case .absent: break
+        }
+        switch fallbackURL {
+        case .value(let value): offer.fallback = try Validate.destination(value, "fallback_url")
+        case .null: offer.fallback = nil
+        case .absent: break
+        }
+        if let value = clickParameter.value {
+            guard Code(value) != nil, !value.hasPrefix("sub") else {
+                throw .invalid("click_param", "a parameter name is 1 to 32 characters of A-Z a-z 0-9 - _ and not sub1..sub5")
+            }
+            offer.clickParameter = value
+        }
+        switch promo {
+        case .value(let value):
+            guard offer.type == .promoCode else { throw .invalid("promo", "only offers of type promo_code have promo settings") }
+            if let problem = value.problem() { throw .invalid("promo." + problem.field, problem.message) }
+            offer.promo = value
+        case .null:
+            if offer.type == .promoCode { throw .invalid("promo", "a promo_code offer keeps its promo settings") }
+        case .absent: break
+        }
+    }
+}
+
+/// An offer as the API shows it.
+struct OfferBody: Encodable {
+    var id: UInt32
+    var name: String
+    var description: String
+    var type: String
+    var status: String
+    var payout: PayoutBody
+    var parentOverridePercent: Double?
+    var attributionWindowDays: Int
+    var creditPolicy: String
+    var holdDays: Int
+    var startsAt: String?
+    var endsAt: String?
+    var destinationURL: String?
+    var fallbackURL: String?
+    var clickParameter: String
+    var promo: PromoSettings?
+    var postbackToken: String?
+    var createdAt: String
+    var updatedAt: String
+
+    init(_ offer: Offer, now: Int64) {
+        id = offer.id
+        name = offer.name
+        description = offer.description
+        type = offer.type.rawValue
+        status = offer.effectiveStatus(at: now).rawValue
+        payout = PayoutBody(offer.payout)
+        parentOverridePercent = offer.parentOverride.map { Double($0.basisPoints) / 100 }
+        attributionWindowDays = offer.attributionWindowDays
+        creditPolicy = offer.creditPolicy.rawValue
+        holdDays = offer.holdDays
+        startsAt = Timestamp.format(offer.startsAt)
+        endsAt = Timestamp.format(offer.endsAt)
+        destinationURL = offer.destination?.url
+        fallbackURL = offer.fallback?.url
+        clickParameter = offer.clickParameter
+        promo = offer.promo
+        postbackToken = offer.postbackToken
+        createdAt = Timestamp.format(offer.createdAt)
+        updatedAt = Timestamp.format(offer.updatedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, description, type, status, payout
+        case parentOverridePercent = "parent_override_percent"
+        case attributionWindowDays = "attribution_window_days"
+        case creditPolicy = "credit_policy"
+        case holdDays = "hold_days"
+        case startsAt = "starts_at"
+        case endsAt = "ends_at"
+        case destinationURL = "destination_url"
+        case fallbackURL = "fallback_url"
+        case clickParameter = "click_param"
+        case promo
+        case postbackToken = "postback_token"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(type, forKey: .type)
+        try c.encode(status, forKey: .status)
+        try c.encode(payout, forKey: .payout)
+        try c.encode(parentOverridePercent, forKey: .parentOverridePercent)
+        try c.encode(attributionWindowDays, forKey: .attributionWindowDays)
+        try c.encode(creditPolicy, forKey: .creditPolicy)
+        try c.encode(holdDays, forKey: .holdDays)
+        try c.encode(startsAt, forKey: .startsAt)
+        try c.encode(endsAt, forKey: .endsAt)
+        try c.encode(destinationURL, forKey: .destinationURL)
+        try c.encode(fallbackURL, forKey: .fallbackURL)
+        try c.encode(clickParameter, forKey: .clickParameter)
+        try c.encode(promo, forKey: .promo)
+        try c.encode(postbackToken, forKey: .postbackToken)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
+struct LinkInput: Decodable {
+    var code: String
+    var destinationURL: String?
+
+    enum CodingKeys: String, CodingKey {
+        case code
+        case destinationURL = "destination_url"
+    }
+}
+
+struct LinkBody: Encodable {
+    var id: UInt32
+    var offerID: UInt32
+    var code: String
+    var destinationURL: String
+    var createdAt: String
+
+    init(_ link: TrackingLink) {
+        id = link.id
+        offerID = link.offerID
+        code = link.code.value
+        destinationURL = link.destination.url
+        createdAt = Timestamp.format(link.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, code
+        case offerID = "offer_id"
+        case destinationURL = "destination_url"
+        case createdAt = "created_at"
+    }
+}
+
+struct StoreInput: Decodable {
+    var name: String
+    var shopDomain: String
+    var webhookSecret: String
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case shopDomain = "shop_domain"
+        case webhookSecret = "webhook_secret"
+    }
+}
+
+struct StoreBody: Encodable {
+    var id: UInt32
+    var name: String
+    var shopDomain: String
+    var webhookSecret: String
+    var webhookURL: String
+    var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case shopDomain = "shop_domain"
+        case webhookSecret = "webhook_secret"
+        case webhookURL = "webhook_url"
+        case createdAt = "created_at"
+    }
+}
