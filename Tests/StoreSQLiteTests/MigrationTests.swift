@@ -39,4 +39,33 @@ struct MigrationTests {
         #expect(moved.subIDs.first == "spring")
         #expect(try store.click(id: second)?.subIDs == [nil, nil, nil, nil, nil])
     }
+
+    /// Members of the second schema get a dashboard token each, offers the
+    /// default terms; the edge's catalogue reads the same.
+    @Test func membersOfTheSecondSchemaGetDashboardTokens() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("clickline.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "v2: clicks stored in pages")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO offers (id, name, created_at, updated_at) VALUES (1, 'Old', 0, 0);
+                    INSERT INTO partners (id, name, code, created_at) VALUES (1, 'A', 'a', 0), (2, 'B', 'b', 0);
+                    INSERT INTO memberships (offer_id, partner_id, created_at) VALUES (1, 1, 0), (1, 2, 0);
+                    """)
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        let members = try store.members(MemberQuery(offerID: 1))
+        #expect(members.count == 2)
+        #expect(members.allSatisfy { $0.dashboardToken.hasPrefix("cld_") && $0.dashboardToken.count == 68 })
+        #expect(Set(members.map(\.dashboardToken)).count == 2)
+        let offer = try #require(try store.offer(id: 1))
+        #expect(offer.payout == .flat(minorUnits: 0))
+        #expect(offer.attributionWindowDays == 30 && offer.creditPolicy == .codeFirst)
+        #expect(try store.loadCatalogue().data.memberships.count == 2)
+    }
 }
