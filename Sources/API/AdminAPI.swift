@@ -16,6 +16,10 @@ public enum AdminAPI {
         router.get("/healthz") { _, _ in
             plain("ok\n")
         }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.json)))
+        }
         router.get("/readyz") { _, _ -> Response in
             guard sources.isReady() else { throw APIError.unavailable("not ready") }
             return plain("ready\n")

@@ -34,6 +34,8 @@ public final class ClicklineApplication: Sendable {
     private let writer: ClickWriter
     private let api: Application<RouterResponder<ClicklineRequestContext>>
     private let logger: Logger
+    /// Every route of the admin port as `METHOD /path/{parameter}`.
+    public let routes: [String]
     private let group = Mutex<ServiceGroup?>(nil)
     private let adminPortValue = ManagedAtomic<Int>(-1)
     private let edgeStarted = ManagedAtomic<Bool>(false)
@@ -90,6 +92,7 @@ public final class ClicklineApplication: Sendable {
             dashboard: { [settings] in settings.dashboardURL ?? "http://localhost:\(adminPort.load(ordering: .relaxed))" })
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
                                      urls: urls)
+        routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(
             router: router,
             configuration: .init(address: .hostname(settings.bind, port: settings.adminPort), serverName: nil),

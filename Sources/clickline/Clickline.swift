@@ -129,7 +129,10 @@ struct Serve: AsyncParsableCommand {
                   for the child:       \(base)\(demoSummary.childTrackingPath)
                   admin key:           \(demoAdminKey)
                   partner token (\(demoSummary.partnerCode)): \(demoSummary.partnerToken)
+                  promo code (\(demoSummary.partnerCode)):    \(demoSummary.promoCode ?? "none")
                   live stats:          curl -H 'Authorization: Bearer \(demoAdminKey)' http://\(host):\(adminPort)/v1/ops/live
+                  partner's links:     curl -H 'Authorization: Bearer \(demoSummary.partnerToken)' http://\(host):\(adminPort)/v1/partner/links
+                  API description:     http://\(host):\(adminPort)/openapi.json
 
                 """)
         }

@@ -1,0 +1,310 @@
+import Foundation
+
+/// The OpenAPI 3 description of the admin port's HTTP API, served at
+/// `/openapi.json`. A test holds it to the router: every route is documented
+/// and every documented operation is routed.
+enum OpenAPIDocument {
+    /// The document as JSON bytes, built once.
+    static let json: [UInt8] = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(document)) ?? Data())
+    }()
+
+    static var document: JSON {
+        [
+            "openapi": "3.0.3",
+            "info": [
+                "title": "Clickline",
+                "version": "1",
+                "description": .string("""
+                    The admin, partner and ops API of Clickline. Admin endpoints need `Authorization: Bearer <admin key>`; \
+                    ops endpoints an ops or admin key; partner endpoints a partner token. Amounts are integers in minor \
+                    units, times RFC 3339 strings, lists `{"items", "next_cursor"}`, errors `{"error": {"code", "message", "field"}}`.
+                    """),
+            ],
+            "components": ["securitySchemes": securitySchemes, "schemas": schemas],
+            "paths": .object(paths),
+        ]
+    }
+
+    // MARK: operations
+
+    enum Access { case none, admin, ops, partner }
+
+    static var paths: [String: JSON] {
+        var paths: [String: [String: JSON]] = [:]
+        func add(_ method: String, _ path: String, _ summary: String, access: Access, query: [JSON] = [], body: String? = nil,
+                 status: Int = 200, answer: JSON? = nil, content: String = "application/json") {
+            var parameters: [JSON] = []
+            for name in ["id", "partner_id", "stage_id"] where path.contains("{\(name)}") {
+                parameters.append(["name": .string(name), "in": "path", "required": true, "schema": ["type": "integer"]])
+            }
+            parameters += query
+            var responses: [String: JSON] = [:]
+            if let answer {
+                responses[String(status)] = ["description": "OK", "content": [content: ["schema": answer]]]
+            } else {
+                responses[String(status)] = ["description": "OK"]
+            }
+            if access != .none {
+                responses["401"] = errorResponse("no valid key or token")
+                responses["403"] = errorResponse("the key or token may not do this")
+            }
+            if body != nil || ["POST", "PATCH"].contains(method) {
+                responses["400"] = errorResponse("the body is not JSON of the right shape; `field` names what is wrong")
+                responses["413"] = errorResponse("the body is over 1 MiB")
+                responses["422"] = errorResponse("a value is not acceptable; `field` names it")
+            }
+            if path.contains("{") { responses["404"] = errorResponse("no such object") }
+            var operation: [String: JSON] = ["summary": .string(summary), "responses": .object(responses)]
+            if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
+            if let body {
+                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+            }
+            switch access {
+            case .none: operation["security"] = []
+            case .admin: operation["security"] = [["adminKey": []]]
+            case .ops: operation["security"] = [["adminKey": []], ["opsKey": []]]
+            case .partner: operation["security"] = [["partnerToken": []]]
+            }
+            paths[path, default: [:]][method.lowercased()] = .object(operation)
+        }
+        let paging: [JSON] = [queryParameter("limit", "1 to 1000, default 100", type: "integer"),
+                              queryParameter("cursor", "`next_cursor` of the previous page")]
+
+        add("GET", "/healthz", "Liveness: 200 while the process runs", access: .none, answer: ["type": "string"], content: "text/plain")
+        add("GET", "/readyz", "Readiness: 200 once the edge answers and the store is reachable", access: .none,
+            answer: ["type": "string"], content: "text/plain")
+        add("GET", "/openapi.json", "This document", access: .none, answer: ["type": "object"])
+        add("GET", "/metrics", "Prometheus metrics", access: .ops, answer: ["type": "string"], content: "text/plain")
+        add("GET", "/v1/ops/live", "Live clicks per second, totals, top offers and partners, per-worker state", access: .ops,
+            answer: ref("LiveReport"))
+
+        add("POST", "/v1/offers", "Create an offer", access: .admin, body: "OfferInput", status: 201, answer: ref("Offer"))
+        add("GET", "/v1/offers", "List offers", access: .admin, query: paging + [
+            queryParameter("status", "active, paused, archived or expired"), queryParameter("type", "link or promo_code"),
+            queryParameter("q", "part of the name"),
+        ], answer: page("Offer"))
+        add("GET", "/v1/offers/{id}", "An offer", access: .admin, answer: ref("Offer"))
+        add("PATCH", "/v1/offers/{id}", "Change the fields sent; null clears one that may be empty", access: .admin,
+            body: "OfferInput", answer: ref("Offer"))
+        add("POST", "/v1/offers/{id}/postback-token", "Replace the offer's postback token", access: .admin, answer: ref("Offer"))
+        add("POST", "/v1/offers/{id}/links", "Create a tracking link", access: .admin, body: "LinkInput", status: 201, answer: ref("Link"))
+        add("GET", "/v1/offers/{id}/links", "The offer's tracking links", access: .admin, answer: page("Link"))
+        add("POST", "/v1/offers/{id}/members", "Add partners as members: each gets its link or promo code and dashboard URL; "
+            + "one who is a member already keeps them and is reported `existing`", access: .admin, body: "AddMembersInput",
+            status: 201, answer: ["type": "object", "properties": ["members": ["type": "array", "items": ref("Member")]]])
+        add("GET", "/v1/offers/{id}/members", "Members of the offer", access: .admin,
+            query: paging + [queryParameter("q", "part of the member's name or promo code")], answer: page("Member"))
+        add("GET", "/v1/offers/{id}/members/{partner_id}", "A member", access: .admin, answer: ref("Member"))
+        add("PATCH", "/v1/offers/{id}/members/{partner_id}", "Change a member", access: .admin, body: "MemberInput", answer: ref("Member"))
+        add("DELETE", "/v1/offers/{id}/members/{partner_id}", "Remove a member", access: .admin, status: 204)
+
+        add("POST", "/v1/partners", "Create a partner; the answer holds its API token, shown only this once", access: .admin,
+            body: "PartnerInput", status: 201, answer: ref("Partner"))
+        add("GET", "/v1/partners", "List partners", access: .admin, query: paging + [
+            queryParameter("q", "part of the name, email or code"), queryParameter("parent_id", "children of this partner", type: "integer"),
+        ], answer: page("Partner"))
+        add("GET", "/v1/partners/{id}", "A partner", access: .admin, answer: ref("Partner"))
+        add("PATCH", "/v1/partners/{id}", "Change a partner", access: .admin, body: "PartnerInput", answer: ref("Partner"))
+        add("POST", "/v1/partners/{id}/token", "Issue a new partner token; the old one stops working", access: .admin, status: 201,
+            answer: ref("Partner"))
+        add("GET", "/v1/partners/{id}/ads", "A partner's ads", access: .admin, answer: page("Ad"))
+        add("POST", "/v1/stores", "Register a Shopify store", access: .admin, body: "StoreInput", status: 201, answer: ref("Store"))
+        add("GET", "/v1/stores", "Shopify stores", access: .admin, answer: page("Store"))
+
+        add("GET", "/v1/partner/me", "The partner, its parent and its children", access: .partner, answer: ref("Me"))
+        add("GET", "/v1/partner/links", "My sales websites: links of offers I am an active member of", access: .partner,
+            answer: page("PartnerLink"))
+        add("GET", "/v1/partner/children", "My referral partners", access: .partner, answer: page("Partner"))
+        add("POST", "/v1/partner/ads", "Create an ad; it gets a code for tracking URLs", access: .partner, body: "AdInput", status: 201,
+            answer: ref("Ad"))
+        add("GET", "/v1/partner/ads", "My ads, or with partner_code those of a direct child", access: .partner,
+            query: [queryParameter("partner_code", "myself or a direct child")], answer: page("Ad"))
+        add("POST", "/v1/partner/links/generate", "The tracking URL of a link for me or a direct child, with one of my ads",
+            access: .partner, body: "GenerateInput", answer: ref("Generated"))
+        add("GET", "/v1/partner/stats", "Click statistics from the per-minute rollups", access: .partner, query: [
+            queryParameter("from", "RFC 3339; default 30 days before `to`"), queryParameter("to", "RFC 3339; default now"),
+            queryParameter("by", "comma-separated: link, ad, child"), queryParameter("partner_code", "myself or a direct child"),
+        ], answer: ref("Stats"))
+        return paths.mapValues { .object($0) }
+    }
+
+    // MARK: schemas
+
+    static var schemas: JSON {
+        let time: JSON = ["type": "string", "format": "date-time"]
+        let nullableTime: JSON = ["type": "string", "format": "date-time", "nullable": true]
+        let code: JSON = ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"]
+        let url: JSON = ["type": "string", "format": "uri", "description": "an absolute http or https URL of visible ASCII"]
+        let counts: [String: JSON] = ["clicks": int, "billable": int, "unique": int, "bot": int, "unattributed": int, "inactive": int]
+        return [
+            "Error": object(["error": object(["code": string, "message": string, "field": nullable(string)], required: ["code", "message"])]),
+            "Payout": object([
+                "type": enumeration(["flat", "percent"]),
+                "value": ["type": "number", "description": "flat: minor units (integer); percent: 0 to 100, two decimals"],
+            ], required: ["type", "value"]),
+            "Promo": object([
+                "group_name": nullable(string),
+                "naming": object([
+                    "strategy": enumeration(["name_discount", "random", "custom"]), "prefix": nullable(string),
+                    "length": ["type": "integer", "minimum": 4, "maximum": 16],
+                ]),
+                "discount": object(["type": enumeration(["percent", "amount"]), "value": int]),
+                "restrictions": object(["min_purchase": int, "once_per_customer": bool, "new_customers_only": bool]),
+                "usage_limit_per_code": ["type": "integer", "minimum": 1, "nullable": true],
+            ]),
+            "OfferInput": object([
+                "name": string, "description": string, "type": enumeration(["link", "promo_code"]),
+                "status": enumeration(["active", "paused", "archived"]), "payout": ref("Payout"),
+                "parent_override_percent": ["type": "number", "minimum": 0, "maximum": 100, "nullable": true],
+                "attribution_window_days": ["type": "integer", "minimum": 1, "maximum": 3650],
+                "credit_policy": enumeration(["code_first", "click_first"]),
+                "hold_days": ["type": "integer", "minimum": 0, "maximum": 3650],
+                "starts_at": nullableTime, "ends_at": nullableTime, "destination_url": url, "fallback_url": url,
+                "click_param": code, "promo": ref("Promo"),
+            ], description: "name and payout are required to create; PATCH changes only the fields sent"),
+            "Offer": object([
+                "id": int, "name": string, "description": string, "type": enumeration(["link", "promo_code"]),
+                "status": enumeration(["active", "paused", "archived", "expired"]), "payout": ref("Payout"),
+                "parent_override_percent": ["type": "number", "nullable": true], "attribution_window_days": int,
+                "credit_policy": enumeration(["code_first", "click_first"]), "hold_days": int, "starts_at": nullableTime,
+                "ends_at": nullableTime, "destination_url": nullable(url), "fallback_url": nullable(url), "click_param": string,
+                "promo": ref("Promo"), "postback_token": string, "created_at": time, "updated_at": time,
+            ], required: ["id", "name", "type", "status", "payout", "postback_token"]),
+            "LinkInput": object(["code": code, "destination_url": url], required: ["code"],
+                                description: "destination_url defaults to the offer's"),
+            "Link": object(["id": int, "offer_id": int, "code": string, "destination_url": url, "created_at": time]),
+            "PartnerInput": object([
+                "name": string, "email": ["type": "string", "format": "email"], "code": code,
+                "parent_id": ["type": "integer", "nullable": true], "status": enumeration(["active", "inactive"]),
+            ], description: "name and code are required to create"),
+            "Partner": object([
+                "id": int, "name": string, "email": nullable(string), "code": string, "parent_id": ["type": "integer", "nullable": true],
+                "status": enumeration(["active", "inactive"]), "created_at": time,
+                "token": ["type": "string", "description": "only when the partner is created or its token replaced"],
+            ], required: ["id", "name", "code", "status"]),
+            "AddMembersInput": object([
+                "partner_ids": ["type": "array", "items": int, "minItems": 1], "payout_override": ref("Payout"),
+                "starts_at": time, "ends_at": time,
+            ], required: ["partner_ids"]),
+            "MemberInput": object([
+                "status": enumeration(["active", "inactive"]), "payout_override": ref("Payout"), "refresh_code": bool,
+                "starts_at": nullableTime, "ends_at": nullableTime,
+            ]),
+            "Member": object([
+                "offer_id": int, "partner_id": int, "name": string, "email": nullable(string), "partner_code": string,
+                "status": ["type": "string", "description": "active or inactive; created or existing when adding members"],
+                "payout_override": ref("Payout"), "starts_at": nullableTime, "ends_at": nullableTime,
+                "promo_code": nullable(string), "promo_uses": int, "tracking_url": nullable(string), "dashboard_url": string,
+                "created_at": time,
+            ]),
+            "AdInput": object([
+                "name": string, "description": string, "media_type": string, "starts_at": time,
+                "code": code,
+            ], required: ["name"], description: "code defaults to one made from the name"),
+            "Ad": object([
+                "id": int, "partner_id": int, "code": string, "name": string, "description": string,
+                "media_type": nullable(string), "starts_at": nullableTime, "created_at": time,
+            ]),
+            "StoreInput": object(["name": string, "shop_domain": string, "webhook_secret": string],
+                                 required: ["name", "shop_domain", "webhook_secret"]),
+            "Store": object([
+                "id": int, "name": string, "shop_domain": string, "webhook_secret": string, "webhook_url": string, "created_at": time,
+            ]),
+            "Me": object(["partner": ref("Partner"), "parent": ref("Partner"), "children": ["type": "array", "items": ref("Partner")]]),
+            "PartnerLink": object([
+                "link_id": int, "code": string, "offer_id": int, "offer_name": string,
+                "offer_status": enumeration(["active", "paused", "archived", "expired"]), "destination_url": url, "tracking_url": string,
+            ]),
+            "GenerateInput": object(["link_code": code, "for_partner_code": code, "ad_code": code], required: ["link_code"]),
+            "Generated": object([
+                "url": string, "link_code": string, "partner_code": string, "credited_partner_code": string, "ad_code": nullable(string),
+            ]),
+            "Stats": object([
+                "partner_code": string, "from": time, "to": time, "by": ["type": "array", "items": string],
+                "items": ["type": "array", "items": object(counts.merging([
+                    "link": nullable(string), "ad": nullable(string), "child": nullable(string),
+                ]) { a, _ in a })],
+            ]),
+            "LiveReport": object([
+                "clicks_per_second": object(["1s": number, "10s": number, "60s": number]),
+                "totals": object(counts.merging(["dropped": int]) { a, _ in a }),
+                "top_offers": ["type": "array", "items": object(["offer_id": int, "clicks": int])],
+                "top_partners": ["type": "array", "items": object(["partner_id": int, "clicks": int])],
+                "workers": ["type": "array", "items": object([
+                    "id": int, "ring_fill": number, "dropped": int, "p50_us": number, "p99_us": number, "requests": int,
+                    "catalogue_version": int,
+                ])],
+            ]),
+        ]
+    }
+
+    static var securitySchemes: JSON {
+        [
+            "adminKey": ["type": "http", "scheme": "bearer", "description": "an admin key (`clickline keys create --role admin`)"],
+            "opsKey": ["type": "http", "scheme": "bearer", "description": "an ops key (`clickline keys create --role ops`)"],
+            "partnerToken": ["type": "http", "scheme": "bearer", "description": "a partner token, shown when the partner is created"],
+        ]
+    }
+
+    // MARK: building blocks
+
+    static let string: JSON = ["type": "string"]
+    static let int: JSON = ["type": "integer"]
+    static let number: JSON = ["type": "number"]
+    static let bool: JSON = ["type": "boolean"]
+
+    static func ref(_ name: String) -> JSON { ["$ref": .string("#/components/schemas/\(name)")] }
+    static func page(_ name: String) -> JSON {
+        object(["items": ["type": "array", "items": ref(name)], "next_cursor": nullable(string)], required: ["items", "next_cursor"])
+    }
+    static func nullable(_ schema: JSON) -> JSON {
+        guard case .object(var fields) = schema else { return schema }
+        fields["nullable"] = true
+        return .object(fields)
+    }
+    static func enumeration(_ values: [String]) -> JSON { ["type": "string", "enum": .array(values.map(JSON.string))] }
+    static func object(_ properties: [String: JSON], required: [String] = [], description: String? = nil) -> JSON {
+        var schema: [String: JSON] = ["type": "object", "properties": .object(properties)]
+        if !required.isEmpty { schema["required"] = .array(required.map(JSON.string)) }
+        if let description { schema["description"] = .string(description) }
+        return .object(schema)
+    }
+    static func queryParameter(_ name: String, _ description: String, type: String = "string") -> JSON {
+        ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": ["type": .string(type)]]
+    }
+    static func errorResponse(_ description: String) -> JSON {
+        ["description": .string(description), "content": ["application/json": ["schema": ref("Error")]]]
+    }
+}
+
+/// A JSON value, written as Swift literals.
+enum JSON: Encodable, Sendable, ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral,
+           ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case array([JSON])
+    case object([String: JSON])
+
+    init(stringLiteral value: String) { self = .string(value) }
+    init(integerLiteral value: Int) { self = .int(value) }
+    init(booleanLiteral value: Bool) { self = .bool(value) }
+    init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    init(dictionaryLiteral elements: (String, JSON)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
