@@ -246,3 +246,29 @@ public struct PartnerLink: Sendable, Equatable {
         self.offerStatus = offerStatus
     }
 }
+
+/// What redeeming a promo code on an order came to.
+public enum PromoRedemption: Sendable, Equatable {
+    /// The code credits this member of this offer; its use was counted.
+    case redeemed(Member, Offer)
+    case refused(PromoRefusal)
+}
+
+/// Why a promo code credits nobody.
+public enum PromoRefusal: String, Sendable, Equatable, CaseIterable {
+    /// No member holds the code.
+    case unknownCode = "unknown_code"
+    /// The offer is paused, archived, expired or not started.
+    case offerNotLive = "offer_not_live"
+    /// The membership is inactive or outside its dates.
+    case memberNotLive = "member_not_live"
+    /// The code was redeemed as often as the offer allows.
+    case usageLimitReached = "usage_limit_reached"
+}
+
+extension Offer {
+    /// Whether the offer takes clicks and codes at `now`: active and within its dates.
+    public func isLive(at now: Int64) -> Bool {
+        status == .active && (startsAt ?? .min) <= now && now < (endsAt ?? .max)
+    }
+}

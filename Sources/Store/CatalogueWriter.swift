@@ -50,6 +50,10 @@ public protocol CatalogueWriter: Sendable {
     func refreshPromoCode(offerID: UInt32, partnerID: UInt32, make: (_ partner: Partner, _ attempt: Int) -> String) throws -> Member
     func removeMember(offerID: UInt32, partnerID: UInt32) throws
     func member(dashboardToken: String) throws -> Member?
+    /// Redeems a promo code (any case) on one order: the code must belong to a
+    /// live member of a live offer and be under the offer's usage limit; then
+    /// its use is counted, in the same transaction as the checks.
+    func redeemPromoCode(_ code: String, at now: Int64) throws -> PromoRedemption
 
     // MARK: ads
     func createAd(_ ad: Ad) throws -> Ad

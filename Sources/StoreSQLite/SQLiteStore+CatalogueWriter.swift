@@ -426,6 +426,21 @@ extension SQLiteStore: CatalogueWriter {
         }
     }
 
+    public func redeemPromoCode(_ code: String, at now: Int64) throws -> PromoRedemption {
+        try write { db in
+            guard let member = try Row.fetchOne(db, sql: "\(Self.memberSelect) WHERE m.promo_code = ?", arguments: [code.uppercased()])
+                .flatMap(Self.member(from:)) else { return .refused(.unknownCode) }
+            guard let offer = try Self.fetchOffer(db, id: member.offerID), offer.isLive(at: now) else { return .refused(.offerNotLive) }
+            guard member.isLive(at: now), member.partner.status == .active else { return .refused(.memberNotLive) }
+            if let limit = offer.promo?.usageLimitPerCode, member.promoUses >= limit { return .refused(.usageLimitReached) }
+            try db.execute(sql: "UPDATE memberships SET promo_uses = promo_uses + 1 WHERE offer_id = ? AND partner_id = ?",
+                           arguments: [Int64(member.offerID), Int64(member.partner.id)])
+            var redeemed = member
+            redeemed.promoUses += 1
+            return .redeemed(redeemed, offer)
+        }
+    }
+
     static func fetchMember(_ db: Database, offerID: UInt32, partnerID: UInt32) throws -> Member? {
         try Row.fetchOne(db, sql: "\(memberSelect) WHERE m.offer_id = ? AND m.partner_id = ?",
                          arguments: [Int64(offerID), Int64(partnerID)]).flatMap(member(from:))

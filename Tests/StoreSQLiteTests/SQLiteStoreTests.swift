@@ -253,3 +253,51 @@ struct SQLiteCatalogueTests {
 
 /// A dashboard token for fixtures: unique, like the real ones.
 @Sendable func testToken() -> String { "cld_test_" + UUID().uuidString.lowercased() }
+
+@Suite("Promo code redemption")
+struct PromoRedemptionTests {
+    let day: Int64 = 86_400_000
+
+    /// A promo offer limited to two uses per code, running from day 10 to day 20,
+    /// with one member holding `JANE20`.
+    func fixture() throws -> (TemporaryStore, offer: UInt32, partner: UInt32) {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let offer = try store.createOffer(Offer(
+            name: "Codes", type: .promoCode, startsAt: 10 * day, endsAt: 20 * day,
+            promo: PromoSettings(usageLimitPerCode: 2))).id
+        let partner = try store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        _ = try store.addMembers(offerID: offer, partnerIDs: [partner], terms: MemberTerms(),
+                                 credentials: MemberCredentials(dashboardToken: testToken, promoCode: { _, attempt in "JANE20" + (attempt == 0 ? "" : "-\(attempt)") }))
+        return (temporary, offer, partner)
+    }
+
+    @Test func codesAreRedeemedUpToTheirLimitInAnyCase() throws {
+        let (temporary, offer, partner) = try fixture()
+        let store = temporary.store
+        guard case .redeemed(let member, let redeemedOffer) = try store.redeemPromoCode("jane20", at: 12 * day) else {
+            Issue.record("the code was refused")
+            return
+        }
+        #expect(member.partner.id == partner && redeemedOffer.id == offer && member.promoUses == 1)
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) != .refused(.usageLimitReached))
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.usageLimitReached))
+        #expect(try store.member(offerID: offer, partnerID: partner)?.promoUses == 2, "refusals count nothing")
+        #expect(try store.redeemPromoCode("NOBODY", at: 12 * day) == .refused(.unknownCode))
+    }
+
+    @Test func codesAreRefusedOutsideTheDatesOfTheOfferAndTheMember() throws {
+        let (temporary, offer, partner) = try fixture()
+        let store = temporary.store
+        #expect(try store.redeemPromoCode("JANE20", at: 9 * day) == .refused(.offerNotLive))
+        #expect(try store.redeemPromoCode("JANE20", at: 20 * day) == .refused(.offerNotLive))
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.startsAt = 15 * day }
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.memberNotLive))
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.startsAt = nil; $0.status = .inactive }
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.memberNotLive))
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.status = .active }
+        _ = try store.updateOffer(id: offer) { $0.status = .paused }
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.offerNotLive))
+        #expect(try store.member(offerID: offer, partnerID: partner)?.promoUses == 0)
+    }
+}
