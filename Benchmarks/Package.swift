@@ -21,6 +21,8 @@ let package = Package(
         // Named, because a path dependency is otherwise known by its directory name.
         .package(name: "clickline", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         .executableTarget(
@@ -45,6 +47,20 @@ let package = Package(
                 .product(name: "StoreSQLite", package: "clickline"),
             ],
             path: "Benchmarks/PipelineBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "CatalogueBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ClickModel", package: "clickline"),
+                .product(name: "Store", package: "clickline"),
+                .product(name: "StoreSQLite", package: "clickline"),
+                .product(name: "OfferCore", package: "clickline"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/CatalogueBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

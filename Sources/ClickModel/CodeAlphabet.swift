@@ -55,5 +55,22 @@ public struct Code: Hashable, Sendable, CustomStringConvertible {
         self.value = String(decoding: utf8, as: UTF8.self)
     }
 
+    /// A code as the store keeps it: accepted only when it is already valid
+    /// and folded, so reading a million codes copies none of them.
+    public init?(folded text: String) {
+        var text = text
+        let valid = text.withUTF8 { bytes in
+            guard bytes.count >= 1, bytes.count <= CodeAlphabet.maxLength else { return false }
+            for byte in bytes where CodeAlphabet.fold(byte) != byte { return false }
+            return true
+        }
+        guard valid else {
+            guard let code = Code(text) else { return nil }
+            self = code
+            return
+        }
+        self.value = text
+    }
+
     public var description: String { value }
 }

@@ -22,9 +22,15 @@ public final class LinkTable: @unchecked Sendable {
 
     /// Builds the table. Rows that refer to something missing (a link of an
     /// unknown offer, a membership of an unknown partner) are left out.
-    public init(_ data: CatalogData, version: Int64 = 0) {
+    ///
+    /// - Parameter concurrently: runs the jobs it is given, side by side if it
+    ///   can, and returns when all are done. The four hash indexes are built
+    ///   as such jobs; at a million partners, members and ads that is most of
+    ///   the work. By default they run one after the other.
+    public init(_ data: CatalogData, version: Int64 = 0, concurrently: ([@Sendable () -> Void]) -> Void = { jobs in jobs.forEach { $0() } }) {
         var builder = Builder()
         builder.build(data)
+        builder.buildIndexes(concurrently: concurrently)
         self.version = version
         self.linkCount = builder.links.count
         self.partnerCount = builder.partners.count
@@ -104,7 +110,7 @@ extension LinkTable {
         }
 
         @usableFromInline
-        struct OfferEntry {
+        struct OfferEntry: Sendable {
             @usableFromInline var id: UInt32
             @usableFromInline var status: OfferStatus
             @usableFromInline var startsAt: Int64
@@ -117,7 +123,7 @@ extension LinkTable {
         }
 
         @usableFromInline
-        struct LinkEntry {
+        struct LinkEntry: Sendable {
             @usableFromInline var code: BytesRef
             @usableFromInline var id: UInt32
             @usableFromInline var offerIndex: UInt32
@@ -125,7 +131,7 @@ extension LinkTable {
         }
 
         @usableFromInline
-        struct PartnerEntry {
+        struct PartnerEntry: Sendable {
             @usableFromInline var code: BytesRef
             @usableFromInline var id: UInt32
             @usableFromInline var parentID: UInt32  // 0 for none
@@ -133,7 +139,7 @@ extension LinkTable {
         }
 
         @usableFromInline
-        struct MembershipEntry {
+        struct MembershipEntry: Sendable {
             @usableFromInline var key: UInt64  // offerID << 32 | partnerID
             @usableFromInline var isActive: Bool
             @usableFromInline var startsAt: Int64
@@ -144,20 +150,20 @@ extension LinkTable {
         }
 
         @usableFromInline
-        struct AdEntry {
+        struct AdEntry: Sendable {
             @usableFromInline var code: BytesRef
             @usableFromInline var id: UInt32
             @usableFromInline var partnerID: UInt32
         }
 
         @usableFromInline
-        struct BytesRef {
+        struct BytesRef: Sendable {
             @usableFromInline var offset: UInt32
             @usableFromInline var count: UInt32
         }
 
         @usableFromInline
-        struct URLRef {
+        struct URLRef: Sendable {
             @usableFromInline var bytes: BytesRef
             @usableFromInline var fragmentOffset: UInt32
             @usableFromInline var hasQuery: Bool
@@ -371,7 +377,7 @@ extension LinkTable {
                     id: offer.id, status: offer.status,
                     startsAt: offer.startsAt ?? .min, endsAt: offer.endsAt ?? .max,
                     fallback: offer.fallback.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false),
-                    clickParameter: store(Array(offer.clickParameter.utf8))
+                    clickParameter: store(offer.clickParameter)
                 ))
             }
 
@@ -380,39 +386,58 @@ extension LinkTable {
                 guard let index = offerIndex[link.offerID] else { continue }
                 links.append(View.LinkEntry(code: store(link.code), id: link.id, offerIndex: index, destination: store(link.destination)))
             }
-            linkSlots = Self.slots(count: links.count) { i in
-                links[i].code.withHash(arena) { FastHash.foldedCode($0) }
-            }
 
-            var partnerIDs = Set<UInt32>()
+            // Which partner ids exist, as a bitmap: ids are the store's dense row ids.
+            let maxPartnerID = data.partners.reduce(0) { max($0, Int($1.id)) }
+            var partnerIDs = [UInt64](repeating: 0, count: maxPartnerID / 64 + 1)
+            func isPartner(_ id: UInt32) -> Bool {
+                Int(id) <= maxPartnerID && partnerIDs[Int(id) >> 6] & (1 << (UInt64(id) & 63)) != 0
+            }
             partners.reserveCapacity(data.partners.count)
             for partner in data.partners {
-                partnerIDs.insert(partner.id)
+                partnerIDs[Int(partner.id) >> 6] |= 1 << (UInt64(partner.id) & 63)
                 partners.append(View.PartnerEntry(
                     code: store(partner.code), id: partner.id, parentID: partner.parentID ?? 0, isActive: partner.status == .active
                 ))
             }
-            partnerSlots = Self.slots(count: partners.count) { i in
-                partners[i].code.withHash(arena) { FastHash.foldedCode($0) }
-            }
 
             memberships.reserveCapacity(data.memberships.count)
-            for membership in data.memberships where offerIndex[membership.offerID] != nil && partnerIDs.contains(membership.partnerID) {
+            for membership in data.memberships where offerIndex[membership.offerID] != nil && isPartner(membership.partnerID) {
                 memberships.append(View.MembershipEntry(
                     key: UInt64(membership.offerID) << 32 | UInt64(membership.partnerID),
                     isActive: membership.status == .active,
                     startsAt: membership.startsAt ?? .min, endsAt: membership.endsAt ?? .max
                 ))
             }
-            membershipSlots = Self.slots(count: memberships.count) { i in FastHash.mix(memberships[i].key) }
 
             ads.reserveCapacity(data.ads.count)
-            for ad in data.ads where partnerIDs.contains(ad.partnerID) {
+            for ad in data.ads where isPartner(ad.partnerID) {
                 ads.append(View.AdEntry(code: store(ad.code), id: ad.id, partnerID: ad.partnerID))
             }
-            adSlots = Self.slots(count: ads.count) { i in
-                FastHash.combine(ads[i].code.withHash(arena) { FastHash.foldedCode($0) }, UInt64(ads[i].partnerID))
-            }
+        }
+
+        /// The hash indexes of links, partners, memberships and ads: four
+        /// independent jobs, each reading the entries and writing its own slots.
+        mutating func buildIndexes(concurrently: ([@Sendable () -> Void]) -> Void) {
+            let (arena, links, partners, memberships, ads) = (arena, links, partners, memberships, ads)
+            let slots = IndexSlots()
+            concurrently([
+                {
+                    slots.links = Self.slots(count: links.count) { i in links[i].code.withHash(arena) { FastHash.foldedCode($0) } }
+                },
+                {
+                    slots.partners = Self.slots(count: partners.count) { i in partners[i].code.withHash(arena) { FastHash.foldedCode($0) } }
+                },
+                {
+                    slots.memberships = Self.slots(count: memberships.count) { i in FastHash.mix(memberships[i].key) }
+                },
+                {
+                    slots.ads = Self.slots(count: ads.count) { i in
+                        FastHash.combine(ads[i].code.withHash(arena) { FastHash.foldedCode($0) }, UInt64(ads[i].partnerID))
+                    }
+                },
+            ])
+            (linkSlots, partnerSlots, membershipSlots, adSlots) = (slots.links, slots.partners, slots.memberships, slots.ads)
         }
 
         /// An open-addressing index of `count` entries at most half full: each
@@ -431,18 +456,27 @@ extension LinkTable {
             return slots
         }
 
-        mutating func store(_ bytes: [UInt8]) -> View.BytesRef {
-            let ref = View.BytesRef(offset: UInt32(arena.count), count: UInt32(bytes.count))
-            arena += bytes
-            return ref
+        mutating func store(_ text: String) -> View.BytesRef {
+            let offset = arena.count
+            arena.append(contentsOf: text.utf8)
+            return View.BytesRef(offset: UInt32(offset), count: UInt32(arena.count - offset))
         }
 
-        mutating func store(_ code: Code) -> View.BytesRef { store(Array(code.value.utf8)) }
+        mutating func store(_ code: Code) -> View.BytesRef { store(code.value) }
 
         mutating func store(_ url: Destination) -> View.URLRef {
-            View.URLRef(bytes: store(Array(url.url.utf8)), fragmentOffset: UInt32(url.fragmentOffset), hasQuery: url.hasQuery)
+            View.URLRef(bytes: store(url.url), fragmentOffset: UInt32(url.fragmentOffset), hasQuery: url.hasQuery)
         }
     }
+}
+
+/// The four indexes while they are built: each job writes one field and no
+/// job reads another's, and `concurrently` returns only when all are done.
+private final class IndexSlots: @unchecked Sendable {
+    var links: [UInt32] = []
+    var partners: [UInt32] = []
+    var memberships: [UInt32] = []
+    var ads: [UInt32] = []
 }
 
 extension LinkTable.View.BytesRef {

@@ -27,7 +27,7 @@ public struct Settings: Sendable, Equatable {
     public var keepAliveTimeoutMilliseconds = 15_000
     public var maxBatchClicks = 10_000
     public var clickRetentionDays = 90
-    public var cataloguePollMilliseconds = 250
+    public var cataloguePollMilliseconds = 100
     public var logLevel = "info"
 
     public init() {}
@@ -110,7 +110,7 @@ public struct Settings: Sendable, Equatable {
         spec("click-retention-days", "90", "Clicks older than this are deleted; rollups are kept forever.") {
             $0.clickRetentionDays = try int($1, "click-retention-days", 1...36_500)
         },
-        spec("catalogue-poll-ms", "250", "How often the catalogue version is checked for changes to publish to the edge.") {
+        spec("catalogue-poll-ms", "100", "How often the catalogue version is checked (one indexed read) for changes to publish to the edge.") {
             $0.cataloguePollMilliseconds = try int($1, "catalogue-poll-ms", 10...10_000)
         },
         spec("log-level", "info", "trace, debug, info, notice, warning, error or critical.") { s, v in

@@ -1,4 +1,5 @@
 import Atomics
+import Dispatch
 import ClickModel
 import Logging
 import Platform
@@ -23,8 +24,8 @@ public final class CataloguePublisher: @unchecked Sendable {
     private let publishedVersion = ManagedAtomic<Int64>(-1)
     private var thread: OwnedThread?
 
-    /// - Parameter pollMilliseconds: how often the version is read. Default 250.
-    public init(store: any CatalogueStore, pollMilliseconds: Int = 250, logger: Logger,
+    /// - Parameter pollMilliseconds: how often the version is read. Default 100.
+    public init(store: any CatalogueStore, pollMilliseconds: Int = 100, logger: Logger,
                 publish: @escaping @Sendable (LinkTable) -> Void) {
         self.store = store
         self.publish = publish
@@ -40,7 +41,9 @@ public final class CataloguePublisher: @unchecked Sendable {
     public func publishNow() throws -> LinkTable {
         let started = Clocks.monotonicNanoseconds()
         let (data, version) = try store.loadCatalogue()
-        let table = LinkTable(data, version: version)
+        let table = LinkTable(data, version: version) { jobs in
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { jobs[$0]() }
+        }
         publish(table)
         publishedVersion.store(version, ordering: .relaxed)
         logger.debug("published link table", metadata: [

@@ -1,10 +1,12 @@
 import GRDB
 import GRDBSQLite
 
-/// A prepared statement driven through SQLite's C API, for the click
-/// writer's bulk inserts (click pages, rollups): binding columns one by one
-/// costs a fraction of building GRDB arguments for every row. Lives within one `Database` access
-/// and is finalised with it.
+/// A prepared statement driven through SQLite's C API, for bulk work: the
+/// click writer's inserts (click pages, rollups), where binding columns one by
+/// one costs a fraction of building GRDB arguments for every row, and reading
+/// the catalogue's million-row tables, where reading columns in place costs a
+/// fraction of a GRDB `Row` each. Lives within one `Database` access and is
+/// finalised with it.
 struct RawStatement: ~Copyable {
     private let statement: OpaquePointer
     private let db: Database
@@ -58,6 +60,34 @@ struct RawStatement: ~Copyable {
                 row += 1
             }
         }
+    }
+
+    /// Steps through every row of a query, calling `body` on each; `body`
+    /// reads the current row's columns (0-based) with the accessors below.
+    func forEachRow(_ body: (borrowing RawStatement) throws -> Void) throws {
+        defer { sqlite3_reset(statement) }
+        while true {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW: try body(self)
+            case SQLITE_DONE: return
+            default:
+                throw DatabaseError(resultCode: ResultCode(rawValue: sqlite3_extended_errcode(db.sqliteConnection)), message: db.lastErrorMessage)
+            }
+        }
+    }
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+
+    func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+
+    /// The column as text (short text needs no allocation: Swift keeps up to
+    /// 15 bytes inline).
+    func text(_ column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(statement, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(statement, column))
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     /// Runs the statement once and resets it for the next row.

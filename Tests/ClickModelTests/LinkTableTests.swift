@@ -178,14 +178,26 @@ struct LinkTableTests {
             data.ads.append(.init(id: UInt32(i), partnerID: UInt32(i), code: Code("ad")!))
         }
         data.links = [.init(id: 1, offerID: 1, code: Code("l")!, destination: destination)]
-        let big = LinkTable(data)
-        for i in stride(from: 1, through: 20_000, by: 997) {
-            let r = withBytes("/l/P\(i)/AD") { bytes -> LinkTable.Resolution? in
-                guard case .tracking(let path) = TrackingTarget.parse(bytes) else { return nil }
-                return big.view.resolve(path, in: bytes, now: 0)
+        // Indexes built one after the other, or as jobs run in another order, find the same.
+        let sequential = LinkTable(data)
+        let reordered = LinkTable(data) { jobs in jobs.reversed().forEach { $0() } }
+        for big in [sequential, reordered] {
+            for i in stride(from: 1, through: 20_000, by: 997) {
+                let r = withBytes("/l/P\(i)/AD") { bytes -> LinkTable.Resolution? in
+                    guard case .tracking(let path) = TrackingTarget.parse(bytes) else { return nil }
+                    return big.view.resolve(path, in: bytes, now: 0)
+                }
+                #expect(r?.creditedPartnerID == UInt32(i))
+                #expect(r?.adID == UInt32(i))
             }
-            #expect(r?.creditedPartnerID == UInt32(i))
-            #expect(r?.adID == UInt32(i))
         }
+    }
+
+    @Test func storedCodesAreTakenAsTheyAreOnlyWhenFolded() {
+        #expect(Code(folded: "abc-1_x")?.value == "abc-1_x")
+        #expect(Code(folded: "ABC")?.value == "abc", "an unfolded code is folded")
+        #expect(Code(folded: "a b") == nil)
+        #expect(Code(folded: "") == nil)
+        #expect(Code(folded: String(repeating: "a", count: 33)) == nil)
     }
 }
