@@ -26,6 +26,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("node-id")) var nodeID: String?
     @Option(name: .customLong("flush-ms")) var flushMs: String?
     @Option(name: .customLong("public-url")) var publicURL: String?
+    @Option(name: .customLong("dashboard-url")) var dashboardURL: String?
     @Option(name: .customLong("smtp-url")) var smtpURL: String?
     @Option(name: .customLong("smtp-from")) var smtpFrom: String?
     @Option(name: .customLong("ring-capacity")) var ringCapacity: String?
@@ -43,7 +44,8 @@ struct SettingsOptions: ParsableArguments {
     var flags: [String: String] {
         let pairs: [(String, String?)] = [
             ("edge-port", edgePort), ("admin-port", adminPort), ("bind", bind), ("store", store), ("workers", workers),
-            ("node-id", nodeID), ("flush-ms", flushMs), ("public-url", publicURL), ("smtp-url", smtpURL), ("smtp-from", smtpFrom),
+            ("node-id", nodeID), ("flush-ms", flushMs), ("public-url", publicURL), ("dashboard-url", dashboardURL),
+            ("smtp-url", smtpURL), ("smtp-from", smtpFrom),
             ("ring-capacity", ringCapacity), ("max-connections", maxConnections), ("request-line-limit", requestLineLimit),
             ("header-limit", headerLimit), ("header-count-limit", headerCountLimit), ("header-timeout-ms", headerTimeoutMs),
             ("keepalive-timeout-ms", keepaliveTimeoutMs), ("batch-max-clicks", batchMaxClicks),
@@ -53,19 +55,24 @@ struct SettingsOptions: ParsableArguments {
     }
 
     func resolve() throws -> Settings {
-        var file: String?
-        if let config {
-            do {
-                file = try String(contentsOfFile: config, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot read the configuration file \(config): \(error.localizedDescription)")
-            }
-        }
+        try resolveSettings(config: config, flags: flags)
+    }
+}
+
+/// The settings from the flags given, the environment and the `--config` file.
+func resolveSettings(config: String?, flags: [String: String]) throws -> Settings {
+    var file: String?
+    if let config {
         do {
-            return try Settings.resolve(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: file)
+            file = try String(contentsOfFile: config, encoding: .utf8)
         } catch {
-            throw ValidationError("\(error)")
+            throw ValidationError("cannot read the configuration file \(config): \(error.localizedDescription)")
         }
+    }
+    do {
+        return try Settings.resolve(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: file)
+    } catch {
+        throw ValidationError("\(error)")
     }
 }
 
@@ -75,10 +82,7 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The store: sqlite:PATH or postgres://...") var store: String?
 
     func resolve() throws -> Settings {
-        var options = SettingsOptions()
-        options.config = config
-        options.store = store
-        return try options.resolve()
+        try resolveSettings(config: config, flags: store.map { ["store": $0] } ?? [:])
     }
 }
 

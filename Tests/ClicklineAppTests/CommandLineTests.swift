@@ -1,0 +1,59 @@
+import ClicklineApp
+import Foundation
+import OfferCore
+import Store
+import Testing
+
+/// The `clickline` binary's commands, run as a user would run them.
+@Suite("Command line")
+struct CommandLineTests {
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("clickline")
+
+    /// Runs the binary to its end; its exit status and standard output.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func keysCreatePrintsAWorkingKeyAloneOnItsLastLine() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
+        let directory = TestServer.newDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = "sqlite:" + directory.appendingPathComponent("clickline.sqlite").path
+
+        #expect(try Self.run(["migrate", "--store", store]).status == 0)
+        let created = try Self.run(["keys", "create", "--role", "admin", "--store", store])
+        #expect(created.status == 0)
+        let key = try #require(created.output.split(separator: "\n").last.map(String.init))
+        #expect(key.hasPrefix("cla_") && key.count == 56)
+        let ops = try Self.run(["keys", "create", "--role", "ops", "--store", store])
+        let opsKey = try #require(ops.output.split(separator: "\n").last.map(String.init))
+        #expect(opsKey.hasPrefix("clo_"))
+        #expect(try Self.run(["keys", "create", "--role", "root", "--store", store]).status != 0)
+
+        let demo = try Self.run(["demo-data", "--store", store])
+        #expect(demo.status == 0)
+        #expect(demo.output.contains("partner token (abc123): clp_"))
+
+        let opened = try ClicklineApplication.openStore(store)
+        #expect(try opened.role(forKeyHash: Secrets.hash(key)) == .admin)
+        #expect(try opened.role(forKeyHash: Secrets.hash(opsKey)) == .ops)
+        #expect(try opened.link(code: DemoData.parentCode) == nil && opened.partner(code: DemoData.parentCode) != nil)
+    }
+
+    @Test func serveTakesEverySettingAsAFlag() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
+        let help = try Self.run(["serve", "--help"]).output
+        for spec in Settings.catalogue {
+            #expect(help.contains("--\(spec.name)"), "serve has no --\(spec.name)")
+        }
+    }
+}
