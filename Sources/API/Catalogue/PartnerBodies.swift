@@ -269,4 +269,16 @@ struct AdBody: Encodable {
         case startsAt = "starts_at"
         case createdAt = "created_at"
     }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(partnerID, forKey: .partnerID)
+        try c.encode(code, forKey: .code)
+        try c.encode(name, forKey: .name)
+        try c.encode(description, forKey: .description)
+        try c.encode(mediaType, forKey: .mediaType)  // null rather than absent, like every other field
+        try c.encode(startsAt, forKey: .startsAt)
+        try c.encode(createdAt, forKey: .createdAt)
+    }
 }
