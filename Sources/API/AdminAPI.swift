@@ -47,8 +47,12 @@ public enum AdminAPI {
     }
 
     static func addCatalogue(to router: Router<ClicklineRequestContext>, store: any ClicklineStore, urls: PublicURLs) {
+        let conversions = ConversionAPI(store: store)
+        conversions.registerPublic(on: router)
+
         let admin = router.group().add(middleware: RequireKey([.admin], keys: store))
         CatalogueAPI(store: store, urls: urls).register(on: admin)
+        conversions.registerAdmin(on: admin)
 
         let partner = router.group().add(middleware: RequirePartner(store: store))
         PartnerAPI(store: store, urls: urls).register(on: partner)

@@ -128,6 +128,40 @@ enum OpenAPIDocument {
             queryParameter("from", "RFC 3339; default 30 days before `to`"), queryParameter("to", "RFC 3339; default now"),
             queryParameter("by", "comma-separated: link, ad, child"), queryParameter("partner_code", "myself or a direct child"),
         ], answer: ref("Stats"))
+
+        let postbackQuery: [JSON] = [
+            queryParameter("token", "the offer's postback token (or the X-Clickline-Token header)"),
+            queryParameter("clk", "the click id the destination received"),
+            queryParameter("order_id", "the order's id: 1 to 128 visible ASCII characters; unique per offer"),
+            queryParameter("amount", "the sale amount as a decimal string in the major unit, like 49.90"),
+            queryParameter("currency", "ISO 4217; must be the workspace's currency"),
+            queryParameter("event", "a name for the event, like sale"),
+        ]
+        for method in ["GET", "POST"] {
+            add(method, "/v1/postback", "Server-to-server postback: record a conversion (201), or return the one recorded for this order (200)",
+                access: .none, query: postbackQuery, status: 201, answer: ref("Conversion"))
+        }
+        add("POST", "/v1/webhooks/shopify/{id}", "Shopify order webhook, signed with X-Shopify-Hmac-Sha256 (401 when the signature is "
+            + "missing or wrong); repeated deliveries change nothing", access: .none, body: "ShopifyOrder",
+            answer: ["oneOf": [ref("Conversion"), object(["status": enumeration(["ignored"]), "reason": string])]])
+        add("GET", "/v1/conversions", "List conversions", access: .admin, query: paging + [
+            queryParameter("offer_id", "conversions of this offer", type: "integer"),
+            queryParameter("partner_id", "conversions credited to this partner", type: "integer"),
+            queryParameter("status", "accepted or reversed"), queryParameter("from", "RFC 3339, inclusive"),
+            queryParameter("to", "RFC 3339, exclusive"),
+        ], answer: page("Conversion"))
+        add("GET", "/v1/conversions/{id}", "A conversion with its commissions and attribution record", access: .admin, answer: ref("Conversion"))
+        add("POST", "/v1/conversions/{id}/reverse", "Reverse a conversion (a refund): unpaid commissions are reversed, paid ones "
+            + "get a negative line", access: .admin, answer: ref("Conversion"))
+        add("GET", "/v1/payments/due", "What is due per partner; format=csv gives the payout file", access: .admin, query: [
+            queryParameter("offer_id", "only this offer's commissions", type: "integer"),
+            queryParameter("partner_ids", "comma-separated partner ids"), queryParameter("format", "json (default) or csv"),
+        ], answer: ref("PaymentsDue"))
+        add("POST", "/v1/payments", "Pay everything due (optionally for one offer or some partners): one payment per partner, "
+            + "its commissions marked paid in the same transaction", access: .admin, body: "PayInput", status: 201, answer: page("Payment"))
+        add("GET", "/v1/payments", "Payments made; format=csv for a file", access: .admin, query: paging + [
+            queryParameter("partner_id", "payments to this partner", type: "integer"), queryParameter("format", "json (default) or csv"),
+        ], answer: page("Payment"))
         return paths.mapValues { .object($0) }
     }
 
@@ -227,6 +261,44 @@ enum OpenAPIDocument {
                 "items": ["type": "array", "items": object(counts.merging([
                     "link": nullable(string), "ad": nullable(string), "child": nullable(string),
                 ]) { a, _ in a })],
+            ]),
+            "Commission": object([
+                "id": int, "partner_id": int, "amount": ["type": "integer", "description": "minor units; negative for a line that takes back a paid one"],
+                "kind": enumeration(["direct", "parent_override"]), "status": enumeration(["pending", "approved", "paid", "reversed"]),
+                "available_at": time, "payment_id": ["type": "integer", "nullable": true], "reverses_id": ["type": "integer", "nullable": true],
+            ]),
+            "Conversion": object([
+                "id": int, "offer_id": int, "partner_id": ["type": "integer", "nullable": true], "order_id": string,
+                "amount": ["type": "integer", "description": "minor units"], "currency": string,
+                "status": enumeration(["accepted", "reversed"]), "event": nullable(string), "source": enumeration(["postback", "shopify"]),
+                "click_id": nullable(string), "sub1": nullable(string), "sub2": nullable(string), "sub3": nullable(string),
+                "sub4": nullable(string), "sub5": nullable(string),
+                "commissions": ["type": "array", "items": ref("Commission")],
+                "attribution": object([
+                    "candidates": object(["code": ["type": "object", "nullable": true], "click": ["type": "object", "nullable": true]]),
+                    "policy": enumeration(["code_first", "click_first"]), "winner": enumeration(["code", "click", "none"]),
+                    "partner_id": ["type": "integer", "nullable": true], "reason": string,
+                ]),
+                "created_at": time, "reversed_at": nullableTime,
+            ]),
+            "ShopifyOrder": object([
+                "id": int, "test": bool, "currency": string,
+                "discount_codes": ["type": "array", "items": object(["code": string])],
+                "landing_site": string, "note_attributes": ["type": "array", "items": object(["name": string, "value": string])],
+                "current_subtotal_price_set": object(["shop_money": object(["amount": string, "currency_code": string])]),
+                "subtotal_price": string,
+            ], required: ["id"], description: "the fields used; every other field of Shopify's order is ignored"),
+            "PaymentsDue": object([
+                "items": ["type": "array", "items": object([
+                    "partner_id": int, "partner_code": string, "name": string, "email": nullable(string), "amount": int,
+                    "currency": string, "commissions": int, "payable": bool,
+                ])],
+                "total": ["type": "integer", "description": "the sum of the payable amounts"], "next_cursor": nullable(string),
+            ]),
+            "PayInput": object(["offer_id": int, "partner_ids": ["type": "array", "items": int], "reference": string]),
+            "Payment": object([
+                "id": int, "partner_id": int, "amount": int, "currency": string, "offer_id": ["type": "integer", "nullable": true],
+                "reference": nullable(string), "commissions": int, "created_at": time,
             ]),
             "LiveReport": object([
                 "clicks_per_second": object(["1s": number, "10s": number, "60s": number]),

@@ -119,10 +119,13 @@ public protocol WorkspaceStore: Sendable {
     /// The salt of client fingerprints: random, made once when the store is
     /// created, so fingerprints survive restarts and differ between stores.
     func clientHashSalt() throws -> UInt64
+    /// The workspace's one currency (default USD); conversions in another are refused.
+    func currency() throws -> Currency
 }
 
 /// Everything the service needs from its store.
 public typealias ClicklineStore = ClickStore & CatalogueStore & KeyStore & WorkspaceStore & CatalogueWriter & ClickStatsStore
+    & ConversionStore
 
 /// A store that could not do what was asked.
 public struct StoreError: Error, CustomStringConvertible, Sendable {

@@ -107,6 +107,10 @@ extension SQLiteStore: KeyStore {
 }
 
 extension SQLiteStore: WorkspaceStore {
+    public func currency() throws -> Currency {
+        try read { db in (try String.fetchOne(db, sql: "SELECT currency FROM workspace WHERE id = 1")).flatMap(Currency.init) ?? .usd }
+    }
+
     public func clientHashSalt() throws -> UInt64 {
         try read { db in
             UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT client_hash_salt FROM workspace WHERE id = 1") ?? 0)

@@ -139,19 +139,21 @@ extension SQLiteStore: ClickStore {
     }
 
     public func click(id: ClickID) throws -> StoredClickRow? {
-        try read { db in
-            // Pages of consecutive batches may overlap by the few milliseconds a
-            // click waits in a ring, so the page holding `id` is among the last
-            // few that start at or before it.
-            let candidates = try Row.fetchAll(db, sql: """
-                SELECT data FROM click_pages WHERE first_id <= ? ORDER BY first_id DESC LIMIT 8
-                """, arguments: [Data(id.bigEndianBytes)])
-            for row in candidates {
-                let page = ClickPage(bytes: [UInt8](row[0] as Data))
-                guard page.isValid, page.lastID >= id else { continue }
-                if let click = page.click(id: id) { return click }
-            }
-            return nil
+        try read { db in try Self.fetchClick(db, id: id) }
+    }
+
+    static func fetchClick(_ db: Database, id: ClickID) throws -> StoredClickRow? {
+        // Pages of consecutive batches may overlap by the few milliseconds a
+        // click waits in a ring, so the page holding `id` is among the last
+        // few that start at or before it.
+        let candidates = try Row.fetchAll(db, sql: """
+            SELECT data FROM click_pages WHERE first_id <= ? ORDER BY first_id DESC LIMIT 8
+            """, arguments: [Data(id.bigEndianBytes)])
+        for row in candidates {
+            let page = ClickPage(bytes: [UInt8](row[0] as Data))
+            guard page.isValid, page.lastID >= id else { continue }
+            if let click = page.click(id: id) { return click }
         }
+        return nil
     }
 }

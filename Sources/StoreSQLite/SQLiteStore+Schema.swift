@@ -189,6 +189,89 @@ extension SQLiteStore {
                 );
                 """)
         }
+        migrator.registerMigration("v4: conversions, commissions, payments, Shopify deliveries") { db in
+            try db.execute(sql: """
+                -- Amounts are minor units of the workspace currency. `minute` is the
+                -- conversion's minute since the Unix epoch: rollups are kept by it, and a
+                -- reversal or a payment changes the rollup of the conversion's minute.
+                CREATE TABLE conversions (
+                    id INTEGER PRIMARY KEY,
+                    offer_id INTEGER NOT NULL REFERENCES offers(id),
+                    order_id TEXT NOT NULL,
+                    partner_id INTEGER REFERENCES partners(id),
+                    amount INTEGER NOT NULL CHECK (amount >= 0),
+                    currency TEXT NOT NULL,
+                    status TEXT NOT NULL DEFAULT 'accepted' CHECK (status IN ('accepted', 'reversed')),
+                    event TEXT,
+                    source TEXT NOT NULL CHECK (source IN ('postback', 'shopify')),
+                    click_id TEXT,
+                    sub1 TEXT, sub2 TEXT, sub3 TEXT, sub4 TEXT, sub5 TEXT,
+                    candidates TEXT NOT NULL,
+                    decision TEXT NOT NULL,
+                    minute INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    reversed_at INTEGER,
+                    UNIQUE (offer_id, order_id)
+                );
+                CREATE INDEX conversions_partner ON conversions(partner_id, created_at);
+                CREATE INDEX conversions_created ON conversions(created_at);
+
+                CREATE TABLE commissions (
+                    id INTEGER PRIMARY KEY,
+                    conversion_id INTEGER NOT NULL REFERENCES conversions(id),
+                    offer_id INTEGER NOT NULL,
+                    partner_id INTEGER NOT NULL REFERENCES partners(id),
+                    amount INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('direct', 'parent_override')),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'paid', 'reversed')),
+                    available_at INTEGER NOT NULL,
+                    minute INTEGER NOT NULL,
+                    payment_id INTEGER REFERENCES payments(id),
+                    reverses_id INTEGER REFERENCES commissions(id),
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX commissions_conversion ON commissions(conversion_id);
+                CREATE INDEX commissions_open ON commissions(status, partner_id) WHERE status IN ('pending', 'approved');
+
+                CREATE TABLE payments (
+                    id INTEGER PRIMARY KEY,
+                    partner_id INTEGER NOT NULL REFERENCES partners(id),
+                    amount INTEGER NOT NULL CHECK (amount > 0),
+                    currency TEXT NOT NULL,
+                    offer_id INTEGER,
+                    reference TEXT,
+                    commissions INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX payments_partner ON payments(partner_id);
+
+                -- Per minute of the conversion, offer and partner: accepted conversions
+                -- and their sales for the credited partner, commissions earned and paid
+                -- for the partner who earns them.
+                CREATE TABLE conversion_rollups (
+                    minute INTEGER NOT NULL,
+                    offer_id INTEGER NOT NULL,
+                    partner_id INTEGER NOT NULL,
+                    conversions INTEGER NOT NULL DEFAULT 0,
+                    sales INTEGER NOT NULL DEFAULT 0,
+                    commissions INTEGER NOT NULL DEFAULT 0,
+                    paid INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (minute, offer_id, partner_id)
+                ) WITHOUT ROWID;
+
+                -- Every Shopify delivery and order seen, so a repeat changes nothing.
+                CREATE TABLE shopify_deliveries (
+                    id INTEGER PRIMARY KEY,
+                    store_id INTEGER NOT NULL REFERENCES shopify_stores(id),
+                    webhook_id TEXT UNIQUE,
+                    event_id TEXT UNIQUE,
+                    order_id TEXT NOT NULL,
+                    conversion_id INTEGER,
+                    received_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX shopify_deliveries_order ON shopify_deliveries(store_id, order_id);
+                """)
+        }
         return migrator
     }
 

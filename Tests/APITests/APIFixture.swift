@@ -77,8 +77,9 @@ struct APIClient {
         case bearer(String)
     }
 
-    func request(_ method: HTTPRequest.Method, _ path: String, auth: Auth = .admin, json: Any? = nil, raw: String? = nil) async throws -> JSONResponse {
-        var headers: HTTPFields = [:]
+    func request(_ method: HTTPRequest.Method, _ path: String, auth: Auth = .admin, json: Any? = nil, raw: String? = nil,
+                 headers extra: HTTPFields = [:]) async throws -> JSONResponse {
+        var headers: HTTPFields = extra
         switch auth {
         case .admin: headers[.authorization] = "Bearer \(fixture.adminKey)"
         case .ops: headers[.authorization] = "Bearer \(fixture.opsKey)"
@@ -91,12 +92,19 @@ struct APIClient {
             headers[.contentType] = "application/json"
         } else if let raw {
             body = ByteBuffer(string: raw)
-            headers[.contentType] = "application/json"
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
         }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
         let text = String(buffer: response.body)
         let parsed = text.isEmpty ? nil : try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
         return JSONResponse(status: Int(response.status.code), headers: response.headers, body: parsed, text: text)
+    }
+
+    /// Header fields by name (names outside HTTPField.Name's constants).
+    static func headers(_ fields: [String: String]) -> HTTPFields {
+        var headers = HTTPFields()
+        for (name, value) in fields { headers.append(.init(name: .init(name)!, value: value)) }
+        return headers
     }
 
     func get(_ path: String, auth: Auth = .admin) async throws -> JSONResponse { try await request(.get, path, auth: auth) }

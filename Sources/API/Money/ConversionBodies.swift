@@ -1,0 +1,130 @@
+import ClickModel
+import Foundation
+import Store
+
+/// A conversion as the API shows it (SPEC section 5's shape, plus its
+/// attribution record).
+struct ConversionBody: Encodable {
+    let conversion: Conversion
+
+    struct CommissionBody: Encodable {
+        var id: Int64
+        var partner_id: UInt32
+        var amount: Int64
+        var kind: String
+        var status: String
+        var available_at: String
+        var payment_id: Int64?
+        var reverses_id: Int64?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(partner_id, forKey: .partner_id)
+            try c.encode(amount, forKey: .amount)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(status, forKey: .status)
+            try c.encode(available_at, forKey: .available_at)
+            try c.encode(payment_id, forKey: .payment_id)
+            try c.encode(reverses_id, forKey: .reverses_id)
+        }
+
+        enum CodingKeys: String, CodingKey { case id, partner_id, amount, kind, status, available_at, payment_id, reverses_id }
+    }
+
+    struct AttributionBody: Encodable {
+        var candidates: AttributionCandidates
+        var policy: String
+        var winner: String
+        var partner_id: UInt32?
+        var reason: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, offer_id, partner_id, order_id, amount, currency, status, event, source, click_id
+        case sub1, sub2, sub3, sub4, sub5, commissions, attribution, created_at, reversed_at
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(conversion.id, forKey: .id)
+        try c.encode(conversion.offerID, forKey: .offer_id)
+        try c.encode(conversion.partnerID, forKey: .partner_id)
+        try c.encode(conversion.orderID, forKey: .order_id)
+        try c.encode(conversion.amount.minorUnits, forKey: .amount)
+        try c.encode(conversion.amount.currency.code, forKey: .currency)
+        try c.encode(conversion.status.rawValue, forKey: .status)
+        try c.encode(conversion.event, forKey: .event)
+        try c.encode(conversion.source.rawValue, forKey: .source)
+        try c.encode(conversion.clickID, forKey: .click_id)
+        for (index, key) in [CodingKeys.sub1, .sub2, .sub3, .sub4, .sub5].enumerated() {
+            try c.encode(index < conversion.subIDs.count ? conversion.subIDs[index] : nil, forKey: key)
+        }
+        try c.encode(conversion.commissions.map { line in
+            CommissionBody(id: line.id, partner_id: line.partnerID, amount: line.amount.minorUnits, kind: line.kind.rawValue,
+                           status: line.status.rawValue, available_at: Timestamp.format(line.availableAt), payment_id: line.paymentID,
+                           reverses_id: line.reversesID)
+        }, forKey: .commissions)
+        try c.encode(AttributionBody(candidates: conversion.candidates, policy: conversion.decision.policy.rawValue,
+                                     winner: conversion.decision.winner.rawValue, partner_id: conversion.decision.partnerID,
+                                     reason: conversion.decision.reason), forKey: .attribution)
+        try c.encode(Timestamp.format(conversion.createdAt), forKey: .created_at)
+        try c.encode(Timestamp.format(conversion.reversedAt), forKey: .reversed_at)
+    }
+}
+
+/// The fields of a Shopify order that attribution needs; the rest is ignored.
+struct ShopifyOrder: Decodable {
+    struct Code: Decodable { var code: String? }
+    struct Attribute: Decodable {
+        var name: String?
+        var value: String?
+    }
+    struct MoneySet: Decodable {
+        struct Amount: Decodable {
+            var amount: String
+            var currency_code: String?
+        }
+        var shop_money: Amount?
+    }
+
+    var id: OrderID
+    var test: Bool?
+    var currency: String?
+    var discount_codes: [Code]?
+    var landing_site: String?
+    var note_attributes: [Attribute]?
+    var current_subtotal_price_set: MoneySet?
+    var subtotal_price: String?
+
+    /// Shopify sends order ids as JSON numbers; some tools send strings.
+    struct OrderID: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int64.self) {
+                text = String(number)
+            } else {
+                text = try container.decode(String.self)
+            }
+        }
+    }
+
+    /// The sale amount: after discounts, before tax and shipping.
+    var saleAmount: (amount: String, currency: String?)? {
+        if let money = current_subtotal_price_set?.shop_money { return (money.amount, money.currency_code ?? currency) }
+        if let subtotal = subtotal_price { return (subtotal, currency) }
+        return nil
+    }
+
+    /// A click id in the landing site's query (`clk=`), else in the note attributes.
+    var clickID: String? {
+        if let landing = landing_site, let query = URLComponents(string: landing)?.queryItems,
+           let value = query.first(where: { $0.name == "clk" })?.value, !value.isEmpty {
+            return value
+        }
+        return note_attributes?.first { $0.name == "clk" }?.value.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    var codes: [String] { (discount_codes ?? []).compactMap(\.code).filter { !$0.isEmpty } }
+}

@@ -1,0 +1,176 @@
+import ClickModel
+import Foundation
+import Hummingbird
+import OfferCore
+import Store
+import StoreSQLite
+import Testing
+
+/// Shopify order webhooks with a real-shaped order (Fixtures/shopify-order.json:
+/// discount code ALICE10, a click id from 2024 in its landing site and note
+/// attributes, a subtotal of 90.00 USD after discounts).
+@Suite("Shopify order webhooks")
+struct ShopifyWebhookTests {
+    static let secret = "shpss_test_0123456789abcdef0123456789abcdef"
+    static let domain = "example-store.myshopify.com"
+    static let fixture: String = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/shopify-order.json")
+        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }()
+
+    struct Shop {
+        var store: Int
+        var promoOffer: Int
+        var linkOffer: Int
+        var alice: Int
+        var ben: Int
+    }
+
+    /// A promo offer whose member Alice holds ALICE10 (10 % off, 3 uses), a
+    /// link offer with Ben as member, and the Shopify store.
+    static func shop(_ api: APIClient, usageLimit: Int = 3) async throws -> Shop {
+        let promo = try #require(try await api.create("/v1/offers", [
+            "name": "Codes", "type": "promo_code", "payout": ["type": "flat", "value": 500],
+            "promo": ["naming": ["strategy": "name_discount"], "discount": ["type": "percent", "value": 10], "usage_limit_per_code": usageLimit],
+        ]).int("id"))
+        let link = try #require(try await api.create("/v1/offers", [
+            "name": "Links", "payout": ["type": "percent", "value": 10], "destination_url": "https://example-store.myshopify.com/",
+        ]).int("id"))
+        let alice = try await api.partner("Alice", code: "alice")
+        let ben = try await api.partner("Ben", code: "ben")
+        let members = try await api.create("/v1/offers/\(promo)/members", ["partner_ids": [alice.id]])
+        #expect(members.string("members.0.promo_code") == "ALICE10")
+        _ = try await api.create("/v1/offers/\(link)/members", ["partner_ids": [ben.id]])
+        let store = try #require(try await api.create("/v1/stores", ["name": "Example", "shop_domain": domain, "webhook_secret": secret]).int("id"))
+        return Shop(store: store, promoOffer: promo, linkOffer: link, alice: alice.id, ben: ben.id)
+    }
+
+    /// Posts `body` signed with `secret` as Shopify would.
+    static func deliver(_ api: APIClient, store: Int, body: String, secret: String = secret, webhookID: String = UUID().uuidString,
+                        eventID: String = UUID().uuidString, domain: String = domain, signature: String? = nil) async throws -> JSONResponse {
+        try await api.request(.post, "/v1/webhooks/shopify/\(store)", auth: .none, raw: body, headers: APIClient.headers([
+            "X-Shopify-Hmac-Sha256": signature ?? ShopifySignature.sign(body: Array(body.utf8), secret: secret),
+            "X-Shopify-Webhook-Id": webhookID, "X-Shopify-Event-Id": eventID, "X-Shopify-Shop-Domain": domain,
+            "X-Shopify-Topic": "orders/paid",
+        ]))
+    }
+
+    @Test func theSignedFixtureCreditsTheCodesOwner() async throws {
+        try #require(!Self.fixture.isEmpty)
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api)
+            let response = try await Self.deliver(api, store: shop.store, body: Self.fixture)
+            #expect(response.status == 200, "\(response.text)")
+            #expect(response.int("partner_id") == shop.alice)
+            #expect(response.int("offer_id") == shop.promoOffer)
+            #expect(response.string("order_id") == "6200407294252")
+            #expect(response.int("amount") == 9_000, "the subtotal after discounts, in cents")
+            #expect(response.int("commissions.0.amount") == 500)
+            #expect(response.string("attribution.winner") == "code")
+            #expect(response.string("source") == "shopify")
+            #expect(try await api.get("/v1/offers/\(shop.promoOffer)/members/\(shop.alice)").int("promo_uses") == 1)
+        }
+    }
+
+    @Test func aBadSignatureIsRefusedAndStoresNothing() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api)
+            let signature = ShopifySignature.sign(body: Array(Self.fixture.utf8), secret: Self.secret)
+            var tampered = Array(Self.fixture.utf8)
+            tampered[tampered.firstIndex(of: UInt8(ascii: "9"))!] = UInt8(ascii: "8")  // one byte of the order id
+            let changed = try await Self.deliver(api, store: shop.store, body: String(decoding: tampered, as: UTF8.self), signature: signature)
+            #expect(changed.status == 401)
+            #expect(try await Self.deliver(api, store: shop.store, body: Self.fixture, secret: "shpss_another_secret_entirely").status == 401)
+            #expect(try await Self.deliver(api, store: shop.store, body: Self.fixture, signature: "").status == 401)
+            #expect(try await Self.deliver(api, store: shop.store, body: Self.fixture, signature: "bm90IGEgc2lnbmF0dXJl").status == 401)
+            #expect(try await Self.deliver(api, store: shop.store, body: Self.fixture, domain: "other.myshopify.com").status == 401)
+            #expect(try await Self.deliver(api, store: 99, body: Self.fixture).status == 404)
+            #expect(try await api.get("/v1/conversions").array("items").isEmpty)
+            #expect(try await api.get("/v1/offers/\(shop.promoOffer)/members/\(shop.alice)").int("promo_uses") == 0)
+        }
+    }
+
+    @Test func repeatedDeliveriesChangeNothing() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api)
+            let first = try await Self.deliver(api, store: shop.store, body: Self.fixture, webhookID: "w-1", eventID: "e-1")
+            #expect(first.status == 200)
+            // The same webhook id, the same event id, or the same order: 200, and nothing new.
+            for (webhook, event) in [("w-1", "e-9"), ("w-9", "e-1"), ("w-8", "e-8")] {
+                let again = try await Self.deliver(api, store: shop.store, body: Self.fixture, webhookID: webhook, eventID: event)
+                #expect(again.status == 200)
+                #expect(again.int("id") == first.int("id"))
+            }
+            #expect(try await api.get("/v1/conversions").array("items").count == 1)
+            #expect(try await api.get("/v1/offers/\(shop.promoOffer)/members/\(shop.alice)").int("promo_uses") == 1, "the code counted once")
+            #expect(try await api.get("/v1/payments/due").int("total") == 500)
+        }
+    }
+
+    @Test func aCodeAndAClickOnOneOrderCreditTheCodesOwner() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api)
+            let click = try ConversionAPITests.click(api.store, offer: shop.linkOffer, partner: shop.ben)
+            let body = Self.fixture.replacingOccurrences(of: "01J8ZK3M9W6Q2R4T5V7X8Y9ZAB", with: click.description)
+            let response = try await Self.deliver(api, store: shop.store, body: body)
+            #expect(response.int("partner_id") == shop.alice)
+            #expect(response.string("attribution.winner") == "code")
+            // The click is of the link offer, the code of the promo offer: the code names the offer, and its owner wins.
+            #expect(response.string("attribution.candidates.click.click_id") == click.description)
+            #expect(response.string("attribution.reason")?.contains("promo code redeemed") == true)
+
+            // Without the code, the click (in the landing site) credits Ben.
+            let clickOnly = Self.fixture.replacingOccurrences(of: "01J8ZK3M9W6Q2R4T5V7X8Y9ZAB", with: click.description)
+                .replacingOccurrences(of: "ALICE10", with: "NOTACODE").replacingOccurrences(of: "6200407294252", with: "6200407294253")
+            let viaClick = try await Self.deliver(api, store: shop.store, body: clickOnly)
+            #expect(viaClick.int("partner_id") == shop.ben)
+            #expect(viaClick.int("offer_id") == shop.linkOffer)
+            #expect(viaClick.int("commissions.0.amount") == 900)
+        }
+    }
+
+    /// A code and a click of the same offer: the offer's credit policy decides.
+    @Test(arguments: [("code_first", "code"), ("click_first", "click")])
+    func theCreditPolicyDecidesBetweenACodeAndAClickOfOneOffer(policy: String, winner: String) async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api)
+            #expect(try await api.patch("/v1/offers/\(shop.promoOffer)", ["credit_policy": policy,
+                                                                         "destination_url": "https://example-store.myshopify.com/"]).status == 200)
+            _ = try await api.create("/v1/offers/\(shop.promoOffer)/members", ["partner_ids": [shop.ben]])
+            let click = try ConversionAPITests.click(api.store, offer: shop.promoOffer, partner: shop.ben)
+            let body = Self.fixture.replacingOccurrences(of: "01J8ZK3M9W6Q2R4T5V7X8Y9ZAB", with: click.description)
+            let response = try await Self.deliver(api, store: shop.store, body: body)
+            #expect(response.string("attribution.winner") == winner)
+            #expect(response.int("partner_id") == (winner == "code" ? shop.alice : shop.ben))
+            #expect(response.string("attribution.policy") == policy)
+        }
+    }
+
+    @Test func ordersOfNobodyAndTestOrdersAreAcknowledgedOnly() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api)
+            let test = Self.fixture.replacingOccurrences(of: "\"test\": false", with: "\"test\": true")
+            let acknowledged = try await Self.deliver(api, store: shop.store, body: test)
+            #expect(acknowledged.status == 200 && acknowledged.string("status") == "ignored")
+            // The fixture's click is from 2024 and of no offer here; without the code nobody is named.
+            let nobody = Self.fixture.replacingOccurrences(of: "ALICE10", with: "NOTACODE")
+            let ignored = try await Self.deliver(api, store: shop.store, body: nobody)
+            #expect(ignored.status == 200 && ignored.string("status") == "ignored")
+            #expect(try await api.get("/v1/conversions").array("items").isEmpty)
+            let malformed = try await Self.deliver(api, store: shop.store, body: "{\"id\": \"\"}")
+            #expect(malformed.status == 422 || malformed.status == 400)
+        }
+    }
+
+    @Test func aCodeOverItsUsageLimitCreditsNobody() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api, usageLimit: 1)
+            #expect(try await Self.deliver(api, store: shop.store, body: Self.fixture).int("partner_id") == shop.alice)
+            let second = Self.fixture.replacingOccurrences(of: "6200407294252", with: "6200407299999")
+            let over = try await Self.deliver(api, store: shop.store, body: second)
+            #expect(over.status == 200)
+            #expect(over["partner_id"] == nil)
+            #expect(over.string("attribution.candidates.code.refusal") == "usage_limit_reached")
+        }
+    }
+}
