@@ -32,8 +32,49 @@ struct ConversionBody: Encodable {
         enum CodingKeys: String, CodingKey { case id, partner_id, amount, kind, status, available_at, payment_id, reverses_id }
     }
 
+    /// The candidates as stored, with the click's time as an RFC 3339 string.
+    struct CandidatesBody: Encodable {
+        struct ClickBody: Encodable {
+            var click_id: String
+            var found: Bool
+            var partner_id: UInt32?
+            var clicked_at: String?
+            var billable: Bool
+
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(click_id, forKey: .click_id)
+                try c.encode(found, forKey: .found)
+                try c.encode(partner_id, forKey: .partner_id)
+                try c.encode(clicked_at, forKey: .clicked_at)
+                try c.encode(billable, forKey: .billable)
+            }
+
+            enum CodingKeys: String, CodingKey { case click_id, found, partner_id, clicked_at, billable }
+        }
+
+        var code: AttributionCandidates.CodeCandidate?
+        var click: ClickBody?
+
+        init(_ candidates: AttributionCandidates) {
+            code = candidates.code
+            click = candidates.click.map { click in
+                ClickBody(click_id: click.clickID, found: click.found, partner_id: click.found && click.partnerID != 0 ? click.partnerID : nil,
+                          clicked_at: click.found ? Timestamp.format(click.clickedAt) : nil, billable: click.billable)
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(code, forKey: .code)
+            try c.encode(click, forKey: .click)
+        }
+
+        enum CodingKeys: String, CodingKey { case code, click }
+    }
+
     struct AttributionBody: Encodable {
-        var candidates: AttributionCandidates
+        var candidates: CandidatesBody
         var policy: String
         var winner: String
         var partner_id: UInt32?
@@ -65,7 +106,7 @@ struct ConversionBody: Encodable {
                            status: line.status.rawValue, available_at: Timestamp.format(line.availableAt), payment_id: line.paymentID,
                            reverses_id: line.reversesID)
         }, forKey: .commissions)
-        try c.encode(AttributionBody(candidates: conversion.candidates, policy: conversion.decision.policy.rawValue,
+        try c.encode(AttributionBody(candidates: CandidatesBody(conversion.candidates), policy: conversion.decision.policy.rawValue,
                                      winner: conversion.decision.winner.rawValue, partner_id: conversion.decision.partnerID,
                                      reason: conversion.decision.reason), forKey: .attribution)
         try c.encode(Timestamp.format(conversion.createdAt), forKey: .created_at)
