@@ -165,8 +165,10 @@ let package = Package(
             name: "APITests",
             dependencies: [
                 "API", "Store", "StoreSQLite", "ClickModel", "OfferCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            exclude: ["Fixtures"],  // read by path, as a client would send them
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ClickModel
 import Foundation
+import GRDB
 import Hummingbird
 import OfferCore
 import Store
@@ -106,6 +107,33 @@ struct ConversionAPITests {
                                              headers: [.contentType: "application/x-www-form-urlencoded"])
             #expect(form.status == 201)
             #expect(form.int("amount") == 99_999_999)
+        }
+    }
+
+    /// When the store cannot commit (here another writer holds the database
+    /// past the busy timeout), the answer is 503 and nothing is recorded.
+    @Test func aConversionThatCannotBeCommittedGets503() async throws {
+        try await APIFixture.run { api in
+            let brand = try await Self.brand(api)
+            // Another connection holds the write lock until told to let go.
+            let blocker = try DatabaseQueue(path: api.store.path)
+            let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                try? blocker.inTransaction(.immediate) { _ in
+                    locked.signal()
+                    release.wait()
+                    return .rollback
+                }
+                done.signal()
+            }
+            locked.wait()
+            let blocked = try await api.get("/v1/postback?token=\(brand.token)&order_id=D-1&amount=5.00", auth: .none)
+            release.signal()
+            done.wait()
+            #expect(blocked.status == 503)
+            #expect(blocked.errorCode == "unavailable")
+            #expect(try await api.get("/v1/conversions").array("items").isEmpty)
+            #expect(try await api.get("/v1/postback?token=\(brand.token)&order_id=D-1&amount=5.00", auth: .none).status == 201)
         }
     }
 
