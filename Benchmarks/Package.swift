@@ -63,5 +63,17 @@ let package = Package(
             path: "Benchmarks/CatalogueBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ConversionBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "ClickModel", package: "clickline"),
+                .product(name: "Store", package: "clickline"),
+                .product(name: "StoreSQLite", package: "clickline"),
+                .product(name: "OfferCore", package: "clickline"),
+            ],
+            path: "Benchmarks/ConversionBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

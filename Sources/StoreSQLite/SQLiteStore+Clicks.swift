@@ -146,12 +146,16 @@ extension SQLiteStore: ClickStore {
         // Pages of consecutive batches may overlap by the few milliseconds a
         // click waits in a ring, so the page holding `id` is among the last
         // few that start at or before it.
-        let candidates = try Row.fetchAll(db, sql: """
-            SELECT data FROM click_pages WHERE first_id <= ? ORDER BY first_id DESC LIMIT 8
+        // Read one page at a time, newest first, and stop at the one holding it:
+        // nearly always the first.
+        let candidates = try Row.fetchCursor(db, sql: """
+            SELECT last_id, data FROM click_pages WHERE first_id <= ? ORDER BY first_id DESC LIMIT 8
             """, arguments: [Data(id.bigEndianBytes)])
-        for row in candidates {
-            let page = ClickPage(bytes: [UInt8](row[0] as Data))
-            guard page.isValid, page.lastID >= id else { continue }
+        let key = id.bigEndianBytes
+        while let row = try candidates.next() {
+            guard let lastID = row.dataNoCopy(atIndex: 0), lastID.lexicographicallyPrecedes(key) == false else { continue }
+            let page = ClickPage(bytes: [UInt8](row[1] as Data))
+            guard page.isValid else { continue }
             if let click = page.click(id: id) { return click }
         }
         return nil
