@@ -53,6 +53,7 @@ public enum AdminAPI {
         let admin = router.group().add(middleware: RequireKey([.admin], keys: store))
         CatalogueAPI(store: store, urls: urls).register(on: admin)
         conversions.registerAdmin(on: admin)
+        ReportAPI(store: store).register(on: admin)
 
         let partner = router.group().add(middleware: RequirePartner(store: store))
         PartnerAPI(store: store, urls: urls).register(on: partner)

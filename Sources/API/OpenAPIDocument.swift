@@ -162,6 +162,26 @@ enum OpenAPIDocument {
         add("GET", "/v1/payments", "Payments made; format=csv for a file", access: .admin, query: paging + [
             queryParameter("partner_id", "payments to this partner", type: "integer"), queryParameter("format", "json (default) or csv"),
         ], answer: page("Payment"))
+
+        let reportQuery: [JSON] = [
+            queryParameter("range", "last_6_months (default), month_to_date or last_30_days"),
+            queryParameter("from", "a date (2026-06-01) or an RFC 3339 time; with to, instead of range"),
+            queryParameter("to", "a date (the whole day counts) or an RFC 3339 time; default now"),
+            queryParameter("status", "offers that are active, paused, archived or expired"), queryParameter("type", "link or promo_code"),
+            queryParameter("min_<kpi>", "leave out offers below this value of a KPI (min_clicks, min_conversions...)", type: "integer"),
+            queryParameter("max_<kpi>", "leave out offers above it", type: "integer"),
+        ]
+        let tableQuery: [JSON] = [
+            queryParameter("columns", "comma-separated KPIs to include; all by default"),
+            queryParameter("sort", "a column, or -column for descending"), queryParameter("format", "json (default) or csv (a download)"),
+        ]
+        add("GET", "/v1/reports/summary", "Every KPI of the brand over a range, with its definition", access: .admin, query: reportQuery,
+            answer: ref("Summary"))
+        add("GET", "/v1/reports/offers", "The KPIs per offer", access: .admin,
+            query: reportQuery + tableQuery + [queryParameter("q", "part of the offer's name")], answer: ref("Report"))
+        add("GET", "/v1/reports/offers/{id}/members", "Clicks, conversions, sales, commissions, paid and due per member of an offer",
+            access: .admin, query: reportQuery + tableQuery + [queryParameter("q", "part of the member's name or promo code")],
+            answer: ref("Report"))
         return paths.mapValues { .object($0) }
     }
 
@@ -299,6 +319,17 @@ enum OpenAPIDocument {
             "Payment": object([
                 "id": int, "partner_id": int, "amount": int, "currency": string, "offer_id": ["type": "integer", "nullable": true],
                 "reference": nullable(string), "commissions": int, "created_at": time,
+            ]),
+            "Range": object(["preset": nullable(string), "from": time, "to": time]),
+            "Summary": object([
+                "range": ref("Range"), "currency": string, "offers": int,
+                "kpis": object(Dictionary(uniqueKeysWithValues: KPI.allCases.map { ($0.rawValue, int) })),
+                "definitions": object(Dictionary(uniqueKeysWithValues: KPI.allCases.map { ($0.rawValue, string) })),
+            ], description: "money in minor units"),
+            "Report": object([
+                "range": ref("Range"), "currency": string, "columns": ["type": "array", "items": string],
+                "items": ["type": "array", "items": ["type": "object", "description": "the offer's or member's fields and `kpis`, one per column"]],
+                "next_cursor": nullable(string),
             ]),
             "LiveReport": object([
                 "clicks_per_second": object(["1s": number, "10s": number, "60s": number]),

@@ -1,0 +1,229 @@
+import ClickModel
+import Foundation
+import Hummingbird
+import Store
+
+/// `GET /v1/reports/...`: the brand's KPIs (SPEC section 6), read from the
+/// rollups only, as JSON or with `format=csv` as a download.
+struct ReportAPI: Sendable {
+    let store: any ClicklineStore
+
+    func register(on router: RouterGroup<ClicklineRequestContext>) {
+        router.get("/v1/reports/summary", use: summary)
+        router.get("/v1/reports/offers", use: offers)
+        router.get("/v1/reports/offers/{id}/members", use: members)
+    }
+
+    /// The report's range, offer filters and KPI bounds, from the query.
+    struct Selection {
+        var range: ReportRange
+        var query: ReportQuery
+        /// `min_<kpi>` and `max_<kpi>`: offers outside them are left out.
+        var bounds: [(KPI, ClosedRange<Int64>)]
+
+        init(_ parameters: [String: String]) throws(APIError) {
+            let now = Timestamp.now()
+            range = try ReportRange(parameters, now: now)
+            query = ReportQuery(from: range.from, to: range.to, now: now)
+            if let status = parameters["status"] { query.status = try Validate.choice(status, "status", as: EffectiveOfferStatus.self) }
+            if let type = parameters["type"] { query.type = try Validate.choice(type, "type", as: OfferType.self) }
+            if parameters["project_id"] != nil {
+                throw .invalid("project_id", "projects are not part of this version yet, so no report can be filtered by one")
+            }
+            var bounds: [KPI: ClosedRange<Int64>] = [:]
+            for (name, text) in parameters where name.hasPrefix("min_") || name.hasPrefix("max_") {
+                guard let kpi = KPI(rawValue: String(name.dropFirst(4))) else {
+                    throw .invalid(name, "bounds are min_ or max_ and a KPI: \(KPI.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard let value = Int64(text) else { throw .invalid(name, "must be an integer (minor units for money)") }
+                let current = bounds[kpi] ?? Int64.min...Int64.max
+                bounds[kpi] = name.hasPrefix("min_") ? max(value, current.lowerBound)...current.upperBound
+                                                     : current.lowerBound...min(value, current.upperBound)
+            }
+            self.bounds = bounds.map { ($0.key, $0.value) }.sorted { $0.0.rawValue < $1.0.rawValue }
+        }
+
+        func keeps(_ sums: KPISums) -> Bool {
+            bounds.allSatisfy { kpi, range in range.contains(kpi.value(sums)) }
+        }
+    }
+
+    func currency() throws -> String { try store.currency().code }
+
+    // MARK: summary
+
+    struct SummaryBody: Encodable {
+        var range: ReportRange
+        var currency: String
+        var offers: Int
+        var kpis: [String: Int64]
+        var definitions: [String: String]
+    }
+
+    @Sendable func summary(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let selection = try Selection(request.uri.queryParameters.dictionary)
+        let rows = try store.offerReport(selection.query).filter { selection.keeps($0.sums) }
+        let total = rows.reduce(KPISums()) { $0 + $1.sums }
+        return try JSONBody.response(SummaryBody(
+            range: selection.range, currency: try currency(), offers: rows.count,
+            kpis: Dictionary(uniqueKeysWithValues: KPI.allCases.map { ($0.rawValue, $0.value(total)) }),
+            definitions: Dictionary(uniqueKeysWithValues: KPI.allCases.map { ($0.rawValue, $0.definition) })))
+    }
+
+    // MARK: per offer
+
+    /// `columns=a,b` (KPIs; all by default) and `sort=name`, `sort=-total_sales`...
+    static func columns<C: RawRepresentable & CaseIterable>(_ text: String?, as type: C.Type) throws(APIError) -> [C] where C.RawValue == String {
+        guard let text, !text.isEmpty else { return Array(C.allCases) }
+        var columns: [C] = []
+        for name in text.split(separator: ",") {
+            guard let column = C(rawValue: String(name)) else {
+                throw .invalid("columns", "columns are \(C.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if !columns.contains(where: { $0.rawValue == column.rawValue }) { columns.append(column) }
+        }
+        return columns
+    }
+
+    struct Sort {
+        var key: String
+        var descending: Bool
+
+        init(_ text: String?, allowed: [String], default fallback: String) throws(APIError) {
+            var text = text ?? fallback
+            descending = text.hasPrefix("-")
+            if descending { text.removeFirst() }
+            guard allowed.contains(text) else { throw .invalid("sort", "sort by \(allowed.joined(separator: ", ")), with - for descending") }
+            key = text
+        }
+    }
+
+    @Sendable func offers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters.dictionary
+        let selection = try Selection(parameters)
+        let columns = try Self.columns(parameters["columns"], as: KPI.self)
+        let sort = try Sort(parameters["sort"], allowed: ["id", "name"] + KPI.allCases.map(\.rawValue), default: "id")
+        var rows = try store.offerReport(selection.query).filter { selection.keeps($0.sums) }
+        if let text = parameters["q"]?.lowercased(), !text.isEmpty { rows = rows.filter { $0.offer.name.lowercased().contains(text) } }
+        rows.sort { a, b in
+            let ordered: Bool
+            switch sort.key {
+            case "id": ordered = a.offer.id < b.offer.id
+            case "name": ordered = a.offer.name.localizedCaseInsensitiveCompare(b.offer.name) == .orderedAscending
+            default:
+                let kpi = KPI(rawValue: sort.key)!
+                let (x, y) = (kpi.value(a.sums), kpi.value(b.sums))
+                ordered = x == y ? a.offer.id < b.offer.id : x < y
+            }
+            return sort.descending ? !ordered && a.offer.id != b.offer.id : ordered
+        }
+        let currency = try currency()
+        if parameters["format"] == "csv" {
+            var csv = CSV(header: ["offer_id", "name", "status", "type"] + columns.map(\.rawValue))
+            for row in rows {
+                csv.append([String(row.offer.id), row.offer.name, row.offer.effectiveStatus(at: selection.query.now).rawValue,
+                            row.offer.type.rawValue] + columns.map { kpi in
+                    let value = kpi.value(row.sums)
+                    return kpi.isMoney ? Money(minorUnits: value, currency: Currency(currency) ?? .usd).decimalString : String(value)
+                })
+            }
+            return csv.response(fileName: "offers_\(selection.range.fileLabel).csv")
+        }
+        let items = rows.map { row in
+            OfferRowBody(offer_id: row.offer.id, name: row.offer.name, status: row.offer.effectiveStatus(at: selection.query.now).rawValue,
+                         type: row.offer.type.rawValue,
+                         kpis: Dictionary(uniqueKeysWithValues: columns.map { ($0.rawValue, $0.value(row.sums)) }))
+        }
+        return try JSONBody.response(ReportBody(range: selection.range, currency: currency, columns: columns.map(\.rawValue), items: items))
+    }
+
+    struct OfferRowBody: Encodable {
+        var offer_id: UInt32
+        var name: String
+        var status: String
+        var type: String
+        var kpis: [String: Int64]
+    }
+
+    struct ReportBody<Item: Encodable>: Encodable {
+        var range: ReportRange
+        var currency: String
+        var columns: [String]
+        var items: [Item]
+        var next_cursor: String? = nil
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(range, forKey: .range)
+            try c.encode(currency, forKey: .currency)
+            try c.encode(columns, forKey: .columns)
+            try c.encode(items, forKey: .items)
+            try c.encode(next_cursor, forKey: .next_cursor)
+        }
+
+        enum CodingKeys: String, CodingKey { case range, currency, columns, items, next_cursor }
+    }
+
+    // MARK: per member
+
+    struct MemberRowBody: Encodable {
+        var partner_id: UInt32
+        var name: String
+        var partner_code: String
+        var promo_code: String?
+        var status: String
+        var kpis: [String: Int64]
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(partner_id, forKey: .partner_id)
+            try c.encode(name, forKey: .name)
+            try c.encode(partner_code, forKey: .partner_code)
+            try c.encode(promo_code, forKey: .promo_code)
+            try c.encode(status, forKey: .status)
+            try c.encode(kpis, forKey: .kpis)
+        }
+
+        enum CodingKeys: String, CodingKey { case partner_id, name, partner_code, promo_code, status, kpis }
+    }
+
+    @Sendable func members(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters.dictionary
+        let offerID = try context.id("id")
+        guard let offer = try store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
+        let selection = try Selection(parameters)
+        let columns = try Self.columns(parameters["columns"], as: MemberColumn.self)
+        let sort = try Sort(parameters["sort"], allowed: ["partner_id", "name"] + MemberColumn.allCases.map(\.rawValue), default: "partner_id")
+        var rows = try store.memberReport(offerID: offer.id, selection.query, text: parameters["q"])
+        rows.sort { a, b in
+            let ordered: Bool
+            switch sort.key {
+            case "partner_id": ordered = a.member.partner.id < b.member.partner.id
+            case "name": ordered = a.member.partner.name.localizedCaseInsensitiveCompare(b.member.partner.name) == .orderedAscending
+            default:
+                let column = MemberColumn(rawValue: sort.key)!
+                let (x, y) = (column.value(a), column.value(b))
+                ordered = x == y ? a.member.partner.id < b.member.partner.id : x < y
+            }
+            return sort.descending ? !ordered && a.member.partner.id != b.member.partner.id : ordered
+        }
+        let currency = try currency()
+        if parameters["format"] == "csv" {
+            var csv = CSV(header: ["partner_id", "name", "partner_code", "promo_code", "status"] + columns.map(\.rawValue))
+            for row in rows {
+                csv.append([String(row.member.partner.id), row.member.partner.name, row.member.partner.code.value, row.member.promoCode ?? "",
+                            row.member.status.rawValue] + columns.map { column in
+                    let value = column.value(row)
+                    return column.isMoney ? Money(minorUnits: value, currency: Currency(currency) ?? .usd).decimalString : String(value)
+                })
+            }
+            return csv.response(fileName: "offer-\(offer.id)-members_\(selection.range.fileLabel).csv")
+        }
+        let items = rows.map { row in
+            MemberRowBody(partner_id: row.member.partner.id, name: row.member.partner.name, partner_code: row.member.partner.code.value,
+                          promo_code: row.member.promoCode, status: row.member.status.rawValue,
+                          kpis: Dictionary(uniqueKeysWithValues: columns.map { ($0.rawValue, $0.value(row)) }))
+        }
+        return try JSONBody.response(ReportBody(range: selection.range, currency: currency, columns: columns.map(\.rawValue), items: items))
+    }
+}
