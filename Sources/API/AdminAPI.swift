@@ -8,7 +8,7 @@ import Store
 public enum AdminAPI {
     /// Builds the router.
     public static func router(store: any ClicklineStore, sources: OpsSources, metrics: MetricsExporter,
-                              urls: PublicURLs) -> Router<ClicklineRequestContext> {
+                              urls: PublicURLs, sessions: Sessions = Sessions()) -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: StoreErrorMiddleware())
@@ -25,7 +25,7 @@ public enum AdminAPI {
             return plain("ready\n")
         }
 
-        let ops = router.group().add(middleware: RequireKey([.ops, .admin], keys: store))
+        let ops = router.group().add(middleware: RequireKey([.ops, .admin], keys: store, sessions: sessions))
         ops.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
@@ -34,6 +34,7 @@ public enum AdminAPI {
             try json(LiveReport(live: sources.live(), workers: sources.workers()))
         }
         addCatalogue(to: router, store: store, urls: urls)
+        PagesAPI(store: store, urls: urls, sessions: sessions, sources: sources).register(on: router)
         return router
     }
 

@@ -160,3 +160,11 @@ enum Timestamp {
 
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }
+
+extension HTTPFields {
+    /// Adds a field named outside `HTTPField.Name`'s constants.
+    mutating func set(_ name: String, _ value: String) {
+        guard let fieldName = Element.Name(name) else { return }
+        self[fieldName] = value
+    }
+}

@@ -11,13 +11,23 @@ public struct RequireKey: RouterMiddleware {
 
     let keys: any KeyStore
     let roles: Set<KeyRole>
+    /// When set, a browser session opens reads (GET) as its key's role would.
+    let sessions: Sessions?
 
-    public init(_ roles: Set<KeyRole>, keys: any KeyStore) {
+    public init(_ roles: Set<KeyRole>, keys: any KeyStore, sessions: Sessions? = nil) {
         self.keys = keys
         self.roles = roles
+        self.sessions = sessions
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let sessions, request.method == .get, Self.bearerToken(request) == nil,
+           let role = sessions.role(of: request, now: Timestamp.now()) {
+            guard roles.contains(role) else { throw APIError.forbidden("a \(role.rawValue) session cannot read this") }
+            var context = context
+            context.role = role
+            return try await next(request, context)
+        }
         guard let key = Self.bearerToken(request) else { throw APIError.unauthorized() }
         let role: KeyRole?
         do {

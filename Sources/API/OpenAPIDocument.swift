@@ -40,6 +40,10 @@ enum OpenAPIDocument {
             for name in ["id", "partner_id", "stage_id"] where path.contains("{\(name)}") {
                 parameters.append(["name": .string(name), "in": "path", "required": true, "schema": ["type": "integer"]])
             }
+            if path.contains("{token}") {
+                parameters.append(["name": "token", "in": "path", "required": true, "schema": ["type": "string"],
+                                   "description": "the member's dashboard token (cld_...)"])
+            }
             parameters += query
             var responses: [String: JSON] = [:]
             if let answer {
@@ -182,6 +186,22 @@ enum OpenAPIDocument {
         add("GET", "/v1/reports/offers/{id}/members", "Clicks, conversions, sales, commissions, paid and due per member of an offer",
             access: .admin, query: reportQuery + tableQuery + [queryParameter("q", "part of the member's name or promo code")],
             answer: ref("Report"))
+
+        let html: JSON = ["type": "string", "description": "an HTML page"]
+        add("GET", "/login", "The sign-in page of /dashboard and /ops", access: .none, query: [queryParameter("next", "where to go after")],
+            answer: html, content: "text/html")
+        add("POST", "/login", "Sign in with an admin or ops key (form field key): sets an HttpOnly, SameSite=Strict session cookie "
+            + "and answers 303 to next", access: .none, status: 303)
+        add("POST", "/logout", "End the session", access: .none, status: 303)
+        add("GET", "/dashboard", "The brand's page: KPI tiles, clicks and sales per day, the offers table (an admin session)",
+            access: .none, query: [queryParameter("range", "last_6_months (default), month_to_date or last_30_days")],
+            answer: html, content: "text/html")
+        add("GET", "/ops", "The live page, updating every second (an admin or ops session)", access: .none, answer: html, content: "text/html")
+        add("GET", "/p/{token}", "A member's own page: code or link, commission structure, conversions, payments (no login)",
+            access: .none, answer: html, content: "text/html")
+        add("GET", "/v1/dashboard/{token}", "What /p/{token} shows, as JSON", access: .none, answer: ref("MemberDashboard"))
+        add("GET", "/v1/ops/live/stream", "/v1/ops/live every second as Server-Sent Events (event: live); a key or a session",
+            access: .ops, answer: ["type": "string", "description": "event: live, data: a LiveReport"], content: "text/event-stream")
         return paths.mapValues { .object($0) }
     }
 
@@ -330,6 +350,18 @@ enum OpenAPIDocument {
                 "range": ref("Range"), "currency": string, "columns": ["type": "array", "items": string],
                 "items": ["type": "array", "items": ["type": "object", "description": "the offer's or member's fields and `kpis`, one per column"]],
                 "next_cursor": nullable(string),
+            ]),
+            "MemberDashboard": object([
+                "partner": ref("Partner"),
+                "offer": object(["id": int, "name": string, "type": string, "status": string, "payout": ref("Payout"),
+                                 "parent_override_percent": ["type": "number", "nullable": true], "hold_days": int,
+                                 "starts_at": nullableTime, "ends_at": nullableTime]),
+                "promo_code": nullable(string), "tracking_url": nullable(string), "commission_structure": string, "currency": string,
+                "conversions": ["type": "array", "items": object(["id": int, "order_id": string, "amount": int, "commission": int,
+                                                                  "status": string, "created_at": time])],
+                "expected_commission": ["type": "integer", "description": "pending and due commission, minor units"],
+                "paid_commission": int,
+                "payments": ["type": "array", "items": object(["id": int, "amount": int, "reference": nullable(string), "created_at": time])],
             ]),
             "LiveReport": object([
                 "clicks_per_second": object(["1s": number, "10s": number, "60s": number]),

@@ -94,6 +94,7 @@ final class EdgeWorker: @unchecked Sendable {
         self.tableGeneration = exchange.generation
         let table = exchange.current
         self.table = table
+        stats.catalogueVersion.store(Int(table.version), ordering: .relaxed)  // the first table's, until a change
         self.responder = EdgeResponder(view: table.view, channel: channel, nodeID: configuration.nodeID, workerID: id,
                                        clientHashSalt: configuration.clientHashSalt)
 

@@ -81,6 +81,13 @@ final class RawConnection {
         }
     }
 
+    /// The bytes that arrive next (a streamed body's next part); empty at EOF or timeout.
+    func receiveAvailable() throws -> [UInt8] {
+        if buffer.isEmpty { _ = try fill() }
+        defer { buffer.removeAll() }
+        return buffer
+    }
+
     /// Whether the server closes the connection (reads until EOF or timeout).
     func serverCloses() throws -> Bool {
         while try fill() {}
