@@ -10,6 +10,29 @@ extension SQLiteStore: ClickStore {
         try write { db in
             try Self.insertPages(batch, nodeID: nodeID, db: db)
             try Self.addRollups(rollups, nodeID: nodeID, db: db)
+            try Self.addDailyClicks(rollups, db: db)
+        }
+    }
+
+    /// Adds the batch's billable clicks to the offers' daily rows: a batch
+    /// spans a fraction of a second, so this is a row or two per offer.
+    private static func addDailyClicks(_ rollups: [ClickRollup], db: Database) throws {
+        var daily: [Int64: [UInt32: Int64]] = [:]
+        for rollup in rollups where rollup.counts.billable != 0 {
+            daily[floorDiv(rollup.key.minute, 1440), default: [:]][rollup.key.offerID, default: 0] += rollup.counts.billable
+        }
+        guard !daily.isEmpty else { return }
+        let upsert = try RawStatement("""
+            INSERT INTO offer_daily (day, offer_id, billable) VALUES (?, ?, ?)
+            ON CONFLICT (day, offer_id) DO UPDATE SET billable = billable + excluded.billable
+            """, in: db)
+        for (day, offers) in daily {
+            for (offer, billable) in offers {
+                upsert.bind(1, day)
+                upsert.bind(2, Int64(offer))
+                upsert.bind(3, billable)
+                try upsert.step()
+            }
         }
     }
 

@@ -3,8 +3,18 @@ import GRDB
 import Store
 
 extension SQLiteStore: ReportStore {
+    /// Whole days are read from the daily rollups, the partial days at the
+    /// ends of the range from the per-minute ones; the members that have
+    /// conversions or something due are counted from the per-member days.
     public func offerReport(_ query: ReportQuery) throws -> [OfferKPIs] {
         let (fromMinute, toMinute) = Self.minutes(query)
+        let firstDay = Self.floorDiv(fromMinute + 1439, 1440)
+        let endDay = max(firstDay, Self.floorDiv(toMinute, 1440))
+        // Minute ranges not covered by whole days: [fromMinute, firstDay) and [endDay, toMinute).
+        let edges: [(Int64, Int64)] = firstDay < endDay
+            ? [(fromMinute, firstDay * 1440), (endDay * 1440, toMinute)]
+            : [(fromMinute, toMinute)]
+        let days: (Int64, Int64)? = firstDay < endDay ? (firstDay, endDay) : nil
         return try read { db in
             let offers = try Row.fetchAll(db, sql: "SELECT \(Self.offerColumns) FROM offers ORDER BY id").map(Self.offer(from:)).filter { offer in
                 (query.status == nil || offer.effectiveStatus(at: query.now) == query.status)
@@ -17,27 +27,101 @@ extension SQLiteStore: ReportStore {
                                         arguments: [query.to]) {
                 sums[UInt32(row[0] as Int64)]?.members = row[1]
             }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT offer_id, SUM(billable) FROM click_rollups WHERE minute >= ? AND minute < ? GROUP BY offer_id
-                """, arguments: [fromMinute, toMinute]) {
-                sums[UInt32(row[0] as Int64)]?.clicks = row[1]
+            func addOfferTotals(_ statement: borrowing RawStatement) throws {
+                try statement.forEachRow { row in
+                    let offerID = UInt32(truncatingIfNeeded: row.int64(0))
+                    guard var offer = sums[offerID] else { return }
+                    offer.clicks += row.int64(1)
+                    offer.conversions += row.int64(2)
+                    offer.totalSales += row.int64(3)
+                    offer.commissionsEarned += row.int64(4)
+                    offer.paid += row.int64(5)
+                    sums[offerID] = offer
+                }
             }
-            let conversions = try Row.fetchCursor(db, sql: """
-                SELECT offer_id, partner_id, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
-                FROM conversion_rollups WHERE minute >= ? AND minute < ? GROUP BY offer_id, partner_id
-                """, arguments: [fromMinute, toMinute])
-            while let row = try conversions.next() {
-                let offerID = UInt32(row[0] as Int64)
-                guard var offer = sums[offerID] else { continue }
-                let partnerID: Int64 = row[1]
-                let (count, sales, earned, paid): (Int64, Int64, Int64, Int64) = (row[2], row[3], row[4], row[5])
-                offer.conversions += count
-                offer.totalSales += sales
-                offer.commissionsEarned += earned
-                offer.paid += paid
-                if partnerID != 0 && count > 0 { offer.membersWithConversions += 1 }
-                if partnerID != 0 && earned - paid > 0 { offer.membersWithPaymentsDue += 1 }
-                sums[offerID] = offer
+            // Per member of each offer: conversions, and earned minus paid.
+            var members: [UInt64: (conversions: Int64, due: Int64)] = [:]
+            func addMembers(_ statement: borrowing RawStatement) throws {
+                try statement.forEachRow { row in
+                    let key = UInt64(row.int64(0)) << 32 | UInt64(row.int64(1))
+                    var member = members[key] ?? (0, 0)
+                    member.conversions += row.int64(2)
+                    member.due += row.int64(3) - row.int64(4)
+                    members[key] = member
+                }
+            }
+            if let (first, end) = days {
+                let totals = try RawStatement("""
+                    SELECT offer_id, SUM(billable), SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
+                    FROM offer_daily WHERE day >= ?1 AND day < ?2 GROUP BY offer_id
+                    """, in: db)
+                totals.bind(1, first)
+                totals.bind(2, end)
+                try addOfferTotals(totals)
+                // In member order: each member's days are summed as they pass, and
+                // only its total goes into the table with the edges'.
+                let perMember = try RawStatement("""
+                    SELECT offer_id, partner_id, conversions, commissions, paid FROM member_daily WHERE day >= ?1 AND day < ?2
+                    """, in: db)
+                perMember.bind(1, first)
+                perMember.bind(2, end)
+                var current: UInt64 = .max
+                var running: (conversions: Int64, due: Int64) = (0, 0)
+                func flush() {
+                    guard current != .max else { return }
+                    if edges.allSatisfy({ $0.0 >= $0.1 }) {
+                        // No partial days: count the member now.
+                        let offerID = UInt32(truncatingIfNeeded: current >> 32)
+                        if sums[offerID] != nil {
+                            if running.conversions > 0 { sums[offerID]!.membersWithConversions += 1 }
+                            if running.due > 0 { sums[offerID]!.membersWithPaymentsDue += 1 }
+                        }
+                    } else {
+                        var member = members[current] ?? (0, 0)
+                        member.conversions += running.conversions
+                        member.due += running.due
+                        members[current] = member
+                    }
+                }
+                try perMember.forEachRow { row in
+                    let key = UInt64(row.int64(0)) << 32 | UInt64(row.int64(1))
+                    if key != current {
+                        flush()
+                        current = key
+                        running = (0, 0)
+                    }
+                    running.conversions += row.int64(2)
+                    running.due += row.int64(3) - row.int64(4)
+                }
+                flush()
+            }
+            for (from, to) in edges where from < to {
+                let clicks = try RawStatement("""
+                    SELECT offer_id, SUM(billable), 0, 0, 0, 0 FROM click_rollups WHERE minute >= ?1 AND minute < ?2 GROUP BY offer_id
+                    """, in: db)
+                clicks.bind(1, from)
+                clicks.bind(2, to)
+                try addOfferTotals(clicks)
+                let conversions = try RawStatement("""
+                    SELECT offer_id, 0, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
+                    FROM conversion_rollups WHERE minute >= ?1 AND minute < ?2 GROUP BY offer_id
+                    """, in: db)
+                conversions.bind(1, from)
+                conversions.bind(2, to)
+                try addOfferTotals(conversions)
+                let perMember = try RawStatement("""
+                    SELECT offer_id, partner_id, conversions, commissions, paid FROM conversion_rollups
+                    WHERE minute >= ?1 AND minute < ?2 AND partner_id != 0
+                    """, in: db)
+                perMember.bind(1, from)
+                perMember.bind(2, to)
+                try addMembers(perMember)
+            }
+            for (key, member) in members {
+                let offerID = UInt32(truncatingIfNeeded: key >> 32)
+                guard sums[offerID] != nil else { continue }
+                if member.conversions > 0 { sums[offerID]!.membersWithConversions += 1 }
+                if member.due > 0 { sums[offerID]!.membersWithPaymentsDue += 1 }
             }
             return offers.map { OfferKPIs(offer: $0, sums: sums[$0.id] ?? KPISums()) }
         }
@@ -72,29 +156,25 @@ extension SQLiteStore: ReportStore {
         }
     }
 
+    /// Whole UTC days: every day the range touches, from the daily rollups.
     public func dailySeries(_ query: ReportQuery) throws -> [DailyPoint] {
-        let (fromMinute, toMinute) = Self.minutes(query)
-        let offerIDs = try offerReport(query).map { $0.offer.id }
+        let offerIDs = Set(try offerReport(query).map { $0.offer.id })
         guard !offerIDs.isEmpty else { return [] }
-        let list = offerIDs.map(String.init).joined(separator: ",")
+        let firstDay = Self.floorDiv(query.from, 86_400_000), lastDay = Self.floorDiv(query.to - 1, 86_400_000)
+        guard firstDay <= lastDay else { return [] }
         return try read { db in
             var points: [Int64: DailyPoint] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT minute / 1440, SUM(billable) FROM click_rollups
-                WHERE minute >= ? AND minute < ? AND offer_id IN (\(list)) GROUP BY minute / 1440
-                """, arguments: [fromMinute, toMinute]) {
-                let day: Int64 = row[0]
-                points[day, default: DailyPoint(day: day, clicks: 0, sales: 0)].clicks = row[1]
+            let statement = try RawStatement("SELECT day, offer_id, billable, sales FROM offer_daily WHERE day >= ?1 AND day <= ?2", in: db)
+            statement.bind(1, firstDay)
+            statement.bind(2, lastDay)
+            try statement.forEachRow { row in
+                guard offerIDs.contains(UInt32(truncatingIfNeeded: row.int64(1))) else { return }
+                let day = row.int64(0)
+                var point = points[day] ?? DailyPoint(day: day, clicks: 0, sales: 0)
+                point.clicks += row.int64(2)
+                point.sales += row.int64(3)
+                points[day] = point
             }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT minute / 1440, SUM(sales) FROM conversion_rollups
-                WHERE minute >= ? AND minute < ? AND offer_id IN (\(list)) GROUP BY minute / 1440
-                """, arguments: [fromMinute, toMinute]) {
-                let day: Int64 = row[0]
-                points[day, default: DailyPoint(day: day, clicks: 0, sales: 0)].sales = row[1]
-            }
-            let firstDay = Self.floorDiv(query.from, 86_400_000), lastDay = Self.floorDiv(query.to - 1, 86_400_000)
-            guard firstDay <= lastDay else { return [] }
             return (firstDay...lastDay).map { points[$0] ?? DailyPoint(day: $0, clicks: 0, sales: 0) }
         }
     }

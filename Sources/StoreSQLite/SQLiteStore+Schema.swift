@@ -272,6 +272,46 @@ extension SQLiteStore {
                 CREATE UNIQUE INDEX shopify_deliveries_order ON shopify_deliveries(store_id, order_id);
                 """)
         }
+        migrator.registerMigration("v5: daily rollups for reports") { db in
+            try db.execute(sql: """
+                -- Per UTC day (days since the Unix epoch), kept in the same transactions as
+                -- the per-minute rollups, so a report over months reads hundreds of rows
+                -- per offer instead of a row per minute and dimension. Reports read whole
+                -- days here and the partial days at the ends of a range by the minute.
+                CREATE TABLE offer_daily (
+                    day INTEGER NOT NULL,
+                    offer_id INTEGER NOT NULL,
+                    billable INTEGER NOT NULL DEFAULT 0,
+                    conversions INTEGER NOT NULL DEFAULT 0,
+                    sales INTEGER NOT NULL DEFAULT 0,
+                    commissions INTEGER NOT NULL DEFAULT 0,
+                    paid INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (day, offer_id)
+                ) WITHOUT ROWID;
+                -- Conversions per member and day, for the KPIs that count members. Kept in
+                -- member order, so counting members is one pass without a hash table.
+                CREATE TABLE member_daily (
+                    offer_id INTEGER NOT NULL,
+                    partner_id INTEGER NOT NULL,
+                    day INTEGER NOT NULL,
+                    conversions INTEGER NOT NULL DEFAULT 0,
+                    commissions INTEGER NOT NULL DEFAULT 0,
+                    paid INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (offer_id, partner_id, day)
+                ) WITHOUT ROWID;
+
+                INSERT INTO offer_daily (day, offer_id, billable)
+                    SELECT minute / 1440, offer_id, SUM(billable) FROM click_rollups GROUP BY minute / 1440, offer_id;
+                INSERT INTO offer_daily (day, offer_id, conversions, sales, commissions, paid)
+                    SELECT minute / 1440, offer_id, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
+                    FROM conversion_rollups GROUP BY minute / 1440, offer_id
+                    ON CONFLICT (day, offer_id) DO UPDATE SET conversions = excluded.conversions, sales = excluded.sales,
+                        commissions = excluded.commissions, paid = excluded.paid;
+                INSERT INTO member_daily (day, offer_id, partner_id, conversions, commissions, paid)
+                    SELECT minute / 1440, offer_id, partner_id, SUM(conversions), SUM(commissions), SUM(paid)
+                    FROM conversion_rollups WHERE partner_id != 0 GROUP BY minute / 1440, offer_id, partner_id;
+                """)
+        }
         return migrator
     }
 

@@ -74,6 +74,14 @@ struct ReportAPITests {
             #expect(try await api.get("/v1/reports/summary?max_clicks=1").int("offers") == 1)
             #expect(try await api.get("/v1/reports/summary?max_clicks=0").int("offers") == 0)
             #expect(try await api.get("/v1/reports/summary?range=month_to_date").int("kpis.total_sales") == 18_000)
+            // A range of whole days reads the daily rollups; it must agree with the minutes.
+            let today = Date()
+            let day = ISO8601DateFormatter()
+            day.formatOptions = [.withFullDate]
+            let wholeDays = try await api.get("/v1/reports/summary?from=\(day.string(from: today.addingTimeInterval(-86_400)))&to=\(day.string(from: today))")
+            for (kpi, value) in expected { #expect(wholeDays.int("kpis.\(kpi)") == value, "\(kpi) over whole days") }
+            let report = try await api.get("/v1/reports/offers?from=\(day.string(from: today))&to=\(day.string(from: today))&columns=clicks")
+            #expect(report.int("items.0.kpis.clicks") == 6)
             #expect(try await api.get("/v1/reports/summary?from=2020-01-01&to=2020-12-31").int("kpis.conversions") == 0)
             #expect(try await api.get("/v1/reports/summary?from=2020-01-01&to=2020-12-31").int("kpis.members") == 0,
                     "members who joined after the range")

@@ -67,6 +67,11 @@ struct ConversionStoreTests {
             #expect(rollup[2] as Int64 == earned)
             #expect(rollup[3] as Int64 == paid)
             #expect(conversions[0] as Int64 == 4)
+            // The daily rollups agree with the per-minute ones.
+            let daily = try Row.fetchOne(db, sql: "SELECT SUM(conversions), SUM(sales), SUM(commissions), SUM(paid) FROM offer_daily")!
+            for column in 0..<4 { #expect(daily[column] as Int64 == rollup[column] as Int64) }
+            let perMember = try Row.fetchOne(db, sql: "SELECT SUM(commissions), SUM(paid) FROM member_daily")!
+            #expect(perMember[0] as Int64 == earned && perMember[1] as Int64 == paid)
             // Per partner too: the child's and the parent's lines are theirs.
             for partner in [parent, child] {
                 let rolled = try Int64.fetchOne(db, sql: "SELECT SUM(commissions) FROM conversion_rollups WHERE partner_id = ?", arguments: [partner])
