@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
+        // What more than one benchmark needs: seeded random data.
+        .target(name: "BenchmarkSupport", path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "EdgeBenchmarks",
             dependencies: [
@@ -39,6 +41,7 @@ let package = Package(
         .executableTarget(
             name: "PipelineBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ClickModel", package: "clickline"),
                 .product(name: "ClickRing", package: "clickline"),
@@ -78,6 +81,7 @@ let package = Package(
         .executableTarget(
             name: "ReportBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "ClickModel", package: "clickline"),
                 .product(name: "Store", package: "clickline"),

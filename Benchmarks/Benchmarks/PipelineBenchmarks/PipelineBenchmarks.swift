@@ -1,5 +1,6 @@
 import Aggregator
 import Benchmark
+import BenchmarkSupport
 import ClickModel
 import ClickRing
 import Foundation
@@ -28,19 +29,6 @@ func makeClicks(count: Int, startingAt milliseconds: UInt64, worker: Int = 0) ->
     }
 }
 
-/// A small, fast, seeded generator: the data is the same in every run, and
-/// making a million clicks does not cost a million `getrandom` calls.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z &>> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z &>> 31)
-    }
-}
 
 let benchmarks: @Sendable () -> Void = {
     // Records moved through one ring by a producer thread and a consumer thread.

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import ClickModel
 import Foundation
 import GRDB
@@ -94,17 +95,6 @@ enum LargeBrand {
     }
 }
 
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z &>> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z &>> 31)
-    }
-}
 
 let benchmarks: @Sendable () -> Void = {
     // What GET /v1/reports/summary and /v1/reports/offers read: every offer's
