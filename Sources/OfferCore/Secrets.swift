@@ -11,6 +11,8 @@ public enum Secrets {
         case partnerToken = "clp_"
         case dashboardToken = "cld_"
         case postbackToken = "clb_"
+        /// A browser session of /dashboard and /ops, held in a cookie.
+        case sessionToken = "cls_"
     }
 
     /// A new secret: the kind's prefix and 32 random bytes (256 bits) as 52

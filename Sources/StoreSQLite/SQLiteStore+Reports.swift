@@ -16,11 +16,7 @@ extension SQLiteStore: ReportStore {
             : [(fromMinute, toMinute)]
         let days: (Int64, Int64)? = firstDay < endDay ? (firstDay, endDay) : nil
         return try read { db in
-            let offers = try Row.fetchAll(db, sql: "SELECT \(Self.offerColumns) FROM offers ORDER BY id").map(Self.offer(from:)).filter { offer in
-                (query.status == nil || offer.effectiveStatus(at: query.now) == query.status)
-                    && (query.type == nil || offer.type == query.type)
-                    && (query.offerIDs == nil || query.offerIDs!.contains(offer.id))
-            }
+            let offers = try Self.selectedOffers(db, query)
             var sums: [UInt32: KPISums] = [:]
             for offer in offers { sums[offer.id] = KPISums() }
             for row in try Row.fetchAll(db, sql: "SELECT offer_id, COUNT(*) FROM memberships WHERE created_at < ? GROUP BY offer_id",
@@ -129,8 +125,7 @@ extension SQLiteStore: ReportStore {
 
     public func memberReport(offerID: UInt32, _ query: ReportQuery, text: String?) throws -> [MemberKPIs] {
         let (fromMinute, toMinute) = Self.minutes(query)
-        var members = try self.members(MemberQuery(offerID: offerID, text: text, limit: 1_000_000))
-        members.sort { $0.partner.id < $1.partner.id }
+        let members = try self.members(MemberQuery(offerID: offerID, text: text, limit: 1_000_000))  // by partner id
         return try read { db in
             var figures: [UInt32: MemberKPIs] = [:]
             for member in members { figures[member.partner.id] = MemberKPIs(member: member) }
@@ -158,11 +153,11 @@ extension SQLiteStore: ReportStore {
 
     /// Whole UTC days: every day the range touches, from the daily rollups.
     public func dailySeries(_ query: ReportQuery) throws -> [DailyPoint] {
-        let offerIDs = Set(try offerReport(query).map { $0.offer.id })
-        guard !offerIDs.isEmpty else { return [] }
         let firstDay = Self.floorDiv(query.from, 86_400_000), lastDay = Self.floorDiv(query.to - 1, 86_400_000)
         guard firstDay <= lastDay else { return [] }
         return try read { db in
+            let offerIDs = Set(try Self.selectedOffers(db, query).map(\.id))
+            guard !offerIDs.isEmpty else { return [] }
             var points: [Int64: DailyPoint] = [:]
             let statement = try RawStatement("SELECT day, offer_id, billable, sales FROM offer_daily WHERE day >= ?1 AND day <= ?2", in: db)
             statement.bind(1, firstDay)
@@ -176,6 +171,15 @@ extension SQLiteStore: ReportStore {
                 points[day] = point
             }
             return (firstDay...lastDay).map { points[$0] ?? DailyPoint(day: $0, clicks: 0, sales: 0) }
+        }
+    }
+
+    /// The offers a report covers: by status, type and ids, in id order.
+    static func selectedOffers(_ db: Database, _ query: ReportQuery) throws -> [Offer] {
+        try Row.fetchAll(db, sql: "SELECT \(offerColumns) FROM offers ORDER BY id").map(offer(from:)).filter { offer in
+            (query.status == nil || offer.effectiveStatus(at: query.now) == query.status)
+                && (query.type == nil || offer.type == query.type)
+                && (query.offerIDs == nil || query.offerIDs!.contains(offer.id))
         }
     }
 

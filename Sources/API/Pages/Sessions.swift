@@ -25,7 +25,7 @@ public final class Sessions: Sendable {
 
     /// A new session for `role`; its cookie value.
     func open(role: KeyRole, now: Int64) -> String {
-        let token = Secrets.make(.dashboardToken).replacingOccurrences(of: "cld_", with: "cls_")
+        let token = Secrets.make(.sessionToken)
         entries.withLock { entries in
             entries = entries.filter { $0.value.expiresAt > now }
             entries[Secrets.hash(token)] = Entry(role: role, expiresAt: now + Self.lifetimeMilliseconds)
