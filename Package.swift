@@ -83,6 +83,7 @@ let package = Package(
                 "ClickModel", "ClickRing", "Store", "Platform",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

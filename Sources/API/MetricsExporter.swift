@@ -47,10 +47,6 @@ public final class MetricsExporter: Sendable {
             }
             gauge("clickline_edge_connections", w, Double(worker.connectionsOpen), help: "Open connections.")
             gauge("clickline_ring_fill_ratio", w, worker.ringFill, help: "How full the worker's click ring is, 0 to 1.")
-            gauge("clickline_edge_latency_p50_seconds", w, Double(worker.latencyP50Nanoseconds) / 1e9,
-                  help: "Median time from reading requests to writing their answers, over the last seconds.")
-            gauge("clickline_edge_latency_p99_seconds", w, Double(worker.latencyP99Nanoseconds) / 1e9,
-                  help: "99th percentile time from reading requests to writing their answers, over the last seconds.")
         }
         let writer = sources.writer()
         count("clickline_aggregator_clicks_total", [], sources.aggregatedClicks(), help: "Clicks the aggregator drained from the rings.")
@@ -65,7 +61,29 @@ public final class MetricsExporter: Sendable {
 
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
+        Self.emitLatencyHistogram(workers, into: &buffer)
         return buffer
+    }
+
+    /// The edge's latency as a Prometheus histogram per worker.
+    ///
+    /// The workers count into fixed buckets on their own threads (the
+    /// registry's histograms take a lock per observation, which the edge's
+    /// hot path must not), so the exposition of these counts is written here.
+    static func emitLatencyHistogram(_ workers: [WorkerStatsSnapshot], into buffer: inout [UInt8]) {
+        let name = "clickline_edge_request_duration_seconds"
+        var text = "# HELP \(name) Time from reading requests to writing their answers, inside the edge.\n# TYPE \(name) histogram\n"
+        let bounds = LatencyBuckets.upperBoundsNanoseconds.map { "\(Double($0) / 1e9)" } + ["+Inf"]
+        for worker in workers {
+            var cumulative = 0
+            for (bound, count) in zip(bounds, worker.latencyBuckets) {
+                cumulative += count
+                text += "\(name)_bucket{worker=\"\(worker.workerID)\",le=\"\(bound)\"} \(cumulative)\n"
+            }
+            text += "\(name)_sum{worker=\"\(worker.workerID)\"} \(Double(worker.latencySumNanoseconds) / 1e9)\n"
+            text += "\(name)_count{worker=\"\(worker.workerID)\"} \(cumulative)\n"
+        }
+        buffer.append(contentsOf: text.utf8)
     }
 
     private static func label(_ reason: MalformedPath) -> String {

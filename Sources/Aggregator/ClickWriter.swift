@@ -2,6 +2,7 @@ import Atomics
 import ClickModel
 import Dispatch
 import Logging
+import Metrics
 import Platform
 import Store
 import Synchronization
@@ -29,6 +30,8 @@ public final class ClickWriter: @unchecked Sendable {
     private let space: DispatchSemaphore
     private let giveUpAt = ManagedAtomic<Int64>(.max)
     public let stats = WriterStats()
+    /// Commit durations, for whatever metrics backend the process bootstrapped.
+    private let commitDuration = Metrics.Timer(label: "clickline_writer_commit_duration_seconds")
     private var thread: OwnedThread?
 
     /// - Parameters:
@@ -104,7 +107,9 @@ public final class ClickWriter: @unchecked Sendable {
                 try store.write(batch, nodeID: nodeID)
                 stats.batchesWritten.wrappingIncrement(ordering: .relaxed)
                 stats.clicksWritten.wrappingIncrement(by: batch.count, ordering: .relaxed)
-                stats.lastCommitNanoseconds.store(Int(Clocks.monotonicNanoseconds() - started), ordering: .relaxed)
+                let elapsed = Clocks.monotonicNanoseconds() - started
+                stats.lastCommitNanoseconds.store(Int(elapsed), ordering: .relaxed)
+                commitDuration.recordNanoseconds(elapsed)
                 if failures > 0 { logger.notice("click store is back", metadata: ["failed_attempts": "\(failures)"]) }
                 return
             } catch {

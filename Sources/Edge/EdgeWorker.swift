@@ -425,7 +425,9 @@ final class EdgeWorker: @unchecked Sendable {
         }
         let flushed = flush(c, &writer)
         if served > 0 {
-            _ = histogram.record(UInt64(max(0, Clocks.monotonicNanoseconds() - startedAt)), count: UInt64(served))
+            let elapsed = max(0, Int(Clocks.monotonicNanoseconds() - startedAt))
+            _ = histogram.record(UInt64(elapsed), count: UInt64(served))
+            responder.counters.recordLatency(elapsed, requests: served)
         }
         if flushed && c.pointee.closeAfterWrite { close(c) }
         return offset

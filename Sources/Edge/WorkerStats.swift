@@ -25,6 +25,8 @@ public final class WorkerStats: Sendable {
     let malformedPaths: [ManagedAtomic<Int>]
     let latencyP50Nanoseconds = ManagedAtomic<Int>(0)
     let latencyP99Nanoseconds = ManagedAtomic<Int>(0)
+    let latencyBuckets: [ManagedAtomic<Int>]
+    let latencySumNanoseconds = ManagedAtomic<Int>(0)
     let catalogueVersion = ManagedAtomic<Int>(0)
 
     init(workerID: Int, ringCapacity: Int) {
@@ -33,6 +35,7 @@ public final class WorkerStats: Sendable {
         self.outcomes = ClickOutcome.allCases.map { _ in ManagedAtomic(0) }
         self.failures = HTTPFailure.allCases.map { _ in ManagedAtomic(0) }
         self.malformedPaths = MalformedPath.allCases.map { _ in ManagedAtomic(0) }
+        self.latencyBuckets = (0..<LatencyBuckets.count).map { _ in ManagedAtomic(0) }
     }
 
     /// A consistent-enough copy for reports.
@@ -54,6 +57,8 @@ public final class WorkerStats: Sendable {
             malformedPaths: Dictionary(uniqueKeysWithValues: MalformedPath.allCases.map { ($0, malformedPaths[Int($0.rawValue)].load(ordering: .relaxed)) }),
             latencyP50Nanoseconds: latencyP50Nanoseconds.load(ordering: .relaxed),
             latencyP99Nanoseconds: latencyP99Nanoseconds.load(ordering: .relaxed),
+            latencyBuckets: latencyBuckets.map { $0.load(ordering: .relaxed) },
+            latencySumNanoseconds: latencySumNanoseconds.load(ordering: .relaxed),
             ringCount: ringCount,
             ringCapacity: ringCapacity,
             catalogueVersion: catalogueVersion.load(ordering: .relaxed)
@@ -83,6 +88,10 @@ public struct WorkerStatsSnapshot: Sendable {
     /// Time from a read to its answers written, over the last seconds.
     public var latencyP50Nanoseconds: Int
     public var latencyP99Nanoseconds: Int
+    /// Requests answered since start by latency bucket (`LatencyBuckets`), not cumulative.
+    public var latencyBuckets: [Int]
+    /// Sum of the latencies counted in `latencyBuckets`.
+    public var latencySumNanoseconds: Int
     public var ringCount: Int
     public var ringCapacity: Int
     public var catalogueVersion: Int
@@ -109,6 +118,15 @@ struct WorkerCounters {
     var outcomes = InlineArray<4, Int>(repeating: 0)
     var failures = InlineArray<16, Int>(repeating: 0)
     var malformedPaths = InlineArray<8, Int>(repeating: 0)
+    var latencyBuckets = InlineArray<15, Int>(repeating: 0)
+    var latencySumNanoseconds = 0
+
+    /// Counts `requests` answered after `nanoseconds` (one read's worth of pipelined requests).
+    @inline(__always)
+    mutating func recordLatency(_ nanoseconds: Int, requests: Int) {
+        latencyBuckets[LatencyBuckets.index(of: nanoseconds)] += requests
+        latencySumNanoseconds &+= nanoseconds &* requests
+    }
 
     func publish(to stats: WorkerStats, connectionsOpen: Int) {
         stats.requests.store(requests, ordering: .relaxed)
@@ -124,5 +142,7 @@ struct WorkerCounters {
         for i in stats.outcomes.indices { stats.outcomes[i].store(outcomes[i], ordering: .relaxed) }
         for i in stats.failures.indices { stats.failures[i].store(failures[i], ordering: .relaxed) }
         for i in stats.malformedPaths.indices { stats.malformedPaths[i].store(malformedPaths[i], ordering: .relaxed) }
+        for i in stats.latencyBuckets.indices { stats.latencyBuckets[i].store(latencyBuckets[i], ordering: .relaxed) }
+        stats.latencySumNanoseconds.store(latencySumNanoseconds, ordering: .relaxed)
     }
 }

@@ -58,47 +58,16 @@ extension EndToEnd {
         /// The real binary: started as a process on ephemeral ports, it prints its
         /// ports, redirects, and on SIGTERM stores the click and exits cleanly.
         @Test func theBinaryStopsCleanlyOnSIGTERM() async throws {
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("clickline")
-            try #require(FileManager.default.isExecutableFile(atPath: binary.path), "no clickline binary next to the tests")
-            let directory = TestServer.newDirectory()
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let store = "sqlite:" + directory.appendingPathComponent("clickline.sqlite").path
-
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = ["serve", "--demo", "--store", store, "--edge-port", "0", "--admin-port", "0", "--bind", "127.0.0.1",
-                                 "--workers", "2", "--log-level", "warning"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-
-            var text = ""
-            let reader = output.fileHandleForReading
-            let deadline = ContinuousClock.now + .seconds(20)
-            while !text.contains("partner token") && ContinuousClock.now < deadline {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            func port(after marker: String) -> Int? {
-                guard let range = text.range(of: marker) else { return nil }
-                return Int(text[range.upperBound...].prefix { $0.isNumber })
-            }
-            let edgePort = try #require(port(after: "edge listening on 127.0.0.1:"), "output: \(text)")
-            #expect(port(after: "admin API listening on 127.0.0.1:") != nil)
-            #expect(text.contains("/haircare/abc123/website2"))
-
-            let response = try HTTP.get(port: edgePort, "/haircare/abc123/website2")
+            let server = try BinaryServer()
+            let response = try HTTP.get(port: server.edgePort, "/haircare/abc123/website2")
             #expect(response.status == 302)
             let id = try #require(response.clickID)
 
-            process.terminate()  // SIGTERM
-            process.waitUntilExit()
-            #expect(process.terminationReason == .exit)
-            #expect(process.terminationStatus == 0)
+            server.terminate()  // SIGTERM
+            #expect(server.process.terminationReason == .exit)
+            #expect(server.process.terminationStatus == 0)
 
-            let reopened = try ClicklineApplication.openStore(store)
+            let reopened = try ClicklineApplication.openStore(server.store)
             let row = try #require(try reopened.click(id: id), "the click was lost at shutdown")
             #expect(row.outcome == .billable)
         }
