@@ -77,7 +77,7 @@ public final class ClickWriter: @unchecked Sendable {
     }
 
     private func run() {
-        var lastRetention: Int64 = 0
+        var lastMaintenance: Int64 = 0
         while true {
             queued.wait()
             guard let next = queue.withLock({ $0.removeFirst() }) else { break }
@@ -90,9 +90,10 @@ public final class ClickWriter: @unchecked Sendable {
             spares.withLock { if $0.count < 4 { $0.append(spare) } }
 
             let now = Clocks.monotonicNanoseconds()
-            if let retention, now - lastRetention > 60_000_000_000 {
-                lastRetention = now
-                deleteExpiredClicks(retention: retention)
+            if now - lastMaintenance > 60_000_000_000 {
+                lastMaintenance = now
+                if let retention { deleteExpiredClicks(retention: retention) }
+                compactFinishedDays()
             }
         }
         space.signal()
@@ -143,6 +144,18 @@ public final class ClickWriter: @unchecked Sendable {
             if deleted > 0 { logger.info("deleted clicks past retention", metadata: ["clicks": "\(deleted)"]) }
         } catch {
             logger.warning("cannot delete clicks past retention", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sums the finished days' rollups per member for the reports; a failure
+    /// is tried again at the next round (the reports read the minutes meanwhile).
+    private func compactFinishedDays() {
+        let today = Clocks.wallClockMilliseconds() / 86_400_000
+        do {
+            let days = try store.compactDailyRollups(before: today)
+            if days > 0 { logger.info("compacted finished days into per-member rollups", metadata: ["days": "\(days)"]) }
+        } catch {
+            logger.warning("cannot compact finished days", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -20,6 +20,12 @@ public protocol ClickStore: Sendable {
     /// Returns how many were deleted.
     func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int
 
+    /// Sums the per-minute rollups of every finished day before `day` (UTC
+    /// days since the Unix epoch) into the per-member days reports read, a
+    /// day at a time; clicks written later for such a day are added to it
+    /// by `write`. Returns how many days were compacted.
+    func compactDailyRollups(before day: Int64) throws -> Int
+
     /// How many clicks are stored.
     func storedClickCount() throws -> Int
 

@@ -165,10 +165,11 @@ extension SQLiteStore: ConversionStore {
             """, arguments: [day, Int64(offerID), conversions, sales, commissions, paid])
         guard partnerID != 0 else { return }
         try db.execute(sql: """
-            INSERT INTO member_daily (day, offer_id, partner_id, conversions, commissions, paid) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO member_daily (day, offer_id, partner_id, conversions, sales, commissions, paid) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (offer_id, partner_id, day) DO UPDATE SET
-                conversions = conversions + excluded.conversions, commissions = commissions + excluded.commissions, paid = paid + excluded.paid
-            """, arguments: [day, Int64(offerID), Int64(partnerID), conversions, commissions, paid])
+                conversions = conversions + excluded.conversions, sales = sales + excluded.sales,
+                commissions = commissions + excluded.commissions, paid = paid + excluded.paid
+            """, arguments: [day, Int64(offerID), Int64(partnerID), conversions, sales, commissions, paid])
     }
 
     // MARK: reading

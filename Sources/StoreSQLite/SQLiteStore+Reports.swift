@@ -7,14 +7,7 @@ extension SQLiteStore: ReportStore {
     /// ends of the range from the per-minute ones; the members that have
     /// conversions or something due are counted from the per-member days.
     public func offerReport(_ query: ReportQuery) throws -> [OfferKPIs] {
-        let (fromMinute, toMinute) = Self.minutes(query)
-        let firstDay = Self.floorDiv(fromMinute + 1439, 1440)
-        let endDay = max(firstDay, Self.floorDiv(toMinute, 1440))
-        // Minute ranges not covered by whole days: [fromMinute, firstDay) and [endDay, toMinute).
-        let edges: [(Int64, Int64)] = firstDay < endDay
-            ? [(fromMinute, firstDay * 1440), (endDay * 1440, toMinute)]
-            : [(fromMinute, toMinute)]
-        let days: (Int64, Int64)? = firstDay < endDay ? (firstDay, endDay) : nil
+        let spans = ReportSpans(query)
         return try read { db in
             let offers = try Self.selectedOffers(db, query)
             var sums: [UInt32: KPISums] = [:]
@@ -46,7 +39,7 @@ extension SQLiteStore: ReportStore {
                     members[key] = member
                 }
             }
-            if let (first, end) = days {
+            if let (first, end) = spans.days {
                 let totals = try RawStatement("""
                     SELECT offer_id, SUM(billable), SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
                     FROM offer_daily WHERE day >= ?1 AND day < ?2 GROUP BY offer_id
@@ -65,7 +58,7 @@ extension SQLiteStore: ReportStore {
                 var running: (conversions: Int64, due: Int64) = (0, 0)
                 func flush() {
                     guard current != .max else { return }
-                    if edges.allSatisfy({ $0.0 >= $0.1 }) {
+                    if spans.edges.isEmpty {
                         // No partial days: count the member now.
                         let offerID = UInt32(truncatingIfNeeded: current >> 32)
                         if sums[offerID] != nil {
@@ -91,7 +84,7 @@ extension SQLiteStore: ReportStore {
                 }
                 flush()
             }
-            for (from, to) in edges where from < to {
+            for (from, to) in spans.edges {
                 let clicks = try RawStatement("""
                     SELECT offer_id, SUM(billable), 0, 0, 0, 0 FROM click_rollups WHERE minute >= ?1 AND minute < ?2 GROUP BY offer_id
                     """, in: db)
@@ -123,29 +116,58 @@ extension SQLiteStore: ReportStore {
         }
     }
 
+    /// Whole days from the per-member days (clicks of the days not compacted
+    /// yet by the minute), the partial days at the ends of the range from the
+    /// per-minute rollups of the offer.
     public func memberReport(offerID: UInt32, _ query: ReportQuery, text: String?) throws -> [MemberKPIs] {
-        let (fromMinute, toMinute) = Self.minutes(query)
+        let spans = ReportSpans(query)
         let members = try self.members(MemberQuery(offerID: offerID, text: text, limit: 1_000_000))  // by partner id
         return try read { db in
             var figures: [UInt32: MemberKPIs] = [:]
             for member in members { figures[member.partner.id] = MemberKPIs(member: member) }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT credited_partner_id, SUM(billable) FROM click_rollups
-                WHERE minute >= ? AND minute < ? AND offer_id = ? GROUP BY credited_partner_id
-                """, arguments: [fromMinute, toMinute, Int64(offerID)]) {
-                figures[UInt32(row[0] as Int64)]?.clicks = row[1]
+            // Rows of partner, clicks, conversions, sales, commissions, paid; bound ?1 offer, ?2 and ?3 the span.
+            func add(_ sql: String, from: Int64, to: Int64) throws {
+                let statement = try RawStatement(sql, in: db)
+                statement.bind(1, Int64(offerID))
+                statement.bind(2, from)
+                statement.bind(3, to)
+                try statement.forEachRow { row in
+                    let partnerID = UInt32(truncatingIfNeeded: row.int64(0))
+                    guard var member = figures[partnerID] else { return }
+                    member.clicks += row.int64(1)
+                    member.conversions += row.int64(2)
+                    member.totalSales += row.int64(3)
+                    member.commissionsEarned += row.int64(4)
+                    member.paid += row.int64(5)
+                    figures[partnerID] = member
+                }
             }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT partner_id, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid) FROM conversion_rollups
-                WHERE minute >= ? AND minute < ? AND offer_id = ? GROUP BY partner_id
-                """, arguments: [fromMinute, toMinute, Int64(offerID)]) {
-                let partnerID = UInt32(row[0] as Int64)
-                guard var member = figures[partnerID] else { continue }
-                member.conversions = row[1]
-                member.totalSales = row[2]
-                member.commissionsEarned = row[3]
-                member.paid = row[4]
-                figures[partnerID] = member
+            let clicksByMinute = """
+                SELECT credited_partner_id, SUM(billable), 0, 0, 0, 0 FROM click_rollups
+                WHERE minute >= ?2 AND minute < ?3 AND offer_id = ?1 GROUP BY credited_partner_id
+                """
+            if let (first, end) = spans.days {
+                try add("""
+                    SELECT partner_id, 0, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
+                    FROM member_daily WHERE offer_id = ?1 AND day >= ?2 AND day < ?3 GROUP BY partner_id
+                    """, from: first, to: end)
+                let compactedEnd = min(end, try Self.compactedThroughDay(db) + 1)
+                if first < compactedEnd {
+                    try add("""
+                        SELECT partner_id, SUM(billable), 0, 0, 0, 0
+                        FROM member_click_daily WHERE offer_id = ?1 AND day >= ?2 AND day < ?3 GROUP BY partner_id
+                        """, from: first, to: compactedEnd)
+                }
+                if max(first, compactedEnd) < end {
+                    try add(clicksByMinute, from: max(first, compactedEnd) * 1440, to: end * 1440)
+                }
+            }
+            for (from, to) in spans.edges {
+                try add(clicksByMinute, from: from, to: to)
+                try add("""
+                    SELECT partner_id, 0, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid) FROM conversion_rollups
+                    WHERE minute >= ?2 AND minute < ?3 AND offer_id = ?1 GROUP BY partner_id
+                    """, from: from, to: to)
             }
             return members.compactMap { figures[$0.partner.id] }
         }
@@ -186,5 +208,27 @@ extension SQLiteStore: ReportStore {
     /// The range in whole minutes: a minute counts when it starts in `[from, to)`.
     static func minutes(_ query: ReportQuery) -> (Int64, Int64) {
         (floorDiv(query.from + 59_999, 60_000), floorDiv(query.to + 59_999, 60_000))
+    }
+}
+
+/// A report's range as the whole UTC days it covers and the partial days at
+/// its ends: whole days are read from the daily rollups, the rest by the minute.
+struct ReportSpans {
+    /// Days since the epoch, `[first, end)`; nil when the range holds no whole day.
+    var days: (first: Int64, end: Int64)?
+    /// Minute ranges `[from, to)` outside the whole days, none of them empty.
+    var edges: [(from: Int64, to: Int64)]
+
+    init(_ query: ReportQuery) {
+        let (fromMinute, toMinute) = SQLiteStore.minutes(query)
+        let firstDay = SQLiteStore.floorDiv(fromMinute + 1439, 1440)
+        let endDay = max(firstDay, SQLiteStore.floorDiv(toMinute, 1440))
+        if firstDay < endDay {
+            days = (firstDay, endDay)
+            edges = [(fromMinute, firstDay * 1440), (endDay * 1440, toMinute)].filter { $0.0 < $0.1 }
+        } else {
+            days = nil
+            edges = fromMinute < toMinute ? [(fromMinute, toMinute)] : []
+        }
     }
 }

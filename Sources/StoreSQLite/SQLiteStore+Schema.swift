@@ -312,6 +312,33 @@ extension SQLiteStore {
                     FROM conversion_rollups WHERE partner_id != 0 GROUP BY minute / 1440, offer_id, partner_id;
                 """)
         }
+        migrator.registerMigration("v6: clicks and sales per member and day") { db in
+            try db.execute(sql: """
+                -- The member report reads a member's whole days, not every minute of its offer.
+                ALTER TABLE member_daily ADD COLUMN sales INTEGER NOT NULL DEFAULT 0;
+                INSERT INTO member_daily (day, offer_id, partner_id, sales)
+                    SELECT minute / 1440, offer_id, partner_id, SUM(sales) FROM conversion_rollups
+                    WHERE partner_id != 0 GROUP BY minute / 1440, offer_id, partner_id
+                    ON CONFLICT (offer_id, partner_id, day) DO UPDATE SET sales = excluded.sales;
+                -- Billable clicks per credited member and day. Filled for each day once it is
+                -- over, from the per-minute rollups (the click writer compacts finished days),
+                -- so that writing clicks costs no more; clicks written later for a day already
+                -- compacted are added as they are written.
+                CREATE TABLE member_click_daily (
+                    offer_id INTEGER NOT NULL,
+                    partner_id INTEGER NOT NULL,
+                    day INTEGER NOT NULL,
+                    billable INTEGER NOT NULL,
+                    PRIMARY KEY (offer_id, partner_id, day)
+                ) WITHOUT ROWID;
+                -- How far each compaction has got: the last day done.
+                CREATE TABLE compaction (
+                    name TEXT PRIMARY KEY,
+                    through_day INTEGER NOT NULL
+                );
+                INSERT INTO compaction (name, through_day) VALUES ('member_click_daily', -1);
+                """)
+        }
         return migrator
     }
 

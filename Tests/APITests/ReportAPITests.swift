@@ -145,6 +145,15 @@ struct ReportAPITests {
             #expect(try await api.get("/v1/reports/offers/\(data.b)/members?sort=-total_sales").int("items.0.partner_id") == data.alice)
             #expect(try await api.get("/v1/reports/offers/\(data.b)/members?sort=-total_sales").int("items.1.kpis.total_sales") == 0)
             #expect(try await api.get("/v1/reports/offers/999/members").status == 404)
+            // Whole days read the per-member days; they must agree with the minutes.
+            let day = ISO8601DateFormatter()
+            day.formatOptions = [.withFullDate]
+            let range = "from=\(day.string(from: Date().addingTimeInterval(-86_400)))&to=\(day.string(from: Date()))"
+            let wholeDays = try await api.get("/v1/reports/offers/\(data.a)/members?\(range)")
+            #expect(wholeDays.int("items.0.kpis.clicks") == 3 && wholeDays.int("items.1.kpis.total_sales") == 5_000)
+            for index in 0..<2 {
+                #expect(wholeDays["items.\(index).kpis"] as? NSDictionary == report["items.\(index).kpis"] as? NSDictionary, "member \(index)")
+            }
 
             let csv = try CSVParser.parse(try await api.get("/v1/reports/offers/\(data.a)/members?format=csv&columns=total_sales,payments_due").text)
             #expect(csv == [

@@ -68,4 +68,57 @@ struct MigrationTests {
         #expect(offer.attributionWindowDays == 30 && offer.creditPolicy == .codeFirst)
         #expect(try store.loadCatalogue().data.memberships.count == 2)
     }
+
+    /// Clicks and sales stored before members had daily rows are added to
+    /// them, so the member report reads the same over whole days as by the minute.
+    @Test func membersGetDailyClicksAndSalesFromTheRollups() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("clickline.sqlite").path
+        let day: Int64 = 20_000  // days since the epoch
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "v5: daily rollups for reports")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO offers (id, name, created_at, updated_at) VALUES (1, 'Old', 0, 0);
+                    INSERT INTO partners (id, name, code, created_at) VALUES (1, 'A', 'a', 0), (2, 'B', 'b', 0);
+                    INSERT INTO memberships (offer_id, partner_id, created_at, dashboard_token) VALUES (1, 1, 0, 'cld_a'), (1, 2, 0, 'cld_b');
+                    """)
+                // (minute, credited partner, billable): A 3 + 2 on the first day and 4 on the next, B 1, 5 credited to nobody.
+                for (minute, partner, billable) in [(day * 1440 + 10, 1, 3), (day * 1440 + 900, 1, 2), (day * 1440 + 1500, 1, 4),
+                                                    (day * 1440 + 10, 2, 1), (day * 1440 + 20, 0, 5)] {
+                    try db.execute(sql: """
+                        INSERT INTO click_rollups VALUES (?, 0, 1, 7, ?, ?, 0, ?, ?, 0, 0, 0, 0)
+                        """, arguments: [minute, partner, partner, billable, billable])
+                }
+                // A's sale of 100.00, as the fifth schema stored it: per minute, and per member and day without sales.
+                try db.execute(sql: """
+                    INSERT INTO conversion_rollups VALUES (?, 1, 1, 1, 10000, 1000, 0);
+                    INSERT INTO member_daily (offer_id, partner_id, day, conversions, commissions, paid) VALUES (1, 1, ?, 1, 1000, 0);
+                    """, arguments: [day * 1440 + 30, day])
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        let wholeDays = ReportQuery(from: day * 86_400_000, to: (day + 2) * 86_400_000, now: (day + 2) * 86_400_000)
+        let byMinute = ReportQuery(from: day * 86_400_000 + 60_000, to: (day + 2) * 86_400_000 - 60_000, now: (day + 2) * 86_400_000)
+        let report = try store.memberReport(offerID: 1, wholeDays, text: nil)
+        #expect(report.map(\.clicks) == [9, 1])
+        #expect(report.map(\.totalSales) == [10_000, 0])
+        #expect(report.map(\.conversions) == [1, 0])
+        #expect(try store.memberReport(offerID: 1, byMinute, text: nil) == report, "partial days at both ends read the minutes")
+
+        // Once the finished days are compacted, whole days read the per-member days and agree.
+        #expect(try store.compactDailyRollups(before: day + 2) == 2)
+        #expect(try store.compactDailyRollups(before: day + 2) == 0, "a day is compacted once")
+        #expect(try store.memberReport(offerID: 1, wholeDays, text: nil) == report)
+        // A click written late for a compacted day is added to it.
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var late = ClickBatch(reservingCapacity: 1)
+        late.append(makeClick(&ids, at: UInt64(day * 86_400_000 + 5_000), offer: 1, link: 7, partner: 2), unique: false)
+        try store.write(late, nodeID: 0)
+        #expect(try store.memberReport(offerID: 1, wholeDays, text: nil).map(\.clicks) == [9, 2])
+        #expect(try store.memberReport(offerID: 1, byMinute, text: nil).map(\.clicks) == [9, 1], "the late click was in the first minute")
+    }
 }
