@@ -7,7 +7,7 @@
 //   level 0  CLibevent   ClickModel   Platform     system headers / stdlib
 //            ClickRing                             ClickModel, Atomics
 //   level 1  Edge        Store                         level 0
-//   level 2  Aggregator  OfferCore    StoreSQLite      levels 0-1
+//   level 2  Aggregator  OfferCore    StoreSQLite  Mail  levels 0-1
 //   level 3  API                                       level 2
 //   level 4  ClicklineApp, clickline                   everything
 //
@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "StoreSQLite", targets: ["StoreSQLite"]),
         .library(name: "Aggregator", targets: ["Aggregator"]),
         .library(name: "OfferCore", targets: ["OfferCore"]),
+        .library(name: "Mail", targets: ["Mail"]),
         .library(name: "ClicklineApp", targets: ["ClicklineApp"]),
     ],
     dependencies: [
@@ -47,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
     ],
     targets: [
         // MARK: level 0
@@ -94,6 +97,18 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Mail",
+            dependencies: [
+                "Store",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
             ],
             swiftSettings: strict
         ),
@@ -125,7 +140,7 @@ let package = Package(
         .target(
             name: "ClicklineApp",
             dependencies: [
-                "ClickModel", "Store", "StoreSQLite", "Edge", "Aggregator", "OfferCore", "API",
+                "ClickModel", "Store", "StoreSQLite", "Edge", "Aggregator", "OfferCore", "API", "Mail",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -165,6 +180,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "OfferCoreTests", dependencies: ["OfferCore", "Store", "ClickModel"], swiftSettings: strict),
+        .testTarget(name: "MailTests", dependencies: ["Mail", "Store"], swiftSettings: strict),
         .testTarget(
             name: "APITests",
             dependencies: [

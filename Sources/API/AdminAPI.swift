@@ -55,6 +55,8 @@ public enum AdminAPI {
         CatalogueAPI(store: store, urls: urls).register(on: admin)
         conversions.registerAdmin(on: admin)
         ReportAPI(store: store).register(on: admin)
+        ProjectAPI(store: store, urls: urls).register(on: admin)
+        EmailAPI(store: store, urls: urls).register(on: admin)
 
         let partner = router.group().add(middleware: RequirePartner(store: store))
         PartnerAPI(store: store, urls: urls).register(on: partner)

@@ -172,6 +172,7 @@ enum OpenAPIDocument {
             queryParameter("from", "a date (2026-06-01) or an RFC 3339 time; with to, instead of range"),
             queryParameter("to", "a date (the whole day counts) or an RFC 3339 time; default now"),
             queryParameter("status", "offers that are active, paused, archived or expired"), queryParameter("type", "link or promo_code"),
+            queryParameter("project_id", "the offers of a project's stages", type: "integer"),
             queryParameter("min_<kpi>", "leave out offers below this value of a KPI (min_clicks, min_conversions...)", type: "integer"),
             queryParameter("max_<kpi>", "leave out offers above it", type: "integer"),
         ]
@@ -186,6 +187,32 @@ enum OpenAPIDocument {
         add("GET", "/v1/reports/offers/{id}/members", "Clicks, conversions, sales, commissions, paid and due per member of an offer",
             access: .admin, query: reportQuery + tableQuery + [queryParameter("q", "part of the member's name or promo code")],
             answer: ref("Report"))
+
+        add("POST", "/v1/projects", "Create a project with its stages, in order", access: .admin, body: "ProjectInput", status: 201,
+            answer: ref("Project"))
+        add("GET", "/v1/projects", "Projects, each with its stages and their member counts", access: .admin, query: paging,
+            answer: page("Project"))
+        add("GET", "/v1/projects/{id}", "A project: its stages in order, each with its members", access: .admin, answer: ref("Project"))
+        add("POST", "/v1/projects/{id}/stages", "Add a stage at a position (last when absent)", access: .admin, body: "StageInput",
+            status: 201, answer: ref("Stage"))
+        add("PATCH", "/v1/projects/{id}/stages/{stage_id}", "Rename a stage, set up its offer, or move it to another position",
+            access: .admin, body: "StagePatch", answer: ref("Stage"))
+        add("DELETE", "/v1/projects/{id}/stages/{stage_id}", "Delete a stage; its members move to the stage after it (before it when "
+            + "it was the last); 409 for a project's only stage while it has members", access: .admin, answer: ref("StageDeletion"))
+        add("POST", "/v1/projects/{id}/members", "Partners enter the project's first stage (those in it already stay where they are)",
+            access: .admin, body: "PartnerIDs", status: 201, answer: object(["members": ["type": "array", "items": ref("ProjectMember")]]))
+        add("POST", "/v1/projects/{id}/members/move", "Move members of the project to one of its stages", access: .admin,
+            body: "MoveInput", answer: object(["members": ["type": "array", "items": ref("ProjectMember")]]))
+        add("POST", "/v1/projects/{id}/stages/{stage_id}/generate", "Make the link or promo code of the stage's members (all, or "
+            + "those named), joining them to the offer, and move them to the next stage", access: .admin, body: "GenerateMembersInput",
+            status: 201, answer: object(["members": ["type": "array", "items": ref("Generation")]]))
+        add("POST", "/v1/projects/{id}/stages/{stage_id}/emails", "Email the stage's members (all, or those named): preview or queue",
+            access: .admin, body: "EmailInput", status: 201, answer: ref("Messages"))
+        add("POST", "/v1/offers/{id}/emails", "Email the offer's members (the active ones, or those named): preview or queue",
+            access: .admin, body: "EmailInput", status: 201, answer: ref("Messages"))
+        add("GET", "/v1/outbox", "Every email and where it stands", access: .admin, query: paging + [
+            queryParameter("status", "queued, sent or failed"), queryParameter("partner_id", "one partner's", type: "integer"),
+        ], answer: page("OutboxMessage"))
 
         let html: JSON = ["type": "string", "description": "an HTML page"]
         add("GET", "/login", "The sign-in page of /dashboard and /ops", access: .none, query: [queryParameter("next", "where to go after")],
@@ -339,6 +366,55 @@ enum OpenAPIDocument {
             "Payment": object([
                 "id": int, "partner_id": int, "amount": int, "currency": string, "offer_id": ["type": "integer", "nullable": true],
                 "reference": nullable(string), "commissions": int, "created_at": time,
+            ]),
+            "ProjectInput": object(["name": string, "stages": ["type": "array", "items": ref("StageInput")]], required: ["name"]),
+            "StageInput": object([
+                "name": string, "kind": enumeration(["custom", "generate_links", "generate_promo_codes"]),
+                "offer_id": ["type": "integer", "nullable": true, "description": "a link offer for generate_links, a promo_code offer for generate_promo_codes; none for custom"],
+                "position": ["type": "integer", "minimum": 0, "description": "the 0-based index the stage takes; last when absent"],
+            ], required: ["name", "kind"]),
+            "StagePatch": object([
+                "name": string, "offer_id": ["type": "integer", "nullable": true], "position": ["type": "integer", "minimum": 0],
+            ], description: "only the fields sent change; a stage's kind cannot"),
+            "Stage": object([
+                "id": int, "name": string, "kind": enumeration(["custom", "generate_links", "generate_promo_codes"]),
+                "offer_id": ["type": "integer", "nullable": true], "position": int, "member_count": int,
+                "members": ["type": "array", "items": ref("ProjectMember")],
+            ], required: ["id", "name", "kind", "offer_id", "position"]),
+            "Project": object(["id": int, "name": string, "created_at": time, "stages": ["type": "array", "items": ref("Stage")]]),
+            "ProjectMember": object([
+                "partner_id": int, "name": string, "email": nullable(string), "stage_id": int, "entered_at": time,
+                "status": ["type": "string", "description": "entered or existing, when partners enter"],
+            ]),
+            "StageDeletion": object(["deleted": int, "moved_to": ["type": "integer", "nullable": true], "moved_members": int]),
+            "PartnerIDs": object(["partner_ids": ["type": "array", "items": int, "minItems": 1]], required: ["partner_ids"]),
+            "MoveInput": object(["partner_ids": ["type": "array", "items": int, "minItems": 1], "stage_id": int],
+                                required: ["partner_ids", "stage_id"]),
+            "GenerateMembersInput": object([
+                "partner_ids": ["type": "array", "items": int, "minItems": 1, "description": "all the stage's members when absent"],
+                "payout_override": ref("Payout"), "starts_at": time, "ends_at": time,
+            ]),
+            "Generation": object([
+                "partner_id": int, "name": string, "status": enumeration(["created", "existing"]),
+                "message": ["type": "string", "nullable": true, "description": "why nothing was made: the member had its link or code"],
+                "stage_id": ["type": "integer", "description": "the stage the member is in now"],
+                "tracking_url": nullable(string), "promo_code": nullable(string), "dashboard_url": string,
+            ]),
+            "EmailInput": object([
+                "partner_ids": ["type": "array", "items": int, "minItems": 1],
+                "subject": ["type": "string", "description": "one line; Mustache like the body"],
+                "body": ["type": "string", "description": .string("plain text with {{name}}, {{promo_code}}, {{tracking_url}}, "
+                    + "{{starts_at}}, {{ends_at}}, {{dashboard_url}} and sections of them ({{#ends_at}}...{{/ends_at}})")],
+                "preview": ["type": "boolean", "description": "render only; nothing is queued"],
+            ], required: ["subject", "body"]),
+            "Messages": object(["messages": ["type": "array", "items": object([
+                "id": ["type": "integer", "description": "the outbox message, when queued"], "partner_id": int, "to": nullable(string),
+                "subject": string, "body": string, "status": enumeration(["preview", "queued", "no_address"]),
+            ])]]),
+            "OutboxMessage": object([
+                "id": int, "offer_id": ["type": "integer", "nullable": true], "stage_id": ["type": "integer", "nullable": true],
+                "partner_id": int, "to": string, "subject": string, "body": string, "status": enumeration(["queued", "sent", "failed"]),
+                "attempts": int, "last_error": nullable(string), "created_at": time, "sent_at": nullableTime,
             ]),
             "Range": object(["preset": nullable(string), "from": time, "to": time]),
             "Summary": object([

@@ -5,6 +5,7 @@ import ClickModel
 import Edge
 import Hummingbird
 import Logging
+import Mail
 import OfferCore
 import Platform
 import Prometheus
@@ -125,12 +126,17 @@ public final class ClicklineApplication: Sendable {
     /// Runs every service until SIGTERM, SIGINT or `shutdown()`.
     public func run() async throws {
         let edgeStarted = self.edgeStarted
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: CataloguePublisherService(publisher: publisher)),
             .init(service: ClickPipelineService(aggregator: aggregator)),
             .init(service: api),
             .init(service: EdgeService(edge: edge, onStarted: { edgeStarted.store(true, ordering: .relaxed) })),
         ]
+        if let url = settings.smtpURL, let server = SMTPServer(url: url) {
+            // Stops after the API (services stop in reverse order); what is queued then waits in the store.
+            services.insert(.init(service: OutboxDeliveryService(sender: OutboxSender(store: store, server: server, from: settings.smtpFrom,
+                                                                                        logger: logger))), at: 1)
+        }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         self.group.withLock { $0 = group }
         try await group.run()

@@ -1,5 +1,6 @@
 import Aggregator
 import Edge
+import Mail
 import OfferCore
 import Platform
 import ServiceLifecycle
@@ -50,5 +51,18 @@ struct EdgeService: Service {
         onStarted()
         try? await gracefulShutdown()
         await offload("stop-edge") { edge.stop() }
+    }
+}
+
+/// The outbox's delivery over SMTP as a service: sends what is due until
+/// shutdown; a message being sent then is finished first (its session is
+/// not cut), and whatever is still queued waits in the store for the next start.
+struct OutboxDeliveryService: Service {
+    let sender: OutboxSender
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await sender.run()
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Mail
 
 /// Every setting of `clickline`, with its flag, environment variable and
 /// default: the one catalogue the README's table is rendered from.
@@ -78,10 +79,18 @@ public struct Settings: Sendable, Equatable {
             s.dashboardURL = v.hasSuffix("/") ? String(v.dropLast()) : v
         },
         spec("smtp-url", "none (emails stay in the outbox)", "SMTP server for partner emails: smtp://host:port.") { s, v in
-            guard v.hasPrefix("smtp://") else { throw SettingsError(setting: "smtp-url", message: "must look like smtp://host:port") }
+            guard SMTPServer(url: v) != nil else {
+                throw SettingsError(setting: "smtp-url", message: "must look like smtp://host:port (no credentials: plain SMTP to a relay)")
+            }
             s.smtpURL = v
         },
-        spec("smtp-from", "partners@localhost", "Sender address of partner emails.") { $0.smtpFrom = $1 },
+        spec("smtp-from", "partners@localhost", "Sender address of partner emails.") { s, v in
+            let parts = v.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, v.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x3C && $0 != 0x3E }) else {
+                throw SettingsError(setting: "smtp-from", message: "must be one address like partners@shop.example")
+            }
+            s.smtpFrom = v
+        },
         spec("ring-capacity", "65536", "Clicks each edge worker's ring holds (a power of two); past it clicks are dropped and counted.") {
             s, v in
             let capacity = try int(v, "ring-capacity", 2...(1 << 24))

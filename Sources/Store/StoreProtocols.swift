@@ -131,7 +131,7 @@ public protocol WorkspaceStore: Sendable {
 
 /// Everything the service needs from its store.
 public typealias ClicklineStore = ClickStore & CatalogueStore & KeyStore & WorkspaceStore & CatalogueWriter & ClickStatsStore
-    & ConversionStore & ReportStore
+    & ConversionStore & ReportStore & ProjectStore & OutboxStore
 
 /// A store that could not do what was asked.
 public struct StoreError: Error, CustomStringConvertible, Sendable {

@@ -313,34 +313,37 @@ extension SQLiteStore: CatalogueWriter {
         """
 
     public func addMembers(offerID: UInt32, partnerIDs: [UInt32], terms: MemberTerms, credentials: MemberCredentials) throws -> [MemberAddition] {
-        try write { db in
-            guard try Self.fetchOffer(db, id: offerID) != nil else { throw StoreError(.notFound, "offer \(offerID) does not exist") }
-            var additions: [MemberAddition] = []
-            var seen = Set<UInt32>()
-            for partnerID in partnerIDs where seen.insert(partnerID).inserted {
-                guard let partner = try Self.fetchPartner(db, id: partnerID) else {
-                    throw StoreError(.notFound, "partner \(partnerID) does not exist")
-                }
-                if let member = try Self.fetchMember(db, offerID: offerID, partnerID: partnerID) {
-                    additions.append(MemberAddition(member: member, created: false))
-                    continue
-                }
-                let now = Self.now()
-                let (payoutType, payoutValue) = Self.payoutColumns(terms.payoutOverride)
-                let promoCode = try credentials.promoCode.map { make in try Self.freePromoCode(db, for: partner, make: make) }
-                try db.execute(sql: """
-                    INSERT INTO memberships (offer_id, partner_id, status, starts_at, ends_at, created_at, payout_type, payout_value,
-                                             promo_code, promo_uses, dashboard_token)
-                    VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, 0, ?)
-                    """, arguments: [Int64(offerID), Int64(partnerID), terms.startsAt, terms.endsAt, now, payoutType, payoutValue,
-                                     promoCode, credentials.dashboardToken()])
-                guard let member = try Self.fetchMember(db, offerID: offerID, partnerID: partnerID) else {
-                    throw StoreError(.unavailable, "the new member cannot be read back")
-                }
-                additions.append(MemberAddition(member: member, created: true))
+        try write { db in try Self.insertMembers(db, offerID: offerID, partnerIDs: partnerIDs, terms: terms, credentials: credentials) }
+    }
+
+    /// `addMembers` within a transaction of the caller's.
+    static func insertMembers(_ db: Database, offerID: UInt32, partnerIDs: [UInt32], terms: MemberTerms,
+                              credentials: MemberCredentials) throws -> [MemberAddition] {
+        guard try fetchOffer(db, id: offerID) != nil else { throw StoreError(.notFound, "offer \(offerID) does not exist") }
+        var additions: [MemberAddition] = []
+        var seen = Set<UInt32>()
+        for partnerID in partnerIDs where seen.insert(partnerID).inserted {
+            guard let partner = try fetchPartner(db, id: partnerID) else {
+                throw StoreError(.notFound, "partner \(partnerID) does not exist")
             }
-            return additions
+            if let member = try fetchMember(db, offerID: offerID, partnerID: partnerID) {
+                additions.append(MemberAddition(member: member, created: false))
+                continue
+            }
+            let (payoutType, payoutValue) = payoutColumns(terms.payoutOverride)
+            let promoCode = try credentials.promoCode.map { make in try freePromoCode(db, for: partner, make: make) }
+            try db.execute(sql: """
+                INSERT INTO memberships (offer_id, partner_id, status, starts_at, ends_at, created_at, payout_type, payout_value,
+                                         promo_code, promo_uses, dashboard_token)
+                VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, 0, ?)
+                """, arguments: [Int64(offerID), Int64(partnerID), terms.startsAt, terms.endsAt, now(), payoutType, payoutValue,
+                                 promoCode, credentials.dashboardToken()])
+            guard let member = try fetchMember(db, offerID: offerID, partnerID: partnerID) else {
+                throw StoreError(.unavailable, "the new member cannot be read back")
+            }
+            additions.append(MemberAddition(member: member, created: true))
         }
+        return additions
     }
 
     /// The first code from `make` that no member holds yet.

@@ -339,6 +339,53 @@ extension SQLiteStore {
                 INSERT INTO compaction (name, through_day) VALUES ('member_click_daily', -1);
                 """)
         }
+        migrator.registerMigration("v7: projects, workflow stages, outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE projects (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                -- Positions are 0, 1, 2... within a project; stages that generate are bound
+                -- to an offer (possibly after they were added), custom ones never are.
+                CREATE TABLE project_stages (
+                    id INTEGER PRIMARY KEY,
+                    project_id INTEGER NOT NULL REFERENCES projects(id),
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('custom', 'generate_links', 'generate_promo_codes')),
+                    offer_id INTEGER REFERENCES offers(id),
+                    position INTEGER NOT NULL,
+                    CHECK (kind != 'custom' OR offer_id IS NULL)
+                );
+                CREATE UNIQUE INDEX project_stages_order ON project_stages(project_id, position);
+                -- A partner is in one stage of a project at a time.
+                CREATE TABLE project_members (
+                    project_id INTEGER NOT NULL REFERENCES projects(id),
+                    partner_id INTEGER NOT NULL REFERENCES partners(id),
+                    stage_id INTEGER NOT NULL REFERENCES project_stages(id),
+                    entered_at INTEGER NOT NULL,
+                    PRIMARY KEY (project_id, partner_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX project_members_stage ON project_members(stage_id);
+                -- Emails to members, rendered when asked for and kept until delivered.
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    offer_id INTEGER REFERENCES offers(id),
+                    stage_id INTEGER,
+                    partner_id INTEGER NOT NULL REFERENCES partners(id),
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    next_attempt_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    sent_at INTEGER
+                );
+                CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+                """)
+        }
         return migrator
     }
 

@@ -48,7 +48,9 @@ enum Validate {
     static func email(_ value: String, _ field: String) throws(APIError) -> String {
         let email = try text(value, field, max: 254)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !email.contains(" ") else {
+        // Visible ASCII only: an address goes into mail headers and SMTP commands as it is.
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+              email.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }) else {
             throw .invalid(field, "must be an email address")
         }
         return email

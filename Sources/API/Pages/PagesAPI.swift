@@ -113,9 +113,9 @@ struct PagesAPI: Sendable {
         let parameters = request.uri.queryParameters.dictionary
         let selection: ReportAPI.Selection
         do {
-            selection = try ReportAPI.Selection(parameters)
+            selection = try ReportAPI.Selection(parameters, projects: store)
         } catch {
-            selection = try ReportAPI.Selection([:])
+            selection = try ReportAPI.Selection([:], projects: store)
         }
         let currency = try store.currency()
         let rows = try store.offerReport(selection.query)

@@ -21,21 +21,26 @@ struct ReportAPI: Sendable {
         /// `min_<kpi>` and `max_<kpi>`: offers outside them are left out.
         var bounds: [(KPI, ClosedRange<Int64>)]
 
-        init(_ parameters: [String: String]) throws(APIError) {
+        /// - Parameter projects: where `project_id` is looked up: a project
+        ///   selects the offers its stages are bound to.
+        init(_ parameters: [String: String], projects: any ProjectStore) throws {
             let now = Timestamp.now()
             range = try ReportRange(parameters, now: now)
             query = ReportQuery(from: range.from, to: range.to, now: now)
             if let status = parameters["status"] { query.status = try Validate.choice(status, "status", as: EffectiveOfferStatus.self) }
             if let type = parameters["type"] { query.type = try Validate.choice(type, "type", as: OfferType.self) }
-            if parameters["project_id"] != nil {
-                throw .invalid("project_id", "projects are not part of this version yet, so no report can be filtered by one")
+            if let text = parameters["project_id"] {
+                guard let id = UInt32(text), try projects.project(id: id) != nil else {
+                    throw APIError.invalid("project_id", "project \(text) does not exist")
+                }
+                query.offerIDs = Set(try projects.stages(projectID: id).compactMap(\.offerID))
             }
             var bounds: [KPI: ClosedRange<Int64>] = [:]
             for (name, text) in parameters where name.hasPrefix("min_") || name.hasPrefix("max_") {
                 guard let kpi = KPI(rawValue: String(name.dropFirst(4))) else {
-                    throw .invalid(name, "bounds are min_ or max_ and a KPI: \(KPI.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw APIError.invalid(name, "bounds are min_ or max_ and a KPI: \(KPI.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                guard let value = Int64(text) else { throw .invalid(name, "must be an integer (minor units for money)") }
+                guard let value = Int64(text) else { throw APIError.invalid(name, "must be an integer (minor units for money)") }
                 let current = bounds[kpi] ?? Int64.min...Int64.max
                 bounds[kpi] = name.hasPrefix("min_") ? max(value, current.lowerBound)...current.upperBound
                                                      : current.lowerBound...min(value, current.upperBound)
@@ -61,7 +66,7 @@ struct ReportAPI: Sendable {
     }
 
     @Sendable func summary(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let selection = try Selection(request.uri.queryParameters.dictionary)
+        let selection = try Selection(request.uri.queryParameters.dictionary, projects: store)
         let rows = try store.offerReport(selection.query).filter { selection.keeps($0.sums) }
         let total = rows.reduce(KPISums()) { $0 + $1.sums }
         return try JSONBody.response(SummaryBody(
@@ -100,7 +105,7 @@ struct ReportAPI: Sendable {
 
     @Sendable func offers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters.dictionary
-        let selection = try Selection(parameters)
+        let selection = try Selection(parameters, projects: store)
         let columns = try Self.columns(parameters["columns"], as: KPI.self)
         let sort = try Sort(parameters["sort"], allowed: ["id", "name"] + KPI.allCases.map(\.rawValue), default: "id")
         var rows = try store.offerReport(selection.query).filter { selection.keeps($0.sums) }
@@ -191,7 +196,7 @@ struct ReportAPI: Sendable {
         let parameters = request.uri.queryParameters.dictionary
         let offerID = try context.id("id")
         guard let offer = try store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
-        let selection = try Selection(parameters)
+        let selection = try Selection(parameters, projects: store)
         let columns = try Self.columns(parameters["columns"], as: MemberColumn.self)
         let sort = try Sort(parameters["sort"], allowed: ["partner_id", "name"] + MemberColumn.allCases.map(\.rawValue), default: "partner_id")
         var rows = try store.memberReport(offerID: offer.id, selection.query, text: parameters["q"])
