@@ -1,119 +1,146 @@
 import ClickModel
+import Dispatch
 import GRDB
 import Store
+import Synchronization
 
 extension SQLiteStore: ReportStore {
     /// Whole days are read from the daily rollups, the partial days at the
     /// ends of the range from the per-minute ones; the members that have
     /// conversions or something due are counted from the per-member days.
+    ///
+    /// The offers' totals and the members' pass are two reads side by side
+    /// (the store keeps a pool of readers); the pass over every member's days
+    /// is most of the work.
     public func offerReport(_ query: ReportQuery) throws -> [OfferKPIs] {
         let spans = ReportSpans(query)
-        return try read { db in
-            let offers = try Self.selectedOffers(db, query)
-            var sums: [UInt32: KPISums] = [:]
-            for offer in offers { sums[offer.id] = KPISums() }
-            for row in try Row.fetchAll(db, sql: "SELECT offer_id, COUNT(*) FROM memberships WHERE created_at < ? GROUP BY offer_id",
-                                        arguments: [query.to]) {
-                sums[UInt32(row[0] as Int64)]?.members = row[1]
+        let totals = Mutex<Result<([Offer], [UInt32: KPISums]), any Error>?>(nil)
+        let members = Mutex<Result<[UInt32: MemberCounts], any Error>?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                let result = Result { try read { db in try Self.offerTotals(db, query, spans) } }
+                totals.withLock { $0 = result }
+            } else {
+                let result = Result { try read { db in try Self.memberCounts(db, spans) } }
+                members.withLock { $0 = result }
             }
-            func addOfferTotals(_ statement: borrowing RawStatement) throws {
-                try statement.forEachRow { row in
-                    let offerID = UInt32(truncatingIfNeeded: row.int64(0))
-                    guard var offer = sums[offerID] else { return }
-                    offer.clicks += row.int64(1)
-                    offer.conversions += row.int64(2)
-                    offer.totalSales += row.int64(3)
-                    offer.commissionsEarned += row.int64(4)
-                    offer.paid += row.int64(5)
-                    sums[offerID] = offer
-                }
-            }
-            // Per member of each offer: conversions, and earned minus paid.
-            var members: [UInt64: (conversions: Int64, due: Int64)] = [:]
-            func addMembers(_ statement: borrowing RawStatement) throws {
-                try statement.forEachRow { row in
-                    let key = UInt64(row.int64(0)) << 32 | UInt64(row.int64(1))
-                    var member = members[key] ?? (0, 0)
-                    member.conversions += row.int64(2)
-                    member.due += row.int64(3) - row.int64(4)
-                    members[key] = member
-                }
-            }
-            if let (first, end) = spans.days {
-                let totals = try RawStatement("""
-                    SELECT offer_id, SUM(billable), SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
-                    FROM offer_daily WHERE day >= ?1 AND day < ?2 GROUP BY offer_id
-                    """, in: db)
-                totals.bind(1, first)
-                totals.bind(2, end)
-                try addOfferTotals(totals)
-                // In member order: each member's days are summed as they pass, and
-                // only its total goes into the table with the edges'.
-                let perMember = try RawStatement("""
-                    SELECT offer_id, partner_id, conversions, commissions, paid FROM member_daily WHERE day >= ?1 AND day < ?2
-                    """, in: db)
-                perMember.bind(1, first)
-                perMember.bind(2, end)
-                var current: UInt64 = .max
-                var running: (conversions: Int64, due: Int64) = (0, 0)
-                func flush() {
-                    guard current != .max else { return }
-                    if spans.edges.isEmpty {
-                        // No partial days: count the member now.
-                        let offerID = UInt32(truncatingIfNeeded: current >> 32)
-                        if sums[offerID] != nil {
-                            if running.conversions > 0 { sums[offerID]!.membersWithConversions += 1 }
-                            if running.due > 0 { sums[offerID]!.membersWithPaymentsDue += 1 }
-                        }
-                    } else {
-                        var member = members[current] ?? (0, 0)
-                        member.conversions += running.conversions
-                        member.due += running.due
-                        members[current] = member
-                    }
-                }
-                try perMember.forEachRow { row in
-                    let key = UInt64(row.int64(0)) << 32 | UInt64(row.int64(1))
-                    if key != current {
-                        flush()
-                        current = key
-                        running = (0, 0)
-                    }
-                    running.conversions += row.int64(2)
-                    running.due += row.int64(3) - row.int64(4)
-                }
-                flush()
-            }
-            for (from, to) in spans.edges {
-                let clicks = try RawStatement("""
-                    SELECT offer_id, SUM(billable), 0, 0, 0, 0 FROM click_rollups WHERE minute >= ?1 AND minute < ?2 GROUP BY offer_id
-                    """, in: db)
-                clicks.bind(1, from)
-                clicks.bind(2, to)
-                try addOfferTotals(clicks)
-                let conversions = try RawStatement("""
-                    SELECT offer_id, 0, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
-                    FROM conversion_rollups WHERE minute >= ?1 AND minute < ?2 GROUP BY offer_id
-                    """, in: db)
-                conversions.bind(1, from)
-                conversions.bind(2, to)
-                try addOfferTotals(conversions)
-                let perMember = try RawStatement("""
-                    SELECT offer_id, partner_id, conversions, commissions, paid FROM conversion_rollups
-                    WHERE minute >= ?1 AND minute < ?2 AND partner_id != 0
-                    """, in: db)
-                perMember.bind(1, from)
-                perMember.bind(2, to)
-                try addMembers(perMember)
-            }
-            for (key, member) in members {
-                let offerID = UInt32(truncatingIfNeeded: key >> 32)
-                guard sums[offerID] != nil else { continue }
-                if member.conversions > 0 { sums[offerID]!.membersWithConversions += 1 }
-                if member.due > 0 { sums[offerID]!.membersWithPaymentsDue += 1 }
-            }
-            return offers.map { OfferKPIs(offer: $0, sums: sums[$0.id] ?? KPISums()) }
         }
+        var (offers, sums) = try totals.withLock { $0! }.get()
+        for (offerID, counts) in try members.withLock({ $0! }).get() where sums[offerID] != nil {
+            sums[offerID]!.membersWithConversions = counts.withConversions
+            sums[offerID]!.membersWithPaymentsDue = counts.withPaymentsDue
+        }
+        return offers.map { OfferKPIs(offer: $0, sums: sums[$0.id] ?? KPISums()) }
+    }
+
+    /// Per offer: how many of its members have a conversion, and something due, in the range.
+    struct MemberCounts {
+        var withConversions: Int64 = 0
+        var withPaymentsDue: Int64 = 0
+    }
+
+    /// The selected offers and every KPI of theirs but the two that count members.
+    static func offerTotals(_ db: Database, _ query: ReportQuery, _ spans: ReportSpans) throws -> ([Offer], [UInt32: KPISums]) {
+        let offers = try selectedOffers(db, query)
+        var sums: [UInt32: KPISums] = [:]
+        for offer in offers { sums[offer.id] = KPISums() }
+        let memberships = try RawStatement("SELECT offer_id, COUNT(*) FROM memberships WHERE created_at < ?1 GROUP BY offer_id", in: db)
+        memberships.bind(1, query.to)
+        try memberships.forEachRow { row in sums[UInt32(truncatingIfNeeded: row.int64(0))]?.members = row.int64(1) }
+        // Rows of offer, clicks, conversions, sales, commissions, paid; bound ?1 and ?2 the span.
+        func add(_ sql: String, from: Int64, to: Int64) throws {
+            let statement = try RawStatement(sql, in: db)
+            statement.bind(1, from)
+            statement.bind(2, to)
+            try statement.forEachRow { row in
+                let offerID = UInt32(truncatingIfNeeded: row.int64(0))
+                guard var offer = sums[offerID] else { return }
+                offer.clicks += row.int64(1)
+                offer.conversions += row.int64(2)
+                offer.totalSales += row.int64(3)
+                offer.commissionsEarned += row.int64(4)
+                offer.paid += row.int64(5)
+                sums[offerID] = offer
+            }
+        }
+        if let (first, end) = spans.days {
+            // Every row as it lies (day, then offer): summing here costs less than SQLite's GROUP BY.
+            try add("SELECT offer_id, billable, conversions, sales, commissions, paid FROM offer_daily WHERE day >= ?1 AND day < ?2",
+                    from: first, to: end)
+        }
+        for (from, to) in spans.edges {
+            try add("""
+                SELECT offer_id, SUM(billable), 0, 0, 0, 0 FROM click_rollups WHERE minute >= ?1 AND minute < ?2 GROUP BY offer_id
+                """, from: from, to: to)
+            try add("""
+                SELECT offer_id, 0, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
+                FROM conversion_rollups WHERE minute >= ?1 AND minute < ?2 GROUP BY offer_id
+                """, from: from, to: to)
+        }
+        return (offers, sums)
+    }
+
+    /// Counts, per offer, the members with a conversion and those with
+    /// something due in the range, from their days and the partial days' minutes.
+    static func memberCounts(_ db: Database, _ spans: ReportSpans) throws -> [UInt32: MemberCounts] {
+        var counts: [UInt32: MemberCounts] = [:]
+        func count(_ key: UInt64, conversions: Int64, due: Int64) {
+            guard conversions > 0 || due > 0 else { return }
+            let offerID = UInt32(truncatingIfNeeded: key >> 32)
+            var offer = counts[offerID] ?? MemberCounts()
+            if conversions > 0 { offer.withConversions += 1 }
+            if due > 0 { offer.withPaymentsDue += 1 }
+            counts[offerID] = offer
+        }
+        // Members of the partial days (and their whole days, when there are partial days): conversions, and earned minus paid.
+        var members: [UInt64: (conversions: Int64, due: Int64)] = [:]
+        if let (first, end) = spans.days {
+            // In member order: each member's days are summed as they pass, and
+            // only its total goes into the table with the edges'.
+            let perMember = try RawStatement("""
+                SELECT offer_id, partner_id, conversions, commissions, paid FROM member_daily WHERE day >= ?1 AND day < ?2
+                """, in: db)
+            perMember.bind(1, first)
+            perMember.bind(2, end)
+            var current: UInt64 = .max
+            var running: (conversions: Int64, due: Int64) = (0, 0)
+            func flush() {
+                guard current != .max else { return }
+                if spans.edges.isEmpty {
+                    count(current, conversions: running.conversions, due: running.due)  // no partial days: the member is done
+                } else {
+                    members[current] = running
+                }
+            }
+            try perMember.forEachRow { row in
+                let key = UInt64(row.int64(0)) << 32 | UInt64(row.int64(1))
+                if key != current {
+                    flush()
+                    current = key
+                    running = (0, 0)
+                }
+                running.conversions += row.int64(2)
+                running.due += row.int64(3) - row.int64(4)
+            }
+            flush()
+        }
+        for (from, to) in spans.edges {
+            let perMember = try RawStatement("""
+                SELECT offer_id, partner_id, conversions, commissions, paid FROM conversion_rollups
+                WHERE minute >= ?1 AND minute < ?2 AND partner_id != 0
+                """, in: db)
+            perMember.bind(1, from)
+            perMember.bind(2, to)
+            try perMember.forEachRow { row in
+                let key = UInt64(row.int64(0)) << 32 | UInt64(row.int64(1))
+                var member = members[key] ?? (0, 0)
+                member.conversions += row.int64(2)
+                member.due += row.int64(3) - row.int64(4)
+                members[key] = member
+            }
+        }
+        for (key, member) in members { count(key, conversions: member.conversions, due: member.due) }
+        return counts
     }
 
     /// Whole days from the per-member days (clicks of the days not compacted
