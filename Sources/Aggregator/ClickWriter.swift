@@ -93,7 +93,7 @@ public final class ClickWriter: @unchecked Sendable {
             if now - lastMaintenance > 60_000_000_000 {
                 lastMaintenance = now
                 if let retention { deleteExpiredClicks(retention: retention) }
-                compactFinishedDays()
+                compactFinishedPeriods()
             }
         }
         space.signal()
@@ -147,15 +147,19 @@ public final class ClickWriter: @unchecked Sendable {
         }
     }
 
-    /// Sums the finished days' rollups per member for the reports; a failure
-    /// is tried again at the next round (the reports read the minutes meanwhile).
-    private func compactFinishedDays() {
-        let today = Clocks.wallClockMilliseconds() / 86_400_000
+    /// Sums finished periods' rollups for the readers that seek them by
+    /// member or partner; a round does at most a day's worth of hours, so a
+    /// store with a long uncompacted past catches up without holding clicks
+    /// back. A failure is tried again at the next round (readers read the
+    /// minutes meanwhile).
+    private func compactFinishedPeriods() {
         do {
-            let days = try store.compactDailyRollups(before: today)
-            if days > 0 { logger.info("compacted finished days into per-member rollups", metadata: ["days": "\(days)"]) }
+            let done = try store.compactRollups(now: Clocks.wallClockMilliseconds(), limit: 24)
+            if done.days + done.hours > 0 {
+                logger.info("compacted rollups of finished periods", metadata: ["days": "\(done.days)", "hours": "\(done.hours)"])
+            }
         } catch {
-            logger.warning("cannot compact finished days", metadata: ["error": "\(error)"])
+            logger.warning("cannot compact rollups", metadata: ["error": "\(error)"])
         }
     }
 }

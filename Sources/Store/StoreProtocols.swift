@@ -20,17 +20,34 @@ public protocol ClickStore: Sendable {
     /// Returns how many were deleted.
     func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int
 
-    /// Sums the per-minute rollups of every finished day before `day` (UTC
-    /// days since the Unix epoch) into the per-member days reports read, a
-    /// day at a time; clicks written later for such a day are added to it
-    /// by `write`. Returns how many days were compacted.
-    func compactDailyRollups(before day: Int64) throws -> Int
+    /// Sums the per-minute rollups of finished periods into the tables their
+    /// readers seek by key: UTC days per member (the member report) and hours
+    /// per partner (partners' statistics), oldest first, at most `limit`
+    /// periods of each kind, one to a transaction. Clicks written later for a
+    /// compacted period are added to it by `write`; periods not compacted yet
+    /// are read by the minute.
+    /// - Parameter now: milliseconds since the Unix epoch; the periods it falls in are not finished.
+    func compactRollups(now: Int64, limit: Int) throws -> RollupCompaction
 
     /// How many clicks are stored.
     func storedClickCount() throws -> Int
 
     /// The stored click with this id, if any.
     func click(id: ClickID) throws -> StoredClickRow?
+}
+
+/// What one round of `compactRollups` did.
+public struct RollupCompaction: Sendable, Equatable {
+    public var days: Int
+    public var hours: Int
+    /// Whether every finished period is compacted now.
+    public var isComplete: Bool
+
+    public init(days: Int, hours: Int, isComplete: Bool) {
+        self.days = days
+        self.hours = hours
+        self.isComplete = isComplete
+    }
 }
 
 /// A stored click as read back.

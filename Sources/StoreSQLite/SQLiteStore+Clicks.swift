@@ -11,93 +11,33 @@ extension SQLiteStore: ClickStore {
             try Self.insertPages(batch, nodeID: nodeID, db: db)
             try Self.addRollups(rollups, nodeID: nodeID, db: db)
             try Self.addDailyClicks(rollups, db: db)
+            try Self.addLateRollups(rollups, db: db)
         }
     }
 
-    /// Adds the batch's billable clicks to the offers' daily rows (a batch
-    /// spans a fraction of a second, so this is a row or two per offer), and
-    /// to the members' daily rows of days already compacted (clicks that
-    /// arrive late; see `compactDailyRollups`).
+    /// Adds the batch's billable clicks to the offers' daily rows: a batch
+    /// spans a fraction of a second, so this is a row or two per offer.
     private static func addDailyClicks(_ rollups: [ClickRollup], db: Database) throws {
         var offers: [DailyKey: Int64] = [:]
-        var lateMembers: [DailyKey: Int64] = [:]
-        let compacted = try compactedThroughDay(db)
         for rollup in rollups where rollup.counts.billable != 0 {
-            let day = floorDiv(rollup.key.minute, 1440)
-            offers[DailyKey(offerID: rollup.key.offerID, partnerID: 0, day: day), default: 0] += rollup.counts.billable
-            if day <= compacted && rollup.key.creditedPartnerID != 0 {
-                lateMembers[DailyKey(offerID: rollup.key.offerID, partnerID: rollup.key.creditedPartnerID, day: day), default: 0]
-                    += rollup.counts.billable
-            }
+            offers[DailyKey(offerID: rollup.key.offerID, day: floorDiv(rollup.key.minute, 1440)), default: 0] += rollup.counts.billable
         }
-        if !offers.isEmpty {
-            let upsert = try RawStatement("""
-                INSERT INTO offer_daily (offer_id, day, billable) VALUES (?1, ?3, ?4)
-                ON CONFLICT (day, offer_id) DO UPDATE SET billable = billable + excluded.billable
-                """, in: db)
-            for (key, billable) in offers { try key.upsert(billable, with: upsert) }
-        }
-        if !lateMembers.isEmpty {
-            let upsert = try RawStatement("""
-                INSERT INTO member_click_daily (offer_id, partner_id, day, billable) VALUES (?1, ?2, ?3, ?4)
-                ON CONFLICT (offer_id, partner_id, day) DO UPDATE SET billable = billable + excluded.billable
-                """, in: db)
-            for (key, billable) in lateMembers { try key.upsert(billable, with: upsert) }
+        guard !offers.isEmpty else { return }
+        let upsert = try RawStatement("""
+            INSERT INTO offer_daily (offer_id, day, billable) VALUES (?1, ?2, ?3)
+            ON CONFLICT (day, offer_id) DO UPDATE SET billable = billable + excluded.billable
+            """, in: db)
+        for (key, billable) in offers {
+            upsert.bind(1, Int64(key.offerID))
+            upsert.bind(2, key.day)
+            upsert.bind(3, billable)
+            try upsert.step()
         }
     }
 
-    /// A row of `offer_daily` (partner 0) or `member_click_daily`.
     private struct DailyKey: Hashable {
         var offerID: UInt32
-        var partnerID: UInt32
         var day: Int64
-
-        /// Binds `?1` offer, `?2` partner, `?3` day and `?4` the clicks, and runs the upsert.
-        func upsert(_ billable: Int64, with statement: borrowing RawStatement) throws {
-            statement.bind(1, Int64(offerID))
-            statement.bind(2, Int64(partnerID))
-            statement.bind(3, day)
-            statement.bind(4, billable)
-            try statement.step()
-        }
-    }
-
-    /// The last UTC day whose clicks are summed per member in `member_click_daily`.
-    static func compactedThroughDay(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT through_day FROM compaction WHERE name = 'member_click_daily'") ?? -1
-    }
-
-    /// Sums each finished day's per-minute rollups per member into
-    /// `member_click_daily`, one day to a transaction, oldest first, so that
-    /// writing clicks never pays for per-member daily rows.
-    public func compactDailyRollups(before day: Int64) throws -> Int {
-        let (first, last) = try read { db -> (Int64, Int64) in
-            let through = try Self.compactedThroughDay(db)
-            let oldest = try Int64.fetchOne(db, sql: "SELECT MIN(minute) FROM click_rollups").map { Self.floorDiv($0, 1440) } ?? day
-            return (max(through + 1, oldest), day - 1)
-        }
-        guard first <= last else {
-            // Nothing stored yet, or up to date: remember that the days before are done.
-            try write { db in
-                if try Self.compactedThroughDay(db) < last {
-                    try db.execute(sql: "UPDATE compaction SET through_day = ? WHERE name = 'member_click_daily'", arguments: [last])
-                }
-            }
-            return 0
-        }
-        for compacting in first...last {
-            try write { db in
-                try db.execute(sql: """
-                    INSERT INTO member_click_daily (offer_id, partner_id, day, billable)
-                    SELECT offer_id, credited_partner_id, ?1, SUM(billable) FROM click_rollups
-                    WHERE minute >= ?1 * 1440 AND minute < (?1 + 1) * 1440 AND credited_partner_id != 0 AND billable != 0
-                    GROUP BY offer_id, credited_partner_id
-                    ON CONFLICT (offer_id, partner_id, day) DO UPDATE SET billable = excluded.billable
-                    """, arguments: [compacting])
-                try db.execute(sql: "UPDATE compaction SET through_day = ? WHERE name = 'member_click_daily'", arguments: [compacting])
-            }
-        }
-        return Int(last - first + 1)
     }
 
     /// Stores the clicks in pages (see `ClickPage`): one row per few hundred clicks.

@@ -178,7 +178,7 @@ extension SQLiteStore: ReportStore {
                     SELECT partner_id, 0, SUM(conversions), SUM(sales), SUM(commissions), SUM(paid)
                     FROM member_daily WHERE offer_id = ?1 AND day >= ?2 AND day < ?3 GROUP BY partner_id
                     """, from: first, to: end)
-                let compactedEnd = min(end, try Self.compactedThroughDay(db) + 1)
+                let compactedEnd = min(end, try Self.compactedThrough(db, .memberDays) + 1)
                 if first < compactedEnd {
                     try add("""
                         SELECT partner_id, SUM(billable), 0, 0, 0, 0

@@ -24,7 +24,7 @@ final class MemoryClickStore: ClickStore, Sendable {
 
     func liveCounterSeed(now: Int64) throws -> LiveCounterSeed { LiveCounterSeed() }
     func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int { 0 }
-    func compactDailyRollups(before day: Int64) throws -> Int { 0 }
+    func compactRollups(now: Int64, limit: Int) throws -> RollupCompaction { RollupCompaction(days: 0, hours: 0, isComplete: true) }
     func storedClickCount() throws -> Int { batches.withLock { $0.reduce(0) { $0 + $1.count } } }
     func click(id: ClickID) throws -> StoredClickRow? { nil }
 

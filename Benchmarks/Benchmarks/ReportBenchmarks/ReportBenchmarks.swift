@@ -28,8 +28,8 @@ enum LargeBrand {
         do {
             if !FileManager.default.fileExists(atPath: done) { try fill() }
             let store = try SQLiteStore(path: path)
-            // What the click writer does once a day has ended (nothing after the first time).
-            _ = try store.compactDailyRollups(before: end / 86_400_000)
+            // What the click writer does once a period has ended (nothing after the first time).
+            while try !store.compactRollups(now: end, limit: 10_000).isComplete {}
             return store
         } catch {
             fatalError("cannot make the benchmark brand: \(error)")
@@ -112,6 +112,20 @@ let benchmarks: @Sendable () -> Void = {
         let rows = try store.offerReport(query)
         benchmark.stopMeasurement()
         precondition(rows.count == LargeBrand.offers)
+        blackHole(rows)
+    }
+
+    // What GET /v1/partner/stats reads for the busiest partner: six months by link, ad and child.
+    Benchmark(
+        "PartnerStats10MClicks",
+        configuration: .init(metrics: [.wallClock], maxDuration: .seconds(30), maxIterations: 10)
+    ) { benchmark in
+        let store = LargeBrand.store
+        let query = PartnerClickStatsQuery(partnerID: 1, from: LargeBrand.start, to: LargeBrand.end - 1_800_000, dimensions: [.link, .ad, .child])
+        benchmark.startMeasurement()
+        let rows = try store.partnerClickStats(query)
+        benchmark.stopMeasurement()
+        precondition(!rows.isEmpty)
         blackHole(rows)
     }
 

@@ -1,0 +1,80 @@
+import ClickModel
+import Foundation
+import Store
+import StoreSQLite
+import Testing
+
+/// Rollups compacted per finished period read the same as the minutes they
+/// came from, and clicks written late for a compacted period are not lost.
+@Suite("Rollup compaction")
+struct CompactionTests {
+    @Test func partnersStatisticsAndTheMemberReportReadTheSameBeforeAndAfterCompaction() throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let offer = try store.createOffer(Offer(name: "O")).id
+        let destination = try Destination(validating: "https://shop.example.com/")
+        let spring = try store.createLink(TrackingLink(offerID: offer, code: Code("spring")!, destination: destination)).id
+        let summer = try store.createLink(TrackingLink(offerID: offer, code: Code("summer")!, destination: destination)).id
+        let parent = try store.createPartner(Partner(name: "P", code: Code("paula")!), tokenHash: nil).id
+        let child = try store.createPartner(Partner(name: "C", code: Code("carl")!, parentID: parent), tokenHash: nil).id
+        let ad = try store.createAd(Ad(partnerID: parent, code: Code("news")!, name: "News")).id
+        try store.addMember(offerID: offer, partnerID: parent, dashboardToken: testToken)
+        try store.addMember(offerID: offer, partnerID: child, dashboardToken: testToken)
+
+        // Two days of clicks, 90 minutes apart: the parent's own, with its ad, and its child's.
+        let day: Int64 = 20_400
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var batch = ClickBatch()
+        for step in 0..<32 {
+            let at = UInt64(day * 86_400_000 + Int64(step) * 5_400_000)
+            let credited = step % 3 == 0 ? child : parent
+            batch.append(makeClick(&ids, at: at, offer: offer, link: step % 2 == 0 ? spring : summer, partner: parent,
+                                   ad: step % 4 == 0 ? ad : 0, client: UInt64(step)).credited(to: credited), unique: step % 5 == 0)
+        }
+        try store.write(batch, nodeID: 0)
+
+        let from = day * 86_400_000 + 1_800_000, to = (day + 2) * 86_400_000 - 600_000  // partial hours at both ends
+        let queries = [[], [ClickStatsDimension.link], [.ad], [.child], [.link, .ad, .child]].flatMap { dimensions in
+            [parent, child].map { PartnerClickStatsQuery(partnerID: $0, from: from, to: to, dimensions: dimensions) }
+        }
+        let report = ReportQuery(from: day * 86_400_000, to: (day + 2) * 86_400_000, now: (day + 2) * 86_400_000)
+        let before = try queries.map { try store.partnerClickStats($0) }
+        let membersBefore = try store.memberReport(offerID: offer, report, text: nil)
+        #expect(before[0].first?.counts.clicks == 31, "the first click is before the range")
+        #expect(before[1].first?.counts.clicks == 10, "the child's own view: the clicks credited to it")
+        #expect(before[6].map(\.childCode) == [nil, "carl"])
+        #expect(membersBefore.map(\.clicks).sorted() == [11, 21])
+
+        // A round at a time, a day's worth of hours each, until every finished period is done.
+        var rounds = 0
+        while true {
+            rounds += 1
+            let round = try store.compactRollups(now: (day + 3) * 86_400_000, limit: 24)
+            if round.isComplete { break }
+            #expect(round.hours == 24)
+            // Half-way, the readers still agree: compacted hours from the table, the rest by the minute.
+            #expect(try queries.map { try store.partnerClickStats($0) } == before)
+        }
+        #expect(rounds == 3, "three days of hours, 24 at a time")
+        #expect(try queries.map { try store.partnerClickStats($0) } == before)
+        #expect(try store.memberReport(offerID: offer, report, text: nil) == membersBefore)
+
+        // A click written now for the first hour, which is compacted, is counted.
+        var late = ClickBatch()
+        late.append(makeClick(&ids, at: UInt64(day * 86_400_000 + 2_000_000), offer: offer, link: spring, partner: parent, client: 99)
+            .credited(to: child), unique: false)
+        try store.write(late, nodeID: 0)
+        #expect(try store.partnerClickStats(queries[0]).first?.counts.clicks == 32)
+        #expect(try store.partnerClickStats(queries[1]).first?.counts.clicks == 11)
+        #expect(try store.memberReport(offerID: offer, report, text: nil).map(\.clicks).sorted() == [12, 21])
+    }
+}
+
+extension ClickRecord {
+    /// The same click, credited to another partner than the one that generated it.
+    func credited(to partner: UInt32) -> ClickRecord {
+        var record = self
+        record.creditedPartnerID = partner
+        return record
+    }
+}
