@@ -7,7 +7,7 @@
 //   level 0  CLibevent   ClickModel   Platform     system headers / stdlib
 //            ClickRing                             ClickModel, Atomics
 //   level 1  Edge        Store                         level 0
-//   level 2  Aggregator  OfferCore    StoreSQLite  Mail  levels 0-1
+//   level 2  Aggregator  OfferCore    StoreSQLite  StorePostgres  Mail   levels 0-1
 //   level 3  API                                       level 2
 //   level 4  ClicklineApp, clickline                   everything
 //
@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Edge", targets: ["Edge"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "StoreSQLite", targets: ["StoreSQLite"]),
+        .library(name: "StorePostgres", targets: ["StorePostgres"]),
         .library(name: "Aggregator", targets: ["Aggregator"]),
         .library(name: "OfferCore", targets: ["OfferCore"]),
         .library(name: "Mail", targets: ["Mail"]),
@@ -50,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // MARK: level 0
@@ -98,6 +100,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "StorePostgres",
+            dependencies: [
+                "ClickModel", "Store",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -179,6 +192,7 @@ let package = Package(
             dependencies: ["StoreSQLite", "Store", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        .testTarget(name: "StoreContractTests", dependencies: ["Store", "StoreSQLite", "StorePostgres", "ClickModel"], swiftSettings: strict),
         .testTarget(name: "OfferCoreTests", dependencies: ["OfferCore", "Store", "ClickModel"], swiftSettings: strict),
         .testTarget(name: "MailTests", dependencies: ["Mail", "Store"], swiftSettings: strict),
         .testTarget(

@@ -48,6 +48,7 @@ let package = Package(
                 .product(name: "Aggregator", package: "clickline"),
                 .product(name: "Store", package: "clickline"),
                 .product(name: "StoreSQLite", package: "clickline"),
+                .product(name: "StorePostgres", package: "clickline"),
             ],
             path: "Benchmarks/PipelineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -106,7 +106,9 @@ public final class ClicklineApplication: Sendable {
     /// Opens the store named by `--store`.
     public static func openStore(_ url: String) throws -> any ClicklineStore {
         if url.hasPrefix("sqlite:") { return try SQLiteStore(url: url) }
-        throw StoreError(.invalid, "the PostgreSQL store is not available in this build yet; use sqlite:PATH")
+        // StorePostgres holds the click path so far; the service also needs the
+        // catalogue, money and report parts, which only the SQLite store has yet.
+        throw StoreError(.invalid, "the PostgreSQL store cannot run the service yet (it stores clicks and rollups only); use sqlite:PATH")
     }
 
     /// The edge's port (known from `init` on).

@@ -5,6 +5,7 @@ import ClickModel
 import ClickRing
 import Foundation
 import Store
+import StorePostgres
 import StoreSQLite
 
 /// Clicks shaped like affiliate traffic: 50 offers, 1,000 links, 20,000
@@ -104,22 +105,53 @@ let benchmarks: @Sendable () -> Void = {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path)
-        let perBatch = 10_000
-        func batches(_ count: Int, from first: Int) -> [ClickBatch] {
-            (first..<(first + count)).map { number in
-                var batch = ClickBatch(reservingCapacity: perBatch)
-                for record in makeClicks(count: perBatch, startingAt: 1_800_000_000_000 + UInt64(number) * 1_000, worker: number % 256) {
-                    batch.append(record, unique: record.clientHash % 7 == 0)
-                }
-                return batch
-            }
-        }
-        // A store that has run a while: a million clicks in, their rollup dimensions numbered.
-        for batch in batches(100, from: 0) { try store.write(batch, nodeID: 0) }
-        // Then another million, measured: the table grows from one to two million rows.
-        let measured = batches(max(1, benchmark.scaledIterations.count / perBatch), from: 100)
-        benchmark.startMeasurement()
-        for batch in measured { try store.write(batch, nodeID: 0) }
-        benchmark.stopMeasurement()
+        try measureClickWriter(store, benchmark)
     }
+
+    // The same into PostgreSQL, on the server CLICKLINE_BENCH_POSTGRES names
+    // (scripts/bench starts one on loopback), in a database of its own.
+    if let server = ProcessInfo.processInfo.environment["CLICKLINE_BENCH_POSTGRES"] {
+        Benchmark(
+            "ClickWriterPostgres",
+            configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxDuration: .seconds(60), maxIterations: 3)
+        ) { benchmark in
+            let database = "bench_\(UInt64.random(in: 0...UInt64.max))"
+            try psql(server, "CREATE DATABASE \(database)")
+            defer { try? psql(server, "DROP DATABASE \(database) WITH (FORCE)") }
+            var components = URLComponents(string: server)!
+            components.path = "/" + database
+            try measureClickWriter(try PostgresStore(url: components.string!), benchmark)
+        }
+    } else {
+        print("ClickWriterPostgres left out: CLICKLINE_BENCH_POSTGRES is not set (scripts/bench starts a server and sets it)")
+    }
+}
+
+/// A store that has run a while (a million clicks in), then another million
+/// measured, in batches of 10,000 with their rollups, as the click writer sends them.
+func measureClickWriter(_ store: any ClickStore, _ benchmark: Benchmark) throws {
+    let perBatch = 10_000
+    func batches(_ count: Int, from first: Int) -> [ClickBatch] {
+        (first..<(first + count)).map { number in
+            var batch = ClickBatch(reservingCapacity: perBatch)
+            for record in makeClicks(count: perBatch, startingAt: 1_800_000_000_000 + UInt64(number) * 1_000, worker: number % 256) {
+                batch.append(record, unique: record.clientHash % 7 == 0)
+            }
+            return batch
+        }
+    }
+    for batch in batches(100, from: 0) { try store.write(batch, nodeID: 0) }
+    let measured = batches(max(1, benchmark.scaledIterations.count / perBatch), from: 100)
+    benchmark.startMeasurement()
+    for batch in measured { try store.write(batch, nodeID: 0) }
+    benchmark.stopMeasurement()
+}
+
+func psql(_ url: String, _ sql: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw StoreError(.unavailable, "psql failed: \(sql)") }
 }

@@ -1,0 +1,181 @@
+import ClickModel
+import Foundation
+import NIOCore
+import PostgresNIO
+import Store
+
+extension PostgresStore: ClickStore {
+    /// One transaction: the batch's pages, its rollups added to the stored
+    /// ones, the offers' days, and the rollups of periods already compacted.
+    /// Rows go in as arrays (`unnest`), a statement per table.
+    public func write(_ batch: ClickBatch, nodeID: Int) throws {
+        guard !batch.isEmpty else { return }
+        let rollups = batch.rollups()
+        try transaction { connection in
+            var firstIDs: [ByteBuffer] = [], lastIDs: [ByteBuffer] = [], counts: [Int64] = [], data: [ByteBuffer] = []
+            for page in ClickPage.pages(of: batch) {
+                firstIDs.append(ByteBuffer(bytes: page.firstID.bigEndianBytes))
+                lastIDs.append(ByteBuffer(bytes: page.lastID.bigEndianBytes))
+                counts.append(Int64(page.count))
+                data.append(ByteBuffer(bytes: page.bytes))
+            }
+            _ = try query(connection, """
+                INSERT INTO click_pages (first_id, last_id, node_id, count, data)
+                SELECT f, l, \(Int64(nodeID)), c, d FROM unnest(\(firstIDs)::BYTEA[], \(lastIDs)::BYTEA[], \(counts)::BIGINT[], \(data)::BYTEA[])
+                    AS page(f, l, c, d)
+                """)
+
+            let columns = RollupColumns(rollups)
+            _ = try query(connection, """
+                INSERT INTO click_rollups (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
+                                           clicks, billable, unique_clicks, bot, unattributed, inactive)
+                SELECT m, \(Int64(nodeID)), o, l, g, c, a, n, b, u, t, x, i
+                FROM unnest(\(columns.minute)::BIGINT[], \(columns.offer)::BIGINT[], \(columns.link)::BIGINT[], \(columns.generating)::BIGINT[],
+                            \(columns.credited)::BIGINT[], \(columns.ad)::BIGINT[], \(columns.clicks)::BIGINT[], \(columns.billable)::BIGINT[],
+                            \(columns.unique)::BIGINT[], \(columns.bot)::BIGINT[], \(columns.unattributed)::BIGINT[], \(columns.inactive)::BIGINT[])
+                    AS r(m, o, l, g, c, a, n, b, u, t, x, i)
+                ON CONFLICT (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id) DO UPDATE SET
+                    clicks = click_rollups.clicks + excluded.clicks,
+                    billable = click_rollups.billable + excluded.billable,
+                    unique_clicks = click_rollups.unique_clicks + excluded.unique_clicks,
+                    bot = click_rollups.bot + excluded.bot,
+                    unattributed = click_rollups.unattributed + excluded.unattributed,
+                    inactive = click_rollups.inactive + excluded.inactive
+                """)
+
+            var daily: [DailyKey: Int64] = [:]
+            for rollup in rollups where rollup.counts.billable != 0 {
+                daily[DailyKey(offerID: rollup.key.offerID, day: Self.floorDiv(rollup.key.minute, 1440)), default: 0] += rollup.counts.billable
+            }
+            if !daily.isEmpty {
+                let keys = Array(daily.keys)
+                _ = try query(connection, """
+                    INSERT INTO offer_daily (day, offer_id, billable)
+                    SELECT d, o, b FROM unnest(\(keys.map(\.day))::BIGINT[], \(keys.map { Int64($0.offerID) })::BIGINT[],
+                                               \(keys.map { daily[$0]! })::BIGINT[]) AS r(d, o, b)
+                    ON CONFLICT (day, offer_id) DO UPDATE SET billable = offer_daily.billable + excluded.billable
+                    """)
+            }
+            try addLateRollups(rollups, connection: connection)
+        }
+    }
+
+    private struct DailyKey: Hashable {
+        var offerID: UInt32
+        var day: Int64
+    }
+
+    /// The rollups as one array per column.
+    struct RollupColumns {
+        var minute: [Int64] = [], offer: [Int64] = [], link: [Int64] = [], generating: [Int64] = [], credited: [Int64] = [], ad: [Int64] = []
+        var clicks: [Int64] = [], billable: [Int64] = [], unique: [Int64] = [], bot: [Int64] = [], unattributed: [Int64] = [], inactive: [Int64] = []
+
+        init(_ rollups: [ClickRollup]) {
+            for rollup in rollups {
+                minute.append(rollup.key.minute)
+                offer.append(Int64(rollup.key.offerID))
+                link.append(Int64(rollup.key.linkID))
+                generating.append(Int64(rollup.key.generatingPartnerID))
+                credited.append(Int64(rollup.key.creditedPartnerID))
+                ad.append(Int64(rollup.key.adID))
+                clicks.append(rollup.counts.clicks)
+                billable.append(rollup.counts.billable)
+                unique.append(rollup.counts.unique)
+                bot.append(rollup.counts.bot)
+                unattributed.append(rollup.counts.unattributed)
+                inactive.append(rollup.counts.inactive)
+            }
+        }
+    }
+
+    public func liveCounterSeed(now: Int64) throws -> LiveCounterSeed {
+        try withConnection { connection in
+            var seed = LiveCounterSeed()
+            let sums = "sum(clicks)::BIGINT, sum(billable)::BIGINT, sum(unique_clicks)::BIGINT, sum(bot)::BIGINT, sum(unattributed)::BIGINT, sum(inactive)::BIGINT"
+            func counts(_ row: PostgresRandomAccessRow, from column: Int) throws -> OutcomeCounts {
+                func value(_ index: Int) throws -> Int64 { try row[index].decode(Int64?.self) ?? 0 }
+                return OutcomeCounts(clicks: try value(column), billable: try value(column + 1), unique: try value(column + 2),
+                                     bot: try value(column + 3), unattributed: try value(column + 4), inactive: try value(column + 5))
+            }
+            func rows(_ sql: String) throws -> [PostgresRandomAccessRow] {
+                try query(connection, PostgresQuery(unsafeSQL: sql)).rows.map { PostgresRandomAccessRow($0) }
+            }
+            if let row = try rows("SELECT \(sums) FROM click_rollups").first { seed.totals = try counts(row, from: 0) }
+            for row in try rows("SELECT offer_id, \(sums) FROM click_rollups GROUP BY offer_id") {
+                seed.byOffer[UInt32(try row[0].decode(Int64.self))] = try counts(row, from: 1)
+            }
+            for row in try rows("SELECT credited_partner_id, \(sums) FROM click_rollups WHERE credited_partner_id != 0 GROUP BY credited_partner_id") {
+                seed.byCreditedPartner[UInt32(try row[0].decode(Int64.self))] = try counts(row, from: 1)
+            }
+            for row in try rows("SELECT link_id, credited_partner_id, ad_id, \(sums) FROM click_rollups GROUP BY link_id, credited_partner_id, ad_id") {
+                let key = LinkPartnerAd(linkID: UInt32(try row[0].decode(Int64.self)), partnerID: UInt32(try row[1].decode(Int64.self)),
+                                        adID: UInt32(try row[2].decode(Int64.self)))
+                seed.byLinkPartnerAd[key] = try counts(row, from: 3)
+            }
+            for row in try rows("SELECT minute, \(sums) FROM click_rollups WHERE minute > \(now / 60_000 - 1440) GROUP BY minute") {
+                seed.byMinute[try row[0].decode(Int64.self)] = try counts(row, from: 1)
+            }
+            seed.uniqueDay = now / 86_400_000
+            let dayStart = ClickID.lowerBound(milliseconds: UInt64(seed.uniqueDay * 86_400_000))
+            // A page spans one batch, so no page holding today's clicks starts more than an hour earlier.
+            let earliest = ByteBuffer(bytes: ClickID.lowerBound(milliseconds: UInt64(max(0, seed.uniqueDay * 86_400_000 - 3_600_000))).bigEndianBytes)
+            for row in try query(connection, "SELECT data FROM click_pages WHERE first_id >= \(earliest) ORDER BY first_id").rows {
+                let page = ClickPage(bytes: Array(buffer: try row.decode(ByteBuffer.self)))
+                guard page.isValid else { continue }
+                page.forEachEntry { id, linkID, creditedPartnerID, clientHash, outcome, flags in
+                    guard id >= dayStart, outcome == .billable, flags.contains(.unique) else { return }
+                    seed.uniqueFingerprints.append(UniqueFingerprint.of(linkID: linkID, creditedPartnerID: creditedPartnerID, clientHash: clientHash))
+                }
+            }
+            return seed
+        }
+    }
+
+    /// Whole pages, oldest first, whose every click is older than `milliseconds`.
+    public func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int {
+        let bound = ByteBuffer(bytes: ClickID.lowerBound(milliseconds: UInt64(max(0, milliseconds))).bigEndianBytes)
+        return try transaction { connection in
+            var deleted = 0
+            var ids: [Int64] = []
+            for row in try query(connection, """
+                SELECT id, count FROM click_pages WHERE first_id < \(bound) AND last_id < \(bound) ORDER BY first_id LIMIT \(Int64(limit + 1))
+                """).rows {
+                let (id, count) = try row.decode((Int64, Int32).self)
+                if !ids.isEmpty && deleted + Int(count) > limit { break }
+                ids.append(id)
+                deleted += Int(count)
+            }
+            if !ids.isEmpty { _ = try query(connection, "DELETE FROM click_pages WHERE id = ANY(\(ids)::BIGINT[])") }
+            return deleted
+        }
+    }
+
+    public func storedClickCount() throws -> Int {
+        try withConnection { connection in
+            Int(try query(connection, "SELECT coalesce(sum(count), 0)::BIGINT FROM click_pages").rows.first?.decode(Int64.self) ?? 0)
+        }
+    }
+
+    public func click(id: ClickID) throws -> StoredClickRow? {
+        let key = id.bigEndianBytes
+        return try withConnection { connection in
+            // Pages of consecutive batches may overlap by the few milliseconds a
+            // click waits in a ring: the page holding `id` is among the last few
+            // that start at or before it.
+            for row in try query(connection, """
+                SELECT last_id, data FROM click_pages WHERE first_id <= \(ByteBuffer(bytes: key)) ORDER BY first_id DESC LIMIT 8
+                """).rows {
+                let (lastID, data) = try row.decode((ByteBuffer, ByteBuffer).self)
+                guard !Array(buffer: lastID).lexicographicallyPrecedes(key) else { continue }
+                let page = ClickPage(bytes: Array(buffer: data))
+                if page.isValid, let click = page.click(id: id) { return click }
+            }
+            return nil
+        }
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let quotient = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Store
+import Synchronization
+
+/// The store on PostgreSQL (postgres-nio), for several nodes sharing one
+/// database: `--store postgres://user:password@host:port/database`.
+///
+/// The store's protocols are synchronous, like the SQLite store's: callers
+/// are the click writer's own thread, the service's start, and handlers that
+/// already wait on SQLite. Each call runs on one connection, taken from a few
+/// kept open, and waits for the event loop's answer; a connection that fails
+/// is replaced on the next call.
+///
+/// This first part of it holds the click path: clicks, their rollups and the
+/// compacted rollups, with the same contract and the same tests as SQLite.
+public final class PostgresStore: Sendable {
+    public let url: String
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let nextID = Atomic<Int>(1)
+    private static let maxIdle = 4
+
+    /// Connects, creates or migrates the schema, and keeps the connection.
+    public init(url: String, logger: Logger = Logger(label: "clickline.postgres")) throws {
+        self.url = url
+        self.configuration = try Self.configuration(from: url)
+        self.logger = logger
+        try withConnection { connection in try PostgresSchema.migrate(connection, logger: logger) }
+    }
+
+    /// `postgres://user:password@host:port/database` (port 5432 and database
+    /// `postgres` when absent); TLS is not used.
+    static func configuration(from url: String) throws -> PostgresConnection.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty else {
+            throw StoreError(.invalid, "a PostgreSQL store is postgres://user[:password]@host[:port]/database")
+        }
+        let database = components.path.drop { $0 == "/" }
+        return PostgresConnection.Configuration(host: host, port: components.port ?? 5432, username: user,
+                                                password: components.password, database: database.isEmpty ? "postgres" : String(database),
+                                                tls: .disable)
+    }
+
+    /// Runs `body` on a connection of its own; the connection goes back to the
+    /// idle ones when the body succeeds, and is closed when it fails.
+    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        let connection: PostgresConnection
+        if let kept = idle.withLock({ $0.popLast() }), !kept.isClosed {
+            connection = kept
+        } else {
+            do {
+                connection = try PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                    id: nextID.add(1, ordering: .relaxed).oldValue, logger: logger).wait()
+            } catch {
+                throw StoreError(.unavailable, "cannot connect to PostgreSQL: \(String(reflecting: error))")
+            }
+        }
+        do {
+            let result = try body(connection)
+            let closed = idle.withLock { idle -> Bool in
+                guard idle.count < Self.maxIdle else { return true }
+                idle.append(connection)
+                return false
+            }
+            if closed { try? connection.close().wait() }
+            return result
+        } catch {
+            try? connection.close().wait()
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try withConnection { connection in
+            _ = try connection.query("BEGIN", logger: logger).wait()
+            do {
+                let result = try body(connection)
+                _ = try connection.query("COMMIT", logger: logger).wait()
+                return result
+            } catch {
+                _ = try? connection.query("ROLLBACK", logger: logger).wait()
+                throw error
+            }
+        }
+    }
+
+    func query(_ connection: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
+        try connection.query(query, logger: logger).wait()
+    }
+
+    /// Store errors keep their meaning; the database's own errors become `.unavailable`
+    /// unless they are a broken constraint (`.conflict`).
+    static func storeError(_ error: any Error) -> any Error {
+        if error is StoreError { return error }
+        if let error = error as? PSQLError, let code = error.serverInfo?[.sqlState], code.hasPrefix("23") {
+            return StoreError(.conflict, error.serverInfo?[.message] ?? "a constraint was broken")
+        }
+        return StoreError(.unavailable, "PostgreSQL: \(String(reflecting: error))")
+    }
+
+    deinit {
+        for connection in idle.withLock({ $0 }) { try? connection.close().wait() }
+    }
+}

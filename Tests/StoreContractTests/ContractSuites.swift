@@ -1,0 +1,94 @@
+import ClickModel
+import Foundation
+import Store
+import StorePostgres
+import StoreSQLite
+import Testing
+
+/// The click store's contract on SQLite.
+@Suite("Click store contract: SQLite")
+struct SQLiteClickStoreContract {
+    func withStore(_ body: (any ClickStore) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path))
+    }
+
+    @Test func everyClickIsStoredAndFound() throws { try withStore(ClickStoreContract.everyClickIsStoredAndFound) }
+    @Test func theSeedHoldsTheSumsOfWhatWasWritten() throws { try withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
+    @Test func aBatchWithAStoredClickIsRefusedWhole() throws { try withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
+    @Test func oldClicksAreDeletedByWholePages() throws { try withStore(ClickStoreContract.oldClicksAreDeletedByWholePages) }
+    @Test func finishedPeriodsAreCompactedOnce() throws { try withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
+}
+
+/// The same contract on PostgreSQL, each test in a database of its own on
+/// the server `CLICKLINE_TEST_POSTGRES` names (`scripts/test` starts one).
+@Suite("Click store contract: PostgreSQL", .enabled(if: TestPostgres.url != nil,
+    "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
+struct PostgresClickStoreContract {
+    func withStore(_ body: (any ClickStore) throws -> Void) throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        try body(try PostgresStore(url: TestPostgres.url(database: database)))
+    }
+
+    @Test func everyClickIsStoredAndFound() throws { try withStore(ClickStoreContract.everyClickIsStoredAndFound) }
+    @Test func theSeedHoldsTheSumsOfWhatWasWritten() throws { try withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
+    @Test func aBatchWithAStoredClickIsRefusedWhole() throws { try withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
+    @Test func oldClicksAreDeletedByWholePages() throws { try withStore(ClickStoreContract.oldClicksAreDeletedByWholePages) }
+    @Test func finishedPeriodsAreCompactedOnce() throws { try withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
+
+    /// Several nodes migrate the same database at once: one applies each version.
+    @Test func nodesStartingTogetherMigrateOnce() async throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        let url = TestPostgres.url(database: database)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { _ = try PostgresStore(url: url) } }
+            try await group.waitForAll()
+        }
+        #expect(try TestPostgres.psql(database, "SELECT count(*) FROM schema_migrations") == "1")
+        #expect(try TestPostgres.psql(database, "SELECT count(*) FROM workspace") == "1")
+    }
+
+    @Test func aStoreThatCannotBeReachedSaysSo() throws {
+        #expect(throws: StoreError.self) { _ = try PostgresStore(url: "postgres://clickline@127.0.0.1:1/none") }
+        #expect(throws: StoreError.self) { _ = try PostgresStore(url: "postgres://127.0.0.1/none") }
+    }
+}
+
+/// The test server's databases, made and dropped with `psql`.
+enum TestPostgres {
+    static let url = ProcessInfo.processInfo.environment["CLICKLINE_TEST_POSTGRES"]
+
+    static func url(database: String) -> String {
+        guard let url, var components = URLComponents(string: url) else { return "" }
+        components.path = "/" + database
+        return components.string ?? ""
+    }
+
+    static func createDatabase() throws -> String {
+        let name = "contract_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        _ = try psql("postgres", "CREATE DATABASE \(name)")
+        return name
+    }
+
+    static func dropDatabase(_ name: String) {
+        _ = try? psql("postgres", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    /// Runs one statement and returns its output, unaligned and without headers.
+    static func psql(_ database: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", url(database: database), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw StoreError(.unavailable, "psql failed: \(sql)") }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
