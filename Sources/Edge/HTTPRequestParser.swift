@@ -236,7 +236,7 @@ public enum HTTPRequestParser {
             switch name.count {
             case 4 where equalsLowercase(name, "host"):
                 hostCount += 1
-                if hostCount > 1 { return .failure(.badHost) }
+                if hostCount > 1 || !isAuthority(value) { return .failure(.badHost) }
             case 10 where equalsLowercase(name, "user-agent"):
                 result.userAgent = ByteRange(valueStart, valueEnd)
             case 10 where equalsLowercase(name, "connection"):
@@ -280,6 +280,25 @@ public enum HTTPRequestParser {
 
     @inline(__always)
     static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Whether a Host value is an authority (RFC 3986): a host name, IPv4
+    /// address or bracketed IPv6 literal, then an optional port. Checked by
+    /// bytes: what may appear there, nothing else (no space, slash, `@`...).
+    @inline(__always)
+    static func isAuthority(_ value: UnsafeRawBufferPointer) -> Bool {
+        guard !value.isEmpty, value.count <= 255 else { return false }
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"),
+                 UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"):
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
 
     /// Whether `bytes`, folded to lower case, equal the lower-case `literal`.
     @inline(__always)

@@ -172,6 +172,17 @@ struct HTTPRequestParserTests {
 
 @Suite("HTTP dates")
 struct HTTPDateTests {
+    /// Host must be an authority: a name or address and a port, nothing else.
+    @Test(arguments: [
+        ("shop.example.com", true), ("shop.example.com:8080", true), ("127.0.0.1", true), ("[::1]:80", true), ("xn--zo-pka.example", true),
+        ("go example.com", false), ("go.example.com/evil", false), ("user@go.example.com", false), ("a?b", false), ("a#b", false),
+        ("a\\b", false), ("\"quoted\"", false), ("", false),
+    ])
+    func hostValues(host: String, accepted: Bool) {
+        let outcome = failure("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+        #expect(accepted ? outcome == nil : outcome == .badHost, "\(host)")
+    }
+
     @Test(arguments: [
         (Int64(0), "Thu, 01 Jan 1970 00:00:00 GMT"),
         (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),
