@@ -100,11 +100,40 @@ public struct SubIDs: Sendable, BitwiseCopyable {
         lengths[index] = UInt8(length)
     }
 
+    /// Replaces each byte that is not part of well-formed UTF-8 (RFC 3629: no
+    /// overlong forms, surrogates or code points past U+10FFFF) with `?`, so
+    /// that a sub id read back as text is as long as what was stored.
+    @inlinable
+    public mutating func replaceInvalidUTF8(_ index: Int) {
+        let base = index * Self.maxLength, length = Int(lengths[index])
+        var i = 0
+        while i < length {
+            let lead = bytes[base + i]
+            let width = lead < 0x80 ? 1 : (0xC2...0xDF).contains(lead) ? 2 : (0xE0...0xEF).contains(lead) ? 3 : (0xF0...0xF4).contains(lead) ? 4 : 0
+            var valid = width > 0 && i + width <= length
+            if valid && width > 1 {
+                for k in 1..<width where bytes[base + i + k] & 0xC0 != 0x80 { valid = false }
+                let second = bytes[base + i + 1]
+                if (lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F)
+                    || (lead == 0xF0 && second < 0x90) || (lead == 0xF4 && second > 0x8F) {
+                    valid = false
+                }
+            }
+            if valid {
+                i += width
+            } else {
+                bytes[base + i] = UInt8(ascii: "?")
+                i += 1
+            }
+        }
+    }
+
     /// Sets sub id `index` from a string (tests and the store), cut to 64 bytes.
     public mutating func set(_ index: Int, _ value: String) {
         reset(index)
         for byte in value.utf8 where !append(byte, to: index) { break }
         trimPartialCharacter(index)
+        replaceInvalidUTF8(index)
     }
 
     /// Whether any sub id is present.

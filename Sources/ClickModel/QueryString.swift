@@ -89,7 +89,8 @@ public enum QueryString {
     }
 
     /// Stores a parameter's value, percent-decoded and with `+` read as a space,
-    /// as sub id `index`, cut to 64 bytes at a character boundary. A later
+    /// as sub id `index`, cut to 64 bytes at a character boundary, bytes that
+    /// are not well-formed UTF-8 replaced with `?`. A later
     /// parameter of the same name replaces an earlier one.
     @inlinable
     public static func storeSubID(_ value: UnsafeRawBufferPointer, index: Int, into subIDs: inout SubIDs) {
@@ -101,6 +102,7 @@ public enum QueryString {
             i += width
         }
         subIDs.trimPartialCharacter(index)
+        subIDs.replaceInvalidUTF8(index)
     }
 
     /// The byte at `offset` once decoded, and how many input bytes it took:

@@ -33,6 +33,20 @@ struct QueryStringTests {
         #expect(s.value(1) == String(repeating: "x", count: 63), "a two-byte character that does not fit is left out whole")
     }
 
+    /// Found by the fuzz target: bytes that are not UTF-8 came back as U+FFFD
+    /// each, three bytes for one, so a sub id read back could pass 64 bytes.
+    @Test func bytesThatAreNotUTF8BecomeQuestionMarks() {
+        var bytes = Array("sub1=xlGpt".utf8) + Array(repeating: 0xFF, count: 10) + Array("d05,%aa0a".utf8) + [0xAF]
+        bytes += Array(",%aa0a".utf8) + Array(repeating: 0xAF, count: 6)
+        var stored = SubIDs()
+        bytes.withUnsafeBytes { QueryString.storeSubIDs($0, into: &stored) }
+        let value = stored.value(0)
+        #expect(value == "xlGpt??????????d05,?0a?,?0a??????", "%aa is the byte AA, not UTF-8 on its own")
+        #expect((value?.utf8.count ?? 0) <= SubIDs.maxLength)
+        // Well-formed but forbidden forms: an overlong slash, a surrogate, past U+10FFFF; and a valid é around them.
+        #expect(subIDs("sub2=%C3%A9%C0%AF%ED%A0%80%F4%90%80%80%C3%A9").value(1) == "é?????????é")
+    }
+
     @Test func absentOrEmptyAreNil() {
         let s = subIDs("sub1=&sub3")
         #expect(s.value(0) == nil)
