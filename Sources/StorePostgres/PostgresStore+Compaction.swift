@@ -2,51 +2,11 @@ import ClickModel
 import PostgresNIO
 import Store
 
-/// The compacted rollups, as in the SQLite store (see its `Compaction`):
+/// The compacted rollups (`CompactedRollups`), as in the SQLite store:
 /// members' days and partners' hours, summed once a period is over, with
 /// clicks written late for a compacted period added as they are written.
 extension PostgresStore {
-    enum Compaction: String, CaseIterable {
-        case memberDays = "member_click_daily"
-        case partnerHours = "partner_hourly"
-
-        var minutes: Int64 { self == .memberDays ? 1440 : 60 }
-
-        /// Sums period `$1` from the per-minute rollups; run again, it gives the same rows.
-        var sql: String {
-            switch self {
-            case .memberDays:
-                """
-                INSERT INTO member_click_daily (offer_id, partner_id, day, billable)
-                SELECT offer_id, credited_partner_id, $1, SUM(billable) FROM click_rollups
-                WHERE minute >= $1 * 1440 AND minute < ($1 + 1) * 1440 AND credited_partner_id != 0 AND billable != 0
-                GROUP BY offer_id, credited_partner_id
-                ON CONFLICT (offer_id, partner_id, day) DO UPDATE SET billable = excluded.billable
-                """
-            case .partnerHours:
-                """
-                INSERT INTO partner_hourly (partner_id, hour, link_id, credited_partner_id, ad_id,
-                                            clicks, billable, unique_clicks, bot, unattributed, inactive)
-                SELECT partner, $1, link_id, credited_partner_id, ad_id,
-                       SUM(clicks), SUM(billable), SUM(unique_clicks), SUM(bot), SUM(unattributed), SUM(inactive)
-                FROM (
-                    SELECT generating_partner_id AS partner, link_id, credited_partner_id, ad_id,
-                           clicks, billable, unique_clicks, bot, unattributed, inactive
-                    FROM click_rollups WHERE minute >= $1 * 60 AND minute < ($1 + 1) * 60 AND generating_partner_id != 0
-                    UNION ALL
-                    SELECT credited_partner_id, link_id, credited_partner_id, ad_id,
-                           clicks, billable, unique_clicks, bot, unattributed, inactive
-                    FROM click_rollups WHERE minute >= $1 * 60 AND minute < ($1 + 1) * 60
-                        AND credited_partner_id != 0 AND credited_partner_id != generating_partner_id
-                ) AS owned
-                GROUP BY partner, link_id, credited_partner_id, ad_id
-                ON CONFLICT (partner_id, hour, link_id, credited_partner_id, ad_id) DO UPDATE SET
-                    clicks = excluded.clicks, billable = excluded.billable, unique_clicks = excluded.unique_clicks,
-                    bot = excluded.bot, unattributed = excluded.unattributed, inactive = excluded.inactive
-                """
-            }
-        }
-    }
+    typealias Compaction = CompactedRollups
 
     public func compactRollups(now: Int64, limit: Int) throws -> RollupCompaction {
         var done: [Compaction: Int] = [:]

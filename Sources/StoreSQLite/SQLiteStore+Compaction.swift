@@ -13,49 +13,7 @@ import Store
 /// each has got. Readers take compacted periods from these tables and the
 /// rest by the minute, and clicks written late for a compacted period (a
 /// node that was cut off, a batch that crossed midnight) are added by `write`.
-enum Compaction: String, CaseIterable {
-    case memberDays = "member_click_daily"
-    case partnerHours = "partner_hourly"
-
-    /// Minutes in one period.
-    var minutes: Int64 { self == .memberDays ? 1440 : 60 }
-
-    /// Sums period `?1` from the per-minute rollups; run again, it gives the same rows.
-    var sql: String {
-        switch self {
-        case .memberDays:
-            """
-            INSERT INTO member_click_daily (offer_id, partner_id, day, billable)
-            SELECT offer_id, credited_partner_id, ?1, SUM(billable) FROM click_rollups
-            WHERE minute >= ?1 * 1440 AND minute < (?1 + 1) * 1440 AND credited_partner_id != 0 AND billable != 0
-            GROUP BY offer_id, credited_partner_id
-            ON CONFLICT (offer_id, partner_id, day) DO UPDATE SET billable = excluded.billable
-            """
-        case .partnerHours:
-            // A partner's rows: those it generated, and those credited to it by a parent.
-            """
-            INSERT INTO partner_hourly (partner_id, hour, link_id, credited_partner_id, ad_id,
-                                        clicks, billable, unique_clicks, bot, unattributed, inactive)
-            SELECT partner, ?1, link_id, credited_partner_id, ad_id,
-                   SUM(clicks), SUM(billable), SUM(unique_clicks), SUM(bot), SUM(unattributed), SUM(inactive)
-            FROM (
-                SELECT generating_partner_id AS partner, link_id, credited_partner_id, ad_id,
-                       clicks, billable, unique_clicks, bot, unattributed, inactive
-                FROM click_rollups WHERE minute >= ?1 * 60 AND minute < (?1 + 1) * 60 AND generating_partner_id != 0
-                UNION ALL
-                SELECT credited_partner_id, link_id, credited_partner_id, ad_id,
-                       clicks, billable, unique_clicks, bot, unattributed, inactive
-                FROM click_rollups WHERE minute >= ?1 * 60 AND minute < (?1 + 1) * 60
-                    AND credited_partner_id != 0 AND credited_partner_id != generating_partner_id
-            )
-            GROUP BY partner, link_id, credited_partner_id, ad_id
-            ON CONFLICT (partner_id, hour, link_id, credited_partner_id, ad_id) DO UPDATE SET
-                clicks = excluded.clicks, billable = excluded.billable, unique_clicks = excluded.unique_clicks,
-                bot = excluded.bot, unattributed = excluded.unattributed, inactive = excluded.inactive
-            """
-        }
-    }
-}
+typealias Compaction = CompactedRollups
 
 extension SQLiteStore {
     public func compactRollups(now: Int64, limit: Int) throws -> RollupCompaction {
