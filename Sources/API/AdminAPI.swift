@@ -10,7 +10,9 @@ public enum AdminAPI {
     public static func router(store: any ClicklineStore, sources: OpsSources, metrics: MetricsExporter,
                               urls: PublicURLs, sessions: Sessions = Sessions()) -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
+        let routes = KnownRoutes()
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         router.add(middleware: StoreErrorMiddleware())
 
         router.get("/healthz") { _, _ in
@@ -35,6 +37,7 @@ public enum AdminAPI {
         }
         addCatalogue(to: router, store: store, urls: urls)
         PagesAPI(store: store, urls: urls, sessions: sessions, sources: sources).register(on: router)
+        routes.set(router.routes)
         return router
     }
 
@@ -42,8 +45,11 @@ public enum AdminAPI {
     /// the same middleware as in `router`: what their tests drive.
     public static func catalogueRouter(store: any ClicklineStore, urls: PublicURLs) -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
+        let routes = KnownRoutes()
+        router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         router.add(middleware: StoreErrorMiddleware())
         addCatalogue(to: router, store: store, urls: urls)
+        routes.set(router.routes)
         return router
     }
 

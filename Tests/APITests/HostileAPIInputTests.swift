@@ -132,4 +132,20 @@ struct HostileAPIInputTests {
             #expect(try await api.get("/v1/offers?q=_").array("items").isEmpty)
         }
     }
+
+    /// A path the API has, asked with a method it does not take there: 405
+    /// with the methods it does take, not 404.
+    @Test func otherMethodsOnKnownPathsAre405WithAllow() async throws {
+        try await APIFixture.run { api in
+            let offer = try await api.linkOffer()
+            let put = try await api.request(.put, "/v1/offers", json: ["name": "O"])
+            #expect(put.status == 405 && put.headers[.allow] == "GET, POST" && put.errorCode == "method_not_allowed")
+            let delete = try await api.request(.delete, "/v1/offers/\(offer)")
+            #expect(delete.status == 405 && delete.headers[.allow] == "GET, PATCH")
+            #expect(try await api.request(.put, "/v1/offers/\(offer)/members/7").headers[.allow] == "GET, PATCH, DELETE")
+            #expect(try await api.request(.put, "/v1/nothing").status == 404, "a path the API does not have")
+            #expect(try await api.request(.put, "/v1/offers/\(offer)/nothing").status == 404)
+            #expect(try await api.get("/v1/offers/\(offer)").status == 200, "the methods it takes still work")
+        }
+    }
 }
