@@ -133,7 +133,6 @@ public struct SubIDs: Sendable, BitwiseCopyable {
         reset(index)
         for byte in value.utf8 where !append(byte, to: index) { break }
         trimPartialCharacter(index)
-        replaceInvalidUTF8(index)
     }
 
     /// Whether any sub id is present.

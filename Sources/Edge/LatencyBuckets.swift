@@ -12,8 +12,8 @@ public enum LatencyBuckets {
         1_000_000, 2_500_000, 5_000_000, 10_000_000, 100_000_000, 1_000_000_000,
     ]
 
-    /// Number of buckets including `+Inf`.
-    public static let count = 15
+    /// Number of buckets including `+Inf` (the size of `WorkerCounters.latencyBuckets`).
+    public static var count: Int { upperBoundsNanoseconds.count + 1 }
 
     /// The bucket of a duration: the first whose bound is at least it.
     @inline(__always)

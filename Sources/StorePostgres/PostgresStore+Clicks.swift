@@ -45,7 +45,7 @@ extension PostgresStore: ClickStore {
 
             var daily: [DailyKey: Int64] = [:]
             for rollup in rollups where rollup.counts.billable != 0 {
-                daily[DailyKey(offerID: rollup.key.offerID, day: Self.floorDiv(rollup.key.minute, 1440)), default: 0] += rollup.counts.billable
+                daily[DailyKey(offerID: rollup.key.offerID, day: floorDiv(rollup.key.minute, 1440)), default: 0] += rollup.counts.billable
             }
             if !daily.isEmpty {
                 let keys = Array(daily.keys)
@@ -174,8 +174,4 @@ extension PostgresStore: ClickStore {
         }
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let quotient = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-    }
 }

@@ -12,13 +12,13 @@ extension PostgresStore {
         var done: [Compaction: Int] = [:]
         var complete = true
         for compaction in Compaction.allCases {
-            let current = Self.floorDiv(Self.floorDiv(now, 60_000), compaction.minutes)
+            let current = floorDiv(floorDiv(now, 60_000), compaction.minutes)
             try transaction { connection in
                 // Nodes compact one at a time; the others find the work done.
                 _ = try query(connection, "SELECT pg_advisory_xact_lock(7283002)")
                 let through = try compactedThrough(connection, compaction)
                 let oldest = try query(connection, "SELECT min(minute) FROM click_rollups").rows.first?.decode(Int64?.self)
-                let first = max(through + 1, oldest.map { Self.floorDiv($0, compaction.minutes) } ?? current)
+                let first = max(through + 1, oldest.map { floorDiv($0, compaction.minutes) } ?? current)
                 let last = current - 1
                 let end = min(last, first + Int64(limit) - 1)
                 if last > end { complete = false }
@@ -48,7 +48,7 @@ extension PostgresStore {
         let hours = try compactedThrough(connection, .partnerHours)
         for rollup in rollups {
             let key = rollup.key, counts = rollup.counts
-            let day = Self.floorDiv(key.minute, 1440), hour = Self.floorDiv(key.minute, 60)
+            let day = floorDiv(key.minute, 1440), hour = floorDiv(key.minute, 60)
             if day <= days && key.creditedPartnerID != 0 && counts.billable != 0 {
                 _ = try query(connection, """
                     INSERT INTO member_click_daily (offer_id, partner_id, day, billable)

@@ -6,8 +6,8 @@ extension SQLiteStore: ClickStatsStore {
     /// Finished hours come from `partner_hourly`, the rest of the range
     /// (its partial hours and the hours not compacted yet) by the minute.
     public func partnerClickStats(_ query: PartnerClickStatsQuery) throws -> [ClickStatsRow] {
-        let fromMinute = Self.floorDiv(query.from, 60_000)
-        let toMinute = Self.floorDiv(query.to + 59_999, 60_000)
+        let fromMinute = floorDiv(query.from, 60_000)
+        let toMinute = floorDiv(query.to + 59_999, 60_000)
         let (byLink, byAd, byChild) = (query.dimensions.contains(.link), query.dimensions.contains(.ad), query.dimensions.contains(.child))
         // The partner's own clicks have no child: a credited partner equal to
         // the partner (or none, for clicks that were not billable) groups as 0.
@@ -40,8 +40,8 @@ extension SQLiteStore: ClickStatsStore {
                 WHERE (r.generating_partner_id = ?1 OR r.credited_partner_id = ?1) AND r.minute >= ?2 AND r.minute < ?3
                 GROUP BY 1, 2, 3
                 """
-            let firstHour = Self.floorDiv(fromMinute + 59, 60)
-            let endHour = min(Self.floorDiv(toMinute, 60), try Self.compactedThrough(db, .partnerHours) + 1)
+            let firstHour = floorDiv(fromMinute + 59, 60)
+            let endHour = min(floorDiv(toMinute, 60), try Self.compactedThrough(db, .partnerHours) + 1)
             if firstHour < endHour {
                 try add("""
                     SELECT \(groups), \(sums) FROM partner_hourly r WHERE r.partner_id = ?1 AND r.hour >= ?2 AND r.hour < ?3
@@ -69,8 +69,4 @@ extension SQLiteStore: ClickStatsStore {
         var child: Int64
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let quotient = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-    }
 }

@@ -20,11 +20,11 @@ extension SQLiteStore {
         var done: [Compaction: Int] = [:]
         var complete = true
         for compaction in Compaction.allCases {
-            let current = Self.floorDiv(Self.floorDiv(now, 60_000), compaction.minutes)
+            let current = floorDiv(floorDiv(now, 60_000), compaction.minutes)
             let (first, last) = try read { db -> (Int64, Int64) in
                 let through = try Self.compactedThrough(db, compaction)
                 let oldest = try Int64.fetchOne(db, sql: "SELECT MIN(minute) FROM click_rollups")
-                    .map { Self.floorDiv($0, compaction.minutes) } ?? current
+                    .map { floorDiv($0, compaction.minutes) } ?? current
                 return (max(through + 1, oldest), current - 1)
             }
             let end = min(last, first + Int64(limit) - 1)

@@ -77,7 +77,7 @@ extension SQLiteStore: ConversionStore {
             let planned = plan(ConversionEvidence(offer: offer, candidates: candidates, terms: terms, amount: request.amount, now: request.now))
 
             // The write: conversion, commission lines, the code's use, rollups.
-            let minute = Self.floorDiv(request.now, 60_000)
+            let minute = floorDiv(request.now, 60_000)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let subIDs = click?.subIDs ?? []

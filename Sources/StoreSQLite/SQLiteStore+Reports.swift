@@ -202,7 +202,7 @@ extension SQLiteStore: ReportStore {
 
     /// Whole UTC days: every day the range touches, from the daily rollups.
     public func dailySeries(_ query: ReportQuery) throws -> [DailyPoint] {
-        let firstDay = Self.floorDiv(query.from, 86_400_000), lastDay = Self.floorDiv(query.to - 1, 86_400_000)
+        let firstDay = floorDiv(query.from, 86_400_000), lastDay = floorDiv(query.to - 1, 86_400_000)
         guard firstDay <= lastDay else { return [] }
         return try read { db in
             let offerIDs = Set(try Self.selectedOffers(db, query).map(\.id))
@@ -248,8 +248,8 @@ struct ReportSpans {
 
     init(_ query: ReportQuery) {
         let (fromMinute, toMinute) = SQLiteStore.minutes(query)
-        let firstDay = SQLiteStore.floorDiv(fromMinute + 1439, 1440)
-        let endDay = max(firstDay, SQLiteStore.floorDiv(toMinute, 1440))
+        let firstDay = floorDiv(fromMinute + 1439, 1440)
+        let endDay = max(firstDay, floorDiv(toMinute, 1440))
         if firstDay < endDay {
             days = (firstDay, endDay)
             edges = [(fromMinute, firstDay * 1440), (endDay * 1440, toMinute)].filter { $0.0 < $0.1 }
