@@ -71,7 +71,8 @@ public final class ClicklineApplication: Sendable {
         edgeConfiguration.clientHashSalt = try store.clientHashSalt()
         edge = try EdgeServer(configuration: edgeConfiguration, exchange: exchange, logger: logger)
 
-        writer = ClickWriter(store: store, nodeID: settings.nodeID, retentionDays: settings.clickRetentionDays, logger: logger)
+        writer = ClickWriter(store: store, nodeID: settings.nodeID, maxQueuedBatches: settings.writerQueueBatches,
+                             retentionDays: settings.clickRetentionDays, logger: logger)
         var aggregation = AggregatorConfiguration()
         aggregation.flushMilliseconds = settings.flushMilliseconds
         aggregation.maxBatchClicks = settings.maxBatchClicks

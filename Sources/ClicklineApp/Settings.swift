@@ -27,6 +27,7 @@ public struct Settings: Sendable, Equatable {
     public var headerTimeoutMilliseconds = 10_000
     public var keepAliveTimeoutMilliseconds = 15_000
     public var maxBatchClicks = 10_000
+    public var writerQueueBatches = 64
     public var clickRetentionDays = 90
     public var cataloguePollMilliseconds = 100
     public var logLevel = "info"
@@ -115,6 +116,9 @@ public struct Settings: Sendable, Equatable {
         },
         spec("batch-max-clicks", "10000", "The click writer commits a batch once it holds this many clicks.") {
             $0.maxBatchClicks = try int($1, "batch-max-clicks", 1...1_000_000)
+        },
+        spec("writer-queue", "64", "Batches waiting for the click writer while the store is slow or down; past it the rings fill and clicks are dropped and counted.") {
+            $0.writerQueueBatches = try int($1, "writer-queue", 1...100_000)
         },
         spec("click-retention-days", "90", "Clicks older than this are deleted; rollups are kept forever.") {
             $0.clickRetentionDays = try int($1, "click-retention-days", 1...36_500)

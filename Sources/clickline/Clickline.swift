@@ -37,6 +37,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("header-timeout-ms")) var headerTimeoutMs: String?
     @Option(name: .customLong("keepalive-timeout-ms")) var keepaliveTimeoutMs: String?
     @Option(name: .customLong("batch-max-clicks")) var batchMaxClicks: String?
+    @Option(name: .customLong("writer-queue")) var writerQueue: String?
     @Option(name: .customLong("click-retention-days")) var clickRetentionDays: String?
     @Option(name: .customLong("catalogue-poll-ms")) var cataloguePollMs: String?
     @Option(name: .customLong("log-level")) var logLevel: String?
@@ -48,7 +49,7 @@ struct SettingsOptions: ParsableArguments {
             ("smtp-url", smtpURL), ("smtp-from", smtpFrom),
             ("ring-capacity", ringCapacity), ("max-connections", maxConnections), ("request-line-limit", requestLineLimit),
             ("header-limit", headerLimit), ("header-count-limit", headerCountLimit), ("header-timeout-ms", headerTimeoutMs),
-            ("keepalive-timeout-ms", keepaliveTimeoutMs), ("batch-max-clicks", batchMaxClicks),
+            ("keepalive-timeout-ms", keepaliveTimeoutMs), ("batch-max-clicks", batchMaxClicks), ("writer-queue", writerQueue),
             ("click-retention-days", clickRetentionDays), ("catalogue-poll-ms", cataloguePollMs), ("log-level", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
