@@ -65,3 +65,68 @@ stop_test_postgres() {
     "${TEST_POSTGRES_STOP[@]}" >/dev/null 2>&1 || true
     rm -rf "$TEST_POSTGRES_DIR"
 }
+
+# For the fault scripts: the binary to run, built when missing (the debug
+# build the tests made, unless CLICKLINE_BINARY names another).
+ensure_service_binary() {
+    CLICKLINE_BINARY=${CLICKLINE_BINARY:-.build/debug/clickline}
+    [[ -x $CLICKLINE_BINARY ]] || { ensure_swift; swift build --product clickline; }
+}
+
+# start_service LOG [ARGUMENTS...]: runs `clickline serve --demo` on free
+# loopback ports with the arguments given, its output in LOG; sets server
+# (its pid, also added to service_pids), edge, admin and key.
+service_pids=()
+start_service() {
+    local log=$1
+    shift
+    "$CLICKLINE_BINARY" serve --demo --bind 127.0.0.1 --edge-port 0 --admin-port 0 --log-level warning "$@" >"$log" 2>&1 &
+    server=$!
+    service_pids+=("$server")
+    for _ in $(seq 1 200); do grep -q "partner token" "$log" 2>/dev/null && break; sleep 0.05; done
+    edge=$(sed -n 's/^edge listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+    admin=$(sed -n 's/^admin API listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+    key=$(sed -n 's/^ *admin key: *//p' "$log")
+    [[ -n $edge && -n $admin && -n $key ]] || { cat "$log" >&2; die "clickline did not start"; }
+}
+
+# metric NAME...: the value of each metric family named, summed over its
+# labels, from the running service's /metrics, one line.
+metric() {
+    curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$admin/metrics" | python3 -c '
+import sys
+wanted = sys.argv[1:]
+sums = dict.fromkeys(wanted, 0.0)
+for line in sys.stdin:
+    if line.startswith("#") or not line.strip():
+        continue
+    name, value = line.split("{")[0].split(" ")[0], line.rsplit(" ", 1)[1]
+    if name in sums:
+        sums[name] += float(value)
+print(" ".join(str(int(sums[name])) for name in wanted))
+' "$@"
+}
+
+# stored_clicks SQLITE_FILE: the clicks stored and the clicks in the rollups.
+stored_clicks() {
+    python3 - "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("SELECT coalesce(sum(count), 0) FROM click_pages").fetchone()[0],
+      db.execute("SELECT coalesce(sum(clicks), 0) FROM click_rollups").fetchone()[0])
+PY
+}
+
+# memory_kib PID FIELD: VmRSS or VmHWM (the peak) of a process, in KiB.
+memory_kib() { awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"; }
+
+# wrk_answered WRK_OUTPUT: the requests wrk saw answered with a 2xx or 3xx.
+wrk_answered() {
+    python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+total = int(re.search(r"(\d+) requests in", text).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(total - (int(bad.group(1)) if bad else 0))
+PY
+}
