@@ -34,8 +34,12 @@ enum OpenAPIDocument {
 
     static var paths: [String: JSON] {
         var paths: [String: [String: JSON]] = [:]
+        /// - Parameters:
+        ///   - status: the status of success; `alsoStatus` another one with the same answer.
+        ///   - errors: statuses particular to this operation, beyond those its access, body, query and path bring.
         func add(_ method: String, _ path: String, _ summary: String, access: Access, query: [JSON] = [], body: String? = nil,
-                 status: Int = 200, answer: JSON? = nil, content: String = "application/json") {
+                 status: Int = 200, alsoStatus: (Int, String)? = nil, errors: [Int: String] = [:], answer: JSON? = nil,
+                 content: String = "application/json") {
             var parameters: [JSON] = []
             for name in ["id", "partner_id", "stage_id"] where path.contains("{\(name)}") {
                 parameters.append(["name": .string(name), "in": "path", "required": true, "schema": ["type": "integer"]])
@@ -51,6 +55,10 @@ enum OpenAPIDocument {
             } else {
                 responses[String(status)] = ["description": "OK"]
             }
+            if let (other, description) = alsoStatus {
+                responses[String(other)] = answer.map { ["description": .string(description), "content": [content: ["schema": $0]]] }
+                    ?? ["description": .string(description)]
+            }
             if access != .none {
                 responses["401"] = errorResponse("no valid key or token")
                 responses["403"] = errorResponse("the key or token may not do this")
@@ -60,7 +68,19 @@ enum OpenAPIDocument {
                 responses["413"] = errorResponse("the body is over 1 MiB")
                 responses["422"] = errorResponse("a value is not acceptable; `field` names it")
             }
-            if path.contains("{") { responses["404"] = errorResponse("no such object") }
+            if access != .none && method != "GET" {
+                responses["409"] = errorResponse("it conflicts with what is stored: a code or name taken, or a state that does not allow it")
+            }
+            if !query.isEmpty {
+                responses["422"] = responses["422"] ?? errorResponse("a query parameter is not acceptable; `field` names it")
+            }
+            if path.contains("{") {
+                // Pages answer a page, not JSON, for what they cannot find.
+                responses["404"] = content == "text/html"
+                    ? ["description": "no such page", "content": ["text/html": ["schema": ["type": "string"]]]]
+                    : errorResponse("no such object")
+            }
+            for (code, description) in errors { responses[String(code)] = errorResponse(description) }
             var operation: [String: JSON] = ["summary": .string(summary), "responses": .object(responses)]
             if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
             if let body {
@@ -74,7 +94,8 @@ enum OpenAPIDocument {
             }
             paths[path, default: [:]][method.lowercased()] = .object(operation)
         }
-        let paging: [JSON] = [queryParameter("limit", "1 to 1000, default 100", type: "integer"),
+        let paging: [JSON] = [["name": "limit", "in": "query", "required": false, "description": "default 100",
+                               "schema": ["type": "integer", "minimum": 1, "maximum": 1000]],
                               queryParameter("cursor", "`next_cursor` of the previous page")]
 
         add("GET", "/healthz", "Liveness: 200 while the process runs", access: .none, answer: ["type": "string"], content: "text/plain")
@@ -98,7 +119,8 @@ enum OpenAPIDocument {
         add("GET", "/v1/offers/{id}/links", "The offer's tracking links", access: .admin, answer: page("Link"))
         add("POST", "/v1/offers/{id}/members", "Add partners as members: each gets its link or promo code and dashboard URL; "
             + "one who is a member already keeps them and is reported `existing`", access: .admin, body: "AddMembersInput",
-            status: 201, answer: ["type": "object", "properties": ["members": ["type": "array", "items": ref("Member")]]])
+            status: 201, alsoStatus: (200, "every partner was a member already"),
+            answer: ["type": "object", "properties": ["members": ["type": "array", "items": ref("Member")]]])
         add("GET", "/v1/offers/{id}/members", "Members of the offer", access: .admin,
             query: paging + [queryParameter("q", "part of the member's name or promo code")], answer: page("Member"))
         add("GET", "/v1/offers/{id}/members/{partner_id}", "A member", access: .admin, answer: ref("Member"))
@@ -143,7 +165,8 @@ enum OpenAPIDocument {
         ]
         for method in ["GET", "POST"] {
             add(method, "/v1/postback", "Server-to-server postback: record a conversion (201), or return the one recorded for this order (200)",
-                access: .none, query: postbackQuery, status: 201, answer: ref("Conversion"))
+                access: .none, query: postbackQuery, status: 201, alsoStatus: (200, "the conversion recorded before for this order"),
+                errors: [401: "the offer's postback token is missing or wrong"], answer: ref("Conversion"))
         }
         add("POST", "/v1/webhooks/shopify/{id}", "Shopify order webhook, signed with X-Shopify-Hmac-Sha256 (401 when the signature is "
             + "missing or wrong); repeated deliveries change nothing", access: .none, body: "ShopifyOrder",
@@ -162,7 +185,8 @@ enum OpenAPIDocument {
             queryParameter("partner_ids", "comma-separated partner ids"), queryParameter("format", "json (default) or csv"),
         ], answer: ref("PaymentsDue"))
         add("POST", "/v1/payments", "Pay everything due (optionally for one offer or some partners): one payment per partner, "
-            + "its commissions marked paid in the same transaction", access: .admin, body: "PayInput", status: 201, answer: page("Payment"))
+            + "its commissions marked paid in the same transaction", access: .admin, body: "PayInput", status: 201,
+            alsoStatus: (200, "nothing was due: no payment made"), answer: page("Payment"))
         add("GET", "/v1/payments", "Payments made; format=csv for a file", access: .admin, query: paging + [
             queryParameter("partner_id", "payments to this partner", type: "integer"), queryParameter("format", "json (default) or csv"),
         ], answer: page("Payment"))
@@ -200,16 +224,18 @@ enum OpenAPIDocument {
         add("DELETE", "/v1/projects/{id}/stages/{stage_id}", "Delete a stage; its members move to the stage after it (before it when "
             + "it was the last); 409 for a project's only stage while it has members", access: .admin, answer: ref("StageDeletion"))
         add("POST", "/v1/projects/{id}/members", "Partners enter the project's first stage (those in it already stay where they are)",
-            access: .admin, body: "PartnerIDs", status: 201, answer: object(["members": ["type": "array", "items": ref("ProjectMember")]]))
+            access: .admin, body: "PartnerIDs", status: 201, alsoStatus: (200, "every partner was in the project already"),
+            answer: object(["members": ["type": "array", "items": ref("ProjectMember")]]))
         add("POST", "/v1/projects/{id}/members/move", "Move members of the project to one of its stages", access: .admin,
             body: "MoveInput", answer: object(["members": ["type": "array", "items": ref("ProjectMember")]]))
         add("POST", "/v1/projects/{id}/stages/{stage_id}/generate", "Make the link or promo code of the stage's members (all, or "
             + "those named), joining them to the offer, and move them to the next stage", access: .admin, body: "GenerateMembersInput",
-            status: 201, answer: object(["members": ["type": "array", "items": ref("Generation")]]))
+            status: 201, alsoStatus: (200, "every member had its link or code already (moved on all the same)"),
+            answer: object(["members": ["type": "array", "items": ref("Generation")]]))
         add("POST", "/v1/projects/{id}/stages/{stage_id}/emails", "Email the stage's members (all, or those named): preview or queue",
-            access: .admin, body: "EmailInput", status: 201, answer: ref("Messages"))
+            access: .admin, body: "EmailInput", status: 201, alsoStatus: (200, "nothing was queued: a preview, or no member could get one"), answer: ref("Messages"))
         add("POST", "/v1/offers/{id}/emails", "Email the offer's members (the active ones, or those named): preview or queue",
-            access: .admin, body: "EmailInput", status: 201, answer: ref("Messages"))
+            access: .admin, body: "EmailInput", status: 201, alsoStatus: (200, "nothing was queued: a preview, or no member could get one"), answer: ref("Messages"))
         add("GET", "/v1/outbox", "Every email and where it stands", access: .admin, query: paging + [
             queryParameter("status", "queued, sent or failed"), queryParameter("partner_id", "one partner's", type: "integer"),
         ], answer: page("OutboxMessage"))
@@ -218,7 +244,8 @@ enum OpenAPIDocument {
         add("GET", "/login", "The sign-in page of /dashboard and /ops", access: .none, query: [queryParameter("next", "where to go after")],
             answer: html, content: "text/html")
         add("POST", "/login", "Sign in with an admin or ops key (form field key): sets an HttpOnly, SameSite=Strict session cookie "
-            + "and answers 303 to next", access: .none, status: 303)
+            + "and answers 303 to next; an unknown key gets the sign-in page again with 401", access: .none, status: 303,
+            alsoStatus: (401, "the key is unknown or revoked"))
         add("POST", "/logout", "End the session", access: .none, status: 303)
         add("GET", "/dashboard", "The brand's page: KPI tiles, clicks and sales per day, the offers table (an admin session)",
             access: .none, query: [queryParameter("range", "last_6_months (default), month_to_date or last_30_days")],
@@ -237,6 +264,10 @@ enum OpenAPIDocument {
     static var schemas: JSON {
         let time: JSON = ["type": "string", "format": "date-time"]
         let nullableTime: JSON = ["type": "string", "format": "date-time", "nullable": true]
+        let name: JSON = [
+            "type": "string", "minLength": 1, "maxLength": 200, "description": "visible text, at most 200 bytes of UTF-8, trimmed",
+            "pattern": "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$",
+        ]
         let code: JSON = ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"]
         let url: JSON = ["type": "string", "format": "uri", "description": "an absolute http or https URL of visible ASCII"]
         let counts: [String: JSON] = ["clicks": int, "billable": int, "unique": int, "bot": int, "unattributed": int, "inactive": int]
@@ -257,7 +288,7 @@ enum OpenAPIDocument {
                 "usage_limit_per_code": ["type": "integer", "minimum": 1, "nullable": true],
             ]),
             "OfferInput": object([
-                "name": string, "description": string, "type": enumeration(["link", "promo_code"]),
+                "name": name, "description": string, "type": enumeration(["link", "promo_code"]),
                 "status": enumeration(["active", "paused", "archived"]), "payout": ref("Payout"),
                 "parent_override_percent": ["type": "number", "minimum": 0, "maximum": 100, "nullable": true],
                 "attribution_window_days": ["type": "integer", "minimum": 1, "maximum": 3650],
@@ -272,13 +303,13 @@ enum OpenAPIDocument {
                 "parent_override_percent": ["type": "number", "nullable": true], "attribution_window_days": int,
                 "credit_policy": enumeration(["code_first", "click_first"]), "hold_days": int, "starts_at": nullableTime,
                 "ends_at": nullableTime, "destination_url": nullable(url), "fallback_url": nullable(url), "click_param": string,
-                "promo": ref("Promo"), "postback_token": string, "created_at": time, "updated_at": time,
+                "promo": nullable(ref("Promo")), "postback_token": string, "created_at": time, "updated_at": time,
             ], required: ["id", "name", "type", "status", "payout", "postback_token"]),
             "LinkInput": object(["code": code, "destination_url": url], required: ["code"],
                                 description: "destination_url defaults to the offer's"),
             "Link": object(["id": int, "offer_id": int, "code": string, "destination_url": url, "created_at": time]),
             "PartnerInput": object([
-                "name": string, "email": ["type": "string", "format": "email"], "code": code,
+                "name": name, "email": ["type": "string", "format": "email"], "code": code,
                 "parent_id": ["type": "integer", "nullable": true], "status": enumeration(["active", "inactive"]),
             ], description: "name and code are required to create"),
             "Partner": object([
@@ -291,30 +322,30 @@ enum OpenAPIDocument {
                 "starts_at": time, "ends_at": time,
             ], required: ["partner_ids"]),
             "MemberInput": object([
-                "status": enumeration(["active", "inactive"]), "payout_override": ref("Payout"), "refresh_code": bool,
+                "status": enumeration(["active", "inactive"]), "payout_override": nullable(ref("Payout")), "refresh_code": bool,
                 "starts_at": nullableTime, "ends_at": nullableTime,
             ]),
             "Member": object([
                 "offer_id": int, "partner_id": int, "name": string, "email": nullable(string), "partner_code": string,
                 "status": ["type": "string", "description": "active or inactive; created or existing when adding members"],
-                "payout_override": ref("Payout"), "starts_at": nullableTime, "ends_at": nullableTime,
+                "payout_override": nullable(ref("Payout")), "starts_at": nullableTime, "ends_at": nullableTime,
                 "promo_code": nullable(string), "promo_uses": int, "tracking_url": nullable(string), "dashboard_url": string,
                 "created_at": time,
             ]),
             "AdInput": object([
-                "name": string, "description": string, "media_type": string, "starts_at": time,
+                "name": name, "description": string, "media_type": string, "starts_at": time,
                 "code": code,
             ], required: ["name"], description: "code defaults to one made from the name"),
             "Ad": object([
                 "id": int, "partner_id": int, "code": string, "name": string, "description": string,
                 "media_type": nullable(string), "starts_at": nullableTime, "created_at": time,
             ]),
-            "StoreInput": object(["name": string, "shop_domain": string, "webhook_secret": string],
+            "StoreInput": object(["name": name, "shop_domain": string, "webhook_secret": string],
                                  required: ["name", "shop_domain", "webhook_secret"]),
             "Store": object([
                 "id": int, "name": string, "shop_domain": string, "webhook_secret": string, "webhook_url": string, "created_at": time,
             ]),
-            "Me": object(["partner": ref("Partner"), "parent": ref("Partner"), "children": ["type": "array", "items": ref("Partner")]]),
+            "Me": object(["partner": ref("Partner"), "parent": nullable(ref("Partner")), "children": ["type": "array", "items": ref("Partner")]]),
             "PartnerLink": object([
                 "link_id": int, "code": string, "offer_id": int, "offer_name": string,
                 "offer_status": enumeration(["active", "paused", "archived", "expired"]), "destination_url": url, "tracking_url": string,
@@ -367,14 +398,14 @@ enum OpenAPIDocument {
                 "id": int, "partner_id": int, "amount": int, "currency": string, "offer_id": ["type": "integer", "nullable": true],
                 "reference": nullable(string), "commissions": int, "created_at": time,
             ]),
-            "ProjectInput": object(["name": string, "stages": ["type": "array", "items": ref("StageInput")]], required: ["name"]),
+            "ProjectInput": object(["name": name, "stages": ["type": "array", "items": ref("StageInput")]], required: ["name"]),
             "StageInput": object([
-                "name": string, "kind": enumeration(["custom", "generate_links", "generate_promo_codes"]),
+                "name": name, "kind": enumeration(["custom", "generate_links", "generate_promo_codes"]),
                 "offer_id": ["type": "integer", "nullable": true, "description": "a link offer for generate_links, a promo_code offer for generate_promo_codes; none for custom"],
                 "position": ["type": "integer", "minimum": 0, "description": "the 0-based index the stage takes; last when absent"],
             ], required: ["name", "kind"]),
             "StagePatch": object([
-                "name": string, "offer_id": ["type": "integer", "nullable": true], "position": ["type": "integer", "minimum": 0],
+                "name": name, "offer_id": ["type": "integer", "nullable": true], "position": ["type": "integer", "minimum": 0],
             ], description: "only the fields sent change; a stage's kind cannot"),
             "Stage": object([
                 "id": int, "name": string, "kind": enumeration(["custom", "generate_links", "generate_promo_codes"]),
@@ -473,6 +504,8 @@ enum OpenAPIDocument {
     }
     static func nullable(_ schema: JSON) -> JSON {
         guard case .object(var fields) = schema else { return schema }
+        // OpenAPI 3.0 ignores a reference's siblings: a nullable reference is wrapped.
+        if fields["$ref"] != nil { return ["allOf": [schema], "nullable": true] }
         fields["nullable"] = true
         return .object(fields)
     }
