@@ -49,6 +49,11 @@ struct HostileAPIInputTests {
              body: #"{"name": "O", "payout": {"type": "flat", "value": 12.5}}"#, status: 422),
         Case(name: "over 100 percent", method: .post, path: "/v1/offers",
              body: #"{"name": "O", "payout": {"type": "percent", "value": 100.01}}"#, status: 422),
+        // Found by the generated requests: converting this percent to basis points trapped and stopped the service.
+        Case(name: "a percent far past Int64, negative", method: .post, path: "/v1/offers/OFFER/members",
+             body: #"{"partner_ids": [1], "payout_override": {"type": "percent", "value": -7.93070216727403e+42}}"#, status: 422),
+        Case(name: "a percent far past Int64", method: .post, path: "/v1/offers",
+             body: #"{"name": "O", "payout": {"type": "percent", "value": 1e300}}"#, status: 422),
         Case(name: "a postback amount past Double", method: .get, path: "/v1/postback?token=TOKEN&order_id=a&amount=1e309", auth: .none, status: 422),
         Case(name: "a negative postback amount", method: .get, path: "/v1/postback?token=TOKEN&order_id=b&amount=-5", auth: .none, status: 422),
         Case(name: "a postback amount with three decimals", method: .get, path: "/v1/postback?token=TOKEN&order_id=c&amount=10.125",

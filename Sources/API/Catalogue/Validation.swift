@@ -95,7 +95,8 @@ struct PayoutBody: Codable {
     /// A JSON number as a percent with at most two decimals, 0 to 100.
     static func percent(_ value: Double, _ field: String) throws(APIError) -> Percent {
         let hundredths = value * 100
-        guard value.isFinite, abs(hundredths - hundredths.rounded()) < 1e-6,
+        // The range first: converting a number past Int64's to an integer would trap.
+        guard value >= 0, value <= 100, abs(hundredths - hundredths.rounded()) < 1e-6,
               let percent = Percent(basisPoints: Int64(hundredths.rounded())) else {
             throw .invalid(field, "a percent is from 0 to 100 with at most two decimals")
         }
