@@ -81,6 +81,14 @@ enum PostgresSchema {
             );
             INSERT INTO compaction (name, through) VALUES ('member_click_daily', -1), ('partner_hourly', -1);
             """),
+        // An upsert into a key of seven columns costs 30-40 ms for a batch's 7,000 rollups where appending
+        // them costs 9-12 ms: rows are appended per batch and merged into one per key once their minute is
+        // over (`PostgresStore.mergeFinishedMinutes`). Every reader sums, so unmerged rows read the same.
+        ("2: rollups appended per batch, merged once their minute is over", """
+            ALTER TABLE click_rollups DROP CONSTRAINT click_rollups_pkey;
+            CREATE INDEX click_rollups_by_minute ON click_rollups (minute);
+            INSERT INTO compaction (name, through) VALUES ('click_rollups', -1)
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

@@ -5,9 +5,10 @@ import PostgresNIO
 import Store
 
 extension PostgresStore: ClickStore {
-    /// One transaction: the batch's pages, its rollups added to the stored
-    /// ones, the offers' days, and the rollups of periods already compacted.
-    /// Rows go in as arrays (`unnest`), a statement per table.
+    /// One transaction: the batch's pages, its rollups (appended, merged with
+    /// the other batches' once their minute is over), the offers' days, and
+    /// the rollups of periods already compacted. Rows go in as arrays
+    /// (`unnest`), a statement per table.
     public func write(_ batch: ClickBatch, nodeID: Int) throws {
         guard !batch.isEmpty else { return }
         let rollups = batch.rollups()
@@ -34,13 +35,6 @@ extension PostgresStore: ClickStore {
                             \(columns.credited)::BIGINT[], \(columns.ad)::BIGINT[], \(columns.clicks)::BIGINT[], \(columns.billable)::BIGINT[],
                             \(columns.unique)::BIGINT[], \(columns.bot)::BIGINT[], \(columns.unattributed)::BIGINT[], \(columns.inactive)::BIGINT[])
                     AS r(m, o, l, g, c, a, n, b, u, t, x, i)
-                ON CONFLICT (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id) DO UPDATE SET
-                    clicks = click_rollups.clicks + excluded.clicks,
-                    billable = click_rollups.billable + excluded.billable,
-                    unique_clicks = click_rollups.unique_clicks + excluded.unique_clicks,
-                    bot = click_rollups.bot + excluded.bot,
-                    unattributed = click_rollups.unattributed + excluded.unattributed,
-                    inactive = click_rollups.inactive + excluded.inactive
                 """)
 
             var daily: [DailyKey: Int64] = [:]

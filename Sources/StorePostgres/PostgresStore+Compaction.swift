@@ -10,7 +10,7 @@ extension PostgresStore {
 
     public func compactRollups(now: Int64, limit: Int) throws -> RollupCompaction {
         var done: [Compaction: Int] = [:]
-        var complete = true
+        var complete = try mergeFinishedMinutes(now: now, limit: limit * 60)
         for compaction in Compaction.allCases {
             let current = floorDiv(floorDiv(now, 60_000), compaction.minutes)
             try transaction { connection in
@@ -36,6 +36,35 @@ extension PostgresStore {
             }
         }
         return RollupCompaction(days: done[.memberDays] ?? 0, hours: done[.partnerHours] ?? 0, isComplete: complete)
+    }
+
+    /// Merges the rollup rows that batches appended for each finished minute
+    /// into one row per key, at most `limit` minutes from the oldest not
+    /// merged yet, leaving the last two minutes (whose clicks may still be on
+    /// their way). Rows written later for a merged minute stay as they are:
+    /// readers sum them with the rest. Returns whether every finished minute
+    /// is merged now.
+    func mergeFinishedMinutes(now: Int64, limit: Int) throws -> Bool {
+        let last = floorDiv(now, 60_000) - 2
+        return try transaction { connection in
+            _ = try query(connection, "SELECT pg_advisory_xact_lock(7283002)")
+            let through = try query(connection, "SELECT through FROM compaction WHERE name = 'click_rollups'").rows.first?
+                .decode(Int64.self) ?? -1
+            guard let oldest = try query(connection, "SELECT min(minute) FROM click_rollups WHERE minute > \(through)").rows.first?
+                .decode(Int64?.self), oldest <= last else { return true }
+            let end = min(last, oldest + Int64(limit) - 1)
+            _ = try query(connection, """
+                WITH merged AS (DELETE FROM click_rollups WHERE minute >= \(oldest) AND minute <= \(end) RETURNING *)
+                INSERT INTO click_rollups (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
+                                           clicks, billable, unique_clicks, bot, unattributed, inactive)
+                SELECT minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
+                       sum(clicks)::BIGINT, sum(billable)::BIGINT, sum(unique_clicks)::BIGINT, sum(bot)::BIGINT,
+                       sum(unattributed)::BIGINT, sum(inactive)::BIGINT
+                FROM merged GROUP BY minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id
+                """)
+            _ = try query(connection, "UPDATE compaction SET through = \(end) WHERE name = 'click_rollups'")
+            return end == last
+        }
     }
 
     func compactedThrough(_ connection: PostgresConnection, _ compaction: Compaction) throws -> Int64 {

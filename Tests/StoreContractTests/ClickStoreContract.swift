@@ -66,6 +66,33 @@ enum ClickStoreContract {
         #expect(Set(seed.uniqueFingerprints).count == 3)
     }
 
+    /// Rollups of one key written by several batches count once each, before
+    /// and after the store tidies finished minutes, and for a minute written
+    /// again after that.
+    static func rollupsOfOneKeyFromManyBatchesAddUp(_ store: any ClickStore) throws {
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var nextMinute = ClickIDGenerator(node: 0, worker: 1)  // a generator's ids never go back in time
+        for index in 0..<5 {
+            var batch = ClickBatch()
+            batch.append(click(&ids, at: noon + UInt64(index * 100), client: UInt64(index)), unique: index == 0)
+            batch.append(click(&nextMinute, at: noon + 60_000 + UInt64(index), ad: 7), unique: false)
+            try store.write(batch, nodeID: 0)
+        }
+        let expected = OutcomeCounts(clicks: 10, billable: 10, unique: 1, bot: 0, unattributed: 0, inactive: 0)
+        #expect(try store.liveCounterSeed(now: Int64(noon)).totals == expected)
+        _ = try store.compactRollups(now: Int64(noon) + 600_000, limit: 24)
+        var seed = try store.liveCounterSeed(now: Int64(noon) + 600_000)
+        #expect(seed.totals == expected)
+        #expect(seed.byMinute[Int64(noon) / 60_000]?.clicks == 5 && seed.byMinute[Int64(noon) / 60_000 + 1]?.clicks == 5)
+        #expect(seed.byLinkPartnerAd[LinkPartnerAd(linkID: 10, partnerID: 100, adID: 7)]?.clicks == 5)
+        var late = ClickBatch()
+        late.append(click(&ids, at: noon + 500), unique: false)
+        try store.write(late, nodeID: 0)
+        _ = try store.compactRollups(now: Int64(noon) + 600_000, limit: 24)
+        seed = try store.liveCounterSeed(now: Int64(noon) + 600_000)
+        #expect(seed.totals.clicks == 11 && seed.byMinute[Int64(noon) / 60_000]?.clicks == 6)
+    }
+
     /// A batch holding a click already stored is refused whole.
     static func aBatchWithAStoredClickIsRefusedWhole(_ store: any ClickStore) throws {
         var ids = ClickIDGenerator(node: 0, worker: 0)

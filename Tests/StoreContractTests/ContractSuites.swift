@@ -1,7 +1,7 @@
 import ClickModel
 import Foundation
 import Store
-import StorePostgres
+@testable import StorePostgres
 import StoreSQLite
 import Testing
 
@@ -17,6 +17,7 @@ struct SQLiteClickStoreContract {
 
     @Test func everyClickIsStoredAndFound() throws { try withStore(ClickStoreContract.everyClickIsStoredAndFound) }
     @Test func theSeedHoldsTheSumsOfWhatWasWritten() throws { try withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
+    @Test func rollupsOfOneKeyFromManyBatchesAddUp() throws { try withStore(ClickStoreContract.rollupsOfOneKeyFromManyBatchesAddUp) }
     @Test func aBatchWithAStoredClickIsRefusedWhole() throws { try withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
     @Test func oldClicksAreDeletedByWholePages() throws { try withStore(ClickStoreContract.oldClicksAreDeletedByWholePages) }
     @Test func finishedPeriodsAreCompactedOnce() throws { try withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
@@ -35,6 +36,7 @@ struct PostgresClickStoreContract {
 
     @Test func everyClickIsStoredAndFound() throws { try withStore(ClickStoreContract.everyClickIsStoredAndFound) }
     @Test func theSeedHoldsTheSumsOfWhatWasWritten() throws { try withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
+    @Test func rollupsOfOneKeyFromManyBatchesAddUp() throws { try withStore(ClickStoreContract.rollupsOfOneKeyFromManyBatchesAddUp) }
     @Test func aBatchWithAStoredClickIsRefusedWhole() throws { try withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
     @Test func oldClicksAreDeletedByWholePages() throws { try withStore(ClickStoreContract.oldClicksAreDeletedByWholePages) }
     @Test func finishedPeriodsAreCompactedOnce() throws { try withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
@@ -48,8 +50,26 @@ struct PostgresClickStoreContract {
             for _ in 0..<4 { group.addTask { _ = try PostgresStore(url: url) } }
             try await group.waitForAll()
         }
-        #expect(try TestPostgres.psql(database, "SELECT count(*) FROM schema_migrations") == "1")
+        #expect(try TestPostgres.psql(database, "SELECT count(*) FROM schema_migrations") == "\(PostgresSchema.migrations.count)")
         #expect(try TestPostgres.psql(database, "SELECT count(*) FROM workspace") == "1")
+    }
+
+    /// Batches append rollup rows; a finished minute's become one row per key.
+    @Test func finishedMinutesAreMergedIntoOneRowPerKey() throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        let store = try PostgresStore(url: TestPostgres.url(database: database))
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        for index in 0..<5 {
+            var batch = ClickBatch()
+            batch.append(ClickStoreContract.click(&ids, at: ClickStoreContract.noon + UInt64(index)), unique: false)
+            try store.write(batch, nodeID: 0)
+        }
+        #expect(try TestPostgres.psql(database, "SELECT count(*) FROM click_rollups") == "5")
+        _ = try store.compactRollups(now: Int64(ClickStoreContract.noon) + 60_000, limit: 24)
+        #expect(try TestPostgres.psql(database, "SELECT count(*) FROM click_rollups") == "5", "the last two minutes wait")
+        _ = try store.compactRollups(now: Int64(ClickStoreContract.noon) + 180_000, limit: 24)
+        #expect(try TestPostgres.psql(database, "SELECT count(*), sum(clicks) FROM click_rollups") == "1|5")
     }
 
     @Test func aStoreThatCannotBeReachedSaysSo() throws {

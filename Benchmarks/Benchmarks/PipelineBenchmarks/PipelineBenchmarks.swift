@@ -128,22 +128,29 @@ let benchmarks: @Sendable () -> Void = {
 }
 
 /// A store that has run a while (a million clicks in), then another million
-/// measured, in batches of 10,000 with their rollups, as the click writer sends them.
+/// measured, in batches of 10,000 with their rollups, as the click writer
+/// sends them: a batch a second of the clicks' time, and the writer's
+/// maintenance (compacting what is finished) once a minute of it.
 func measureClickWriter(_ store: any ClickStore, _ benchmark: Benchmark) throws {
     let perBatch = 10_000
-    func batches(_ count: Int, from first: Int) -> [ClickBatch] {
+    let start: UInt64 = 1_800_000_000_000
+    func batches(_ count: Int, from first: Int) -> [(number: Int, batch: ClickBatch)] {
         (first..<(first + count)).map { number in
             var batch = ClickBatch(reservingCapacity: perBatch)
-            for record in makeClicks(count: perBatch, startingAt: 1_800_000_000_000 + UInt64(number) * 1_000, worker: number % 256) {
+            for record in makeClicks(count: perBatch, startingAt: start + UInt64(number) * 1_000, worker: number % 256) {
                 batch.append(record, unique: record.clientHash % 7 == 0)
             }
-            return batch
+            return (number, batch)
         }
     }
-    for batch in batches(100, from: 0) { try store.write(batch, nodeID: 0) }
+    func write(_ number: Int, _ batch: ClickBatch) throws {
+        try store.write(batch, nodeID: 0)
+        if number % 60 == 59 { _ = try store.compactRollups(now: Int64(start) + Int64(number) * 1_000, limit: 24) }
+    }
+    for (number, batch) in batches(100, from: 0) { try write(number, batch) }
     let measured = batches(max(1, benchmark.scaledIterations.count / perBatch), from: 100)
     benchmark.startMeasurement()
-    for batch in measured { try store.write(batch, nodeID: 0) }
+    for (number, batch) in measured { try write(number, batch) }
     benchmark.stopMeasurement()
 }
 
