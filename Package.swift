@@ -178,7 +178,9 @@ let package = Package(
         // MARK: tests
         .testTarget(name: "ClickModelTests", dependencies: ["ClickModel"], swiftSettings: strict),
         .testTarget(name: "ClickRingTests", dependencies: ["ClickRing"], swiftSettings: strict),
-        .testTarget(name: "EdgeTests", dependencies: ["Edge", "ClickModel", "ClickRing"], swiftSettings: strict),
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: ["Edge", "ClickModel", "ClickRing", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "AggregatorTests",
             dependencies: [

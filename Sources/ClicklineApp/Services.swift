@@ -47,7 +47,7 @@ struct EdgeService: Service {
     let onStarted: @Sendable () -> Void
 
     func run() async throws {
-        edge.start()
+        try edge.start()
         onStarted()
         try? await gracefulShutdown()
         await offload("stop-edge") { edge.stop() }

@@ -33,6 +33,8 @@ struct Connection {
     var closeAfterWrite = false
     /// Waiting for the socket to become writable; reading is paused meanwhile.
     var isWaitingToWrite = false
+    /// Its event is added to the event base (and must be deleted before reuse).
+    var isWatched = false
 
     /// Monotonic ms of the first byte of the current request head, 0 when none.
     var requestStartedAt: Int64 = 0

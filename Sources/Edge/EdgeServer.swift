@@ -45,8 +45,18 @@ public final class EdgeServer: Sendable {
     /// The click channels, one per worker, in worker order: the aggregator's input.
     public var channels: [ClickChannel] { workers.map(\.channel) }
 
-    /// Starts the worker threads (`edge-0`, `edge-1`, ...).
-    public func start() {
+    /// Prepares every worker's event loop, then starts the worker threads
+    /// (`edge-0`, `edge-1`, ...). Throws, with nothing started, when libevent
+    /// refuses any part of a worker's setup.
+    public func start() throws(EdgeStartError) {
+        for (index, worker) in workers.enumerated() {
+            do {
+                try worker.prepare()
+            } catch {
+                for prepared in workers[..<index] { prepared.discard() }
+                throw error
+            }
+        }
         let started = workers.map { worker in
             OwnedThread(name: "edge-\(worker.id)") { worker.run() }
         }

@@ -143,45 +143,68 @@ final class EdgeWorker: @unchecked Sendable {
 
     // MARK: - The loop
 
-    /// Runs the event loop until stopped. On the worker's thread.
-    func run() {
-        let config = event_config_new()
-        event_config_set_flag(config, Int32(EVENT_BASE_FLAG_NOLOCK.rawValue))
-        guard let base = event_base_new_with_config(config) else {
-            event_config_free(config)
-            logger.critical("edge worker \(id): event_base_new failed")
-            return
-        }
-        event_config_free(config)
-        self.base = base
+    /// Makes the worker's event base, its listener and its tick, checking each
+    /// of libevent's answers; throws, having freed what it made, when one
+    /// fails. Called once, before `run()`, on the thread that starts the edge
+    /// (the base is then used by the worker's thread only).
+    func prepare() throws(EdgeStartError) {
+        func fail(_ what: String) -> EdgeStartError { EdgeStartError(description: "edge worker \(id): \(what) failed") }
+        guard let config = event_config_new() else { throw fail("event_config_new") }
+        defer { event_config_free(config) }
+        guard event_config_set_flag(config, Int32(EVENT_BASE_FLAG_NOLOCK.rawValue)) == 0 else { throw fail("event_config_set_flag") }
+        guard let base = event_base_new_with_config(config) else { throw fail("event_base_new_with_config") }
         let this = Unmanaged.passUnretained(self).toOpaque()
-
-        listener = evconnlistener_new(base, { _, fd, address, length, arg in
+        guard let listener = evconnlistener_new(base, { _, fd, address, length, arg in
             let worker = Unmanaged<EdgeWorker>.fromOpaque(arg!)
             worker._withUnsafeGuaranteedRef { $0.accepted(fd: fd, address: address, length: length) }
-        }, this, LEV_OPT_CLOSE_ON_FREE, -1, listenFD)
-        guard listener != nil else {
-            logger.critical("edge worker \(id): evconnlistener_new failed")
+        }, this, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, -1, listenFD) else {
             event_base_free(base)
-            return
+            throw fail("evconnlistener_new")
         }
-        isListenerEnabled = true
+        // Created disabled and enabled here: evconnlistener_new ignores the result of enabling it.
+        guard evconnlistener_enable(listener) == 0 else {
+            evconnlistener_free(listener)
+            event_base_free(base)
+            throw fail("evconnlistener_enable")
+        }
         evconnlistener_set_error_cb(listener, { _, arg in
             let worker = Unmanaged<EdgeWorker>.fromOpaque(arg!)
             worker._withUnsafeGuaranteedRef { $0.acceptFailed() }
         })
-
-        event_assign(tickEvent, base, -1, Int16(EV_PERSIST), { _, _, arg in
+        var interval = timeval(tv_sec: 0, tv_usec: Int(Self.tickMilliseconds * 1000))
+        guard event_assign(tickEvent, base, -1, Int16(EV_PERSIST), { _, _, arg in
             let worker = Unmanaged<EdgeWorker>.fromOpaque(arg!)
             worker._withUnsafeGuaranteedRef { $0.tick() }
-        }, this)
-        var interval = timeval(tv_sec: 0, tv_usec: Int(Self.tickMilliseconds * 1000))
-        event_add(tickEvent, &interval)
+        }, this) == 0, event_add(tickEvent, &interval) == 0 else {
+            evconnlistener_free(listener)
+            event_base_free(base)
+            throw fail("adding the tick event")
+        }
+        self.base = base
+        self.listener = listener
+        isListenerEnabled = true
+    }
 
+    /// Frees what `prepare()` made, for a worker that will not run (another
+    /// one failed to prepare).
+    func discard() {
+        guard let base else { return }
+        if let listener { evconnlistener_free(listener) }
+        listener = nil
+        _ = event_del(tickEvent)
+        event_base_free(base)
+        self.base = nil
+    }
+
+    /// Runs the event loop of a prepared worker until stopped. On the worker's thread.
+    func run() {
+        guard let base else { return }
         refreshClocks()
         refreshDate()
         histogramStartedAt = nowMonotonic
-        event_base_dispatch(base)
+        if event_base_dispatch(base) == -1 {
+            logger.critical("edge worker \(id): event_base_dispatch failed; the worker stops")
+        }
 
         // Stopped: nothing may stay open.
         for index in 0..<configuration.maxConnectionsPerWorker where connections[index].isOpen {
@@ -189,7 +212,7 @@ final class EdgeWorker: @unchecked Sendable {
         }
         if let listener { evconnlistener_free(listener) }
         listener = nil
-        event_del(tickEvent)
+        if event_del(tickEvent) != 0 { logger.error("edge worker \(id): event_del of the tick failed") }
         event_base_free(base)
         self.base = nil
         responder.counters.publish(to: stats, connectionsOpen: openCount)
@@ -231,8 +254,8 @@ final class EdgeWorker: @unchecked Sendable {
         c.pointee.isWaitingToWrite = false
         copyAddress(address, into: c)
         _ = System.setIntOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        listen(c, for: EV_READ)
         openCount += 1
+        guard listen(c, for: EV_READ) else { return }
         if freeCount == 0 { disableListener() }
         // The socket was accepted only once data arrived (TCP_DEFER_ACCEPT): read it now.
         readable(c)
@@ -270,21 +293,31 @@ final class EdgeWorker: @unchecked Sendable {
 
     private func disableListener() {
         guard isListenerEnabled, let listener else { return }
-        evconnlistener_disable(listener)
+        if evconnlistener_disable(listener) != 0 {
+            // Still accepting: `accepted` closes what it cannot hold and tries again.
+            logger.error("edge worker \(id): evconnlistener_disable failed")
+            return
+        }
         isListenerEnabled = false
     }
 
     private func enableListenerIfPossible() {
         guard !isListenerEnabled, !isDraining, listenerPausedUntil == 0, freeCount > 0, let listener else { return }
-        evconnlistener_enable(listener)
+        if evconnlistener_enable(listener) != 0 {
+            logger.error("edge worker \(id): evconnlistener_enable failed; trying again shortly")
+            listenerPausedUntil = nowMonotonic + 250
+            return
+        }
         isListenerEnabled = true
     }
 
     // MARK: - Connections
 
-    /// Watches the connection's socket for `what` (EV_READ or EV_WRITE).
-    private func listen(_ c: UnsafeMutablePointer<Connection>, for what: Int32) {
-        event_assign(c.pointee.event, base, c.pointee.fd, Int16(what | EV_PERSIST), { _, events, arg in
+    /// Watches the connection's socket for `what` (EV_READ or EV_WRITE);
+    /// false, with the connection closed, when libevent refuses.
+    @discardableResult
+    private func listen(_ c: UnsafeMutablePointer<Connection>, for what: Int32) -> Bool {
+        let assigned = event_assign(c.pointee.event, base, c.pointee.fd, Int16(what | EV_PERSIST), { _, events, arg in
             let c = arg!.assumingMemoryBound(to: Connection.self)
             c.pointee.worker._withUnsafeGuaranteedRef { worker in
                 if Int32(events) & EV_WRITE != 0 {
@@ -294,18 +327,32 @@ final class EdgeWorker: @unchecked Sendable {
                 }
             }
         }, UnsafeMutableRawPointer(c))
-        event_add(c.pointee.event, nil)
+        guard assigned == 0, event_add(c.pointee.event, nil) == 0 else {
+            logger.error("edge worker \(id): cannot watch a connection (event_assign or event_add failed); closing it")
+            c.pointee.isWatched = false
+            close(c)
+            return false
+        }
+        c.pointee.isWatched = true
+        return true
+    }
+
+    /// Stops watching the connection's socket.
+    private func unwatch(_ c: UnsafeMutablePointer<Connection>) {
+        guard c.pointee.isWatched else { return }
+        c.pointee.isWatched = false
+        if event_del(c.pointee.event) != 0 { logger.error("edge worker \(id): event_del of a connection failed") }
     }
 
     private func switchEvent(_ c: UnsafeMutablePointer<Connection>, to what: Int32) {
-        event_del(c.pointee.event)
-        listen(c, for: what)
+        unwatch(c)
+        guard listen(c, for: what) else { return }
         c.pointee.isWaitingToWrite = what == EV_WRITE
     }
 
     private func close(_ c: UnsafeMutablePointer<Connection>) {
         guard c.pointee.isOpen else { return }
-        event_del(c.pointee.event)
+        unwatch(c)
         Glibc.close(c.pointee.fd)
         c.pointee.fd = -1
         c.pointee.pending?.deallocate()
@@ -374,6 +421,7 @@ final class EdgeWorker: @unchecked Sendable {
             return
         }
         switchEvent(c, to: EV_READ)
+        guard c.pointee.isOpen else { return }
         // Requests that arrived while the client was not reading.
         if c.pointee.pendingCount > 0, let pending = c.pointee.pending {
             let count = c.pointee.pendingCount
@@ -544,7 +592,7 @@ final class EdgeWorker: @unchecked Sendable {
                 for index in 0..<configuration.maxConnectionsPerWorker where connections[index].isOpen {
                     close(connections + index)
                 }
-                event_base_loopbreak(base)
+                if event_base_loopbreak(base) != 0 { logger.critical("edge worker \(id): event_base_loopbreak failed") }
             }
         }
         responder.counters.publish(to: stats, connectionsOpen: openCount)
