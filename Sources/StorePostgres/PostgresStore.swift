@@ -15,12 +15,14 @@ import Synchronization
 /// kept open, and waits for the event loop's answer; a connection that fails
 /// is replaced on the next call.
 ///
-/// This first part of it holds the click path: clicks, their rollups and the
-/// compacted rollups, with the same contract and the same tests as SQLite.
+/// So far it holds the click path (clicks, their rollups and the compacted
+/// rollups, written its own way) and the parts whose logic is shared with
+/// SQLite through `SQLConnection` (keys, the workspace, the outbox), each
+/// with the same contract tests as SQLite.
 public final class PostgresStore: Sendable {
     public let url: String
     private let configuration: PostgresConnection.Configuration
-    private let logger: Logger
+    let logger: Logger
     private let idle = Mutex<[PostgresConnection]>([])
     private let nextID = Atomic<Int>(1)
     private static let maxIdle = 4

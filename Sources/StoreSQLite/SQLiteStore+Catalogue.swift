@@ -6,7 +6,7 @@ import Synchronization
 
 extension SQLiteStore: CatalogueStore {
     public func catalogueVersion() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT catalogue_version FROM workspace WHERE id = 1") ?? 0 }
+        try read { db in try WorkspaceSQL.catalogueVersion(GRDBConnection(db)) }
     }
 
     /// Reads the catalogue in three parts side by side (partners, memberships,
@@ -92,28 +92,20 @@ extension SQLiteStore: CatalogueStore {
 
 extension SQLiteStore: KeyStore {
     public func insertKey(role: KeyRole, hash: [UInt8]) throws {
-        try write { db in
-            try db.execute(sql: "INSERT INTO api_keys (role, key_hash, created_at) VALUES (?, ?, ?)",
-                           arguments: [role.rawValue, Data(hash), Self.now()])
-        }
+        try write { db in try KeysSQL.insert(GRDBConnection(db), role: role, hash: hash, now: Self.now()) }
     }
 
     public func role(forKeyHash hash: [UInt8]) throws -> KeyRole? {
-        try read { db in
-            try String.fetchOne(db, sql: "SELECT role FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", arguments: [Data(hash)])
-                .flatMap(KeyRole.init(rawValue:))
-        }
+        try read { db in try KeysSQL.role(GRDBConnection(db), hash: hash) }
     }
 }
 
 extension SQLiteStore: WorkspaceStore {
     public func currency() throws -> Currency {
-        try read { db in (try String.fetchOne(db, sql: "SELECT currency FROM workspace WHERE id = 1")).flatMap(Currency.init) ?? .usd }
+        try read { db in try WorkspaceSQL.currency(GRDBConnection(db)) }
     }
 
     public func clientHashSalt() throws -> UInt64 {
-        try read { db in
-            UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT client_hash_salt FROM workspace WHERE id = 1") ?? 0)
-        }
+        try read { db in try WorkspaceSQL.clientHashSalt(GRDBConnection(db)) }
     }
 }

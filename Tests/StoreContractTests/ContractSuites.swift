@@ -23,6 +23,64 @@ struct SQLiteClickStoreContract {
     @Test func finishedPeriodsAreCompactedOnce() throws { try withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
 }
 
+/// The shared logic's contract on SQLite.
+@Suite("Shared store contract: SQLite")
+struct SQLiteSharedStoreContract {
+    func withStore(_ body: (SQLiteStore) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path))
+    }
+
+    @Test func keysAreFoundByHashWithTheirRole() throws { try withStore(SharedStoreContract.keysAreFoundByHashWithTheirRole) }
+    @Test func theWorkspaceHasItsCurrencyAndSalt() throws { try withStore(SharedStoreContract.theWorkspaceHasItsCurrencyAndSalt) }
+    @Test func outboxMessagesGoFromQueuedToSentOrFailed() throws {
+        try withStore { store in
+            let jane = try store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+            let zoe = try store.createPartner(Partner(name: "Zoë", code: Code("zoe")!), tokenHash: nil).id
+            try SharedStoreContract.outboxMessagesGoFromQueuedToSentOrFailed(store, partners: (jane, zoe))
+        }
+    }
+}
+
+/// The same on PostgreSQL.
+@Suite("Shared store contract: PostgreSQL", .enabled(if: TestPostgres.url != nil,
+    "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
+struct PostgresSharedStoreContract {
+    func withStore(_ body: (PostgresStore, String) throws -> Void) throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        try body(try PostgresStore(url: TestPostgres.url(database: database)), database)
+    }
+
+    @Test func keysAreFoundByHashWithTheirRole() throws { try withStore { store, _ in try SharedStoreContract.keysAreFoundByHashWithTheirRole(store) } }
+    @Test func theWorkspaceHasItsCurrencyAndSalt() throws {
+        try withStore { store, _ in try SharedStoreContract.theWorkspaceHasItsCurrencyAndSalt(store) }
+    }
+    @Test func outboxMessagesGoFromQueuedToSentOrFailed() throws {
+        try withStore { store, database in
+            // Partners come from SQL until the catalogue writer is shared too.
+            func partner(_ name: String, _ code: String) throws -> UInt32 {
+                UInt32(try TestPostgres.psql(database, "INSERT INTO partners (name, code, created_at) VALUES ('\(name)', '\(code)', 0) RETURNING id"))!
+            }
+            try SharedStoreContract.outboxMessagesGoFromQueuedToSentOrFailed(store, partners: (try partner("Jane", "jane"), try partner("Zoë", "zoe")))
+        }
+    }
+
+    /// A catalogue change bumps the version once per statement.
+    @Test func catalogueChangesBumpTheVersion() throws {
+        try withStore { _, database in
+            #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "0")
+            _ = try TestPostgres.psql(database, "INSERT INTO partners (name, code, created_at) VALUES ('A', 'a', 0), ('B', 'b', 0)")
+            #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "1")
+            _ = try TestPostgres.psql(database, "INSERT INTO offers (name, created_at, updated_at) VALUES ('O', 0, 0)")
+            _ = try TestPostgres.psql(database, "UPDATE partners SET name = 'C' WHERE code = 'a'")
+            #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "3")
+        }
+    }
+}
+
 /// The same contract on PostgreSQL, each test in a database of its own on
 /// the server `CLICKLINE_TEST_POSTGRES` names (`scripts/test` starts one).
 @Suite("Click store contract: PostgreSQL", .enabled(if: TestPostgres.url != nil,

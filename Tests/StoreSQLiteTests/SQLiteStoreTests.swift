@@ -236,13 +236,6 @@ struct SQLiteCatalogueTests {
         } throws: { ($0 as? StoreError)?.code == .conflict }
     }
 
-    @Test func keysAreFoundByHashWithTheirRole() throws {
-        let temporary = try TemporaryStore()
-        try temporary.store.insertKey(role: .ops, hash: Array(repeating: 7, count: 32))
-        #expect(try temporary.store.role(forKeyHash: Array(repeating: 7, count: 32)) == .ops)
-        #expect(try temporary.store.role(forKeyHash: Array(repeating: 8, count: 32)) == nil)
-    }
-
     @Test func saltIsStableAcrossOpens() throws {
         let temporary = try TemporaryStore()
         let salt = try temporary.store.clientHashSalt()

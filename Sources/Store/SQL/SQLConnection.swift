@@ -1,0 +1,89 @@
+/// One database connection inside a transaction, as the store logic both
+/// databases share sees it: SQL with `?` placeholders, values of five kinds.
+///
+/// The SQL written against it is the dialect SQLite and PostgreSQL have in
+/// common: `INSERT ... RETURNING`, `ON CONFLICT ... DO UPDATE`, `COALESCE`,
+/// `CAST(... AS BIGINT)` around sums. Booleans are stored as integers in
+/// both. Each store supplies the connection (`SQLiteStore.write`,
+/// `PostgresStore.transaction`) and its own schema; what is tuned to one
+/// database (writing clicks, loading the catalogue) stays in its store.
+public protocol SQLConnection {
+    /// Runs a statement; returns how many rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
+    /// Runs a query and returns every row.
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+}
+
+extension SQLConnection {
+    /// The first row of a query, if any.
+    public func row(_ sql: String, _ arguments: [SQLValue] = []) throws -> SQLRow? {
+        try rows(sql, arguments).first
+    }
+}
+
+/// A value bound to a placeholder or read from a column.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+extension SQLValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral, ExpressibleByNilLiteral {
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(nilLiteral: ()) { self = .null }
+
+    public init(_ value: Int64?) { self = value.map { .integer($0) } ?? .null }
+    public init(_ value: Int) { self = .integer(Int64(value)) }
+    public init(_ value: UInt32?) { self = value.map { .integer(Int64($0)) } ?? .null }
+    public init(_ value: String?) { self = value.map { .text($0) } ?? .null }
+    public init(_ value: [UInt8]) { self = .blob(value) }
+}
+
+/// A row read back; columns by position, in the order the query names them.
+/// Reading a column as the wrong kind is a store error, not a crash.
+public struct SQLRow: Sendable {
+    public var values: [SQLValue]
+
+    public init(_ values: [SQLValue]) { self.values = values }
+
+    public func int64(_ index: Int) throws -> Int64 {
+        guard case .integer(let value) = values[index] else { throw Self.mismatch(index, "an integer", values[index]) }
+        return value
+    }
+
+    public func optionalInt64(_ index: Int) throws -> Int64? {
+        if case .null = values[index] { return nil }
+        return try int64(index)
+    }
+
+    public func int(_ index: Int) throws -> Int { Int(try int64(index)) }
+
+    public func id(_ index: Int) throws -> UInt32 {
+        let value = try int64(index)
+        guard let id = UInt32(exactly: value) else { throw StoreError(.unavailable, "column \(index): \(value) is not an id") }
+        return id
+    }
+
+    public func optionalID(_ index: Int) throws -> UInt32? {
+        if case .null = values[index] { return nil }
+        return try id(index)
+    }
+
+    public func text(_ index: Int) throws -> String {
+        guard case .text(let value) = values[index] else { throw Self.mismatch(index, "text", values[index]) }
+        return value
+    }
+
+    public func optionalText(_ index: Int) throws -> String? {
+        if case .null = values[index] { return nil }
+        return try text(index)
+    }
+
+    private static func mismatch(_ index: Int, _ expected: String, _ found: SQLValue) -> StoreError {
+        StoreError(.unavailable, "column \(index) holds \(found), not \(expected)")
+    }
+}

@@ -1,0 +1,90 @@
+import Logging
+import NIOCore
+import PostgresNIO
+import Store
+
+/// The shared store logic's connection (`SQLConnection`) on a PostgreSQL
+/// connection: `?` placeholders become `$1`, `$2`..., values are bound in
+/// PostgreSQL's binary format, and integer columns of any width, text, bytea,
+/// float8 and booleans are read back.
+struct PostgresSQLConnection: SQLConnection {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
+        try run(sql, arguments).metadata.rows ?? 0
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        try run(sql, arguments).rows.map { row in SQLRow(try row.map(Self.value(of:))) }
+    }
+
+    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        var binds = PostgresBindings(capacity: arguments.count)
+        for argument in arguments {
+            switch argument {
+            case .null: binds.appendNull()
+            case .integer(let integer): binds.append(integer)
+            case .real(let real): binds.append(real)
+            case .text(let text): binds.append(text)
+            case .blob(let bytes): binds.append(ByteBuffer(bytes: bytes))
+            }
+        }
+        let numbered = Self.numberPlaceholders(sql)
+        guard numbered.count == arguments.count else {
+            throw StoreError(.invalid, "\(numbered.count) placeholders for \(arguments.count) values")
+        }
+        return try connection.query(PostgresQuery(unsafeSQL: numbered.sql, binds: binds), logger: logger).wait()
+    }
+
+    /// `?` outside quoted strings and identifiers becomes `$n`.
+    static func numberPlaceholders(_ sql: String) -> (sql: String, count: Int) {
+        var result = ""
+        result.reserveCapacity(sql.utf8.count + 16)
+        var count = 0
+        var quote: Character? = nil
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                result.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                result.append(character)
+            } else if character == "?" {
+                count += 1
+                result += "$\(count)"
+            } else {
+                result.append(character)
+            }
+        }
+        return (result, count)
+    }
+
+    private static func value(of cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int8: return .integer(try cell.decode(Int64.self))
+        case .int4: return .integer(Int64(try cell.decode(Int32.self)))
+        case .int2: return .integer(Int64(try cell.decode(Int16.self)))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .float8: return .real(try cell.decode(Double.self))
+        case .float4: return .real(Double(try cell.decode(Float.self)))
+        case .text, .varchar, .name, .bpchar: return .text(try cell.decode(String.self))
+        case .bytea: return .blob(Array(buffer: try cell.decode(ByteBuffer.self)))
+        default:
+            throw StoreError(.unavailable, "column \(cell.columnName) has type \(cell.dataType), which the store does not read")
+        }
+    }
+}
+
+extension PostgresStore {
+    /// Runs `body` in a transaction on a connection for the shared store logic.
+    func sqlTransaction<T>(_ body: (PostgresSQLConnection) throws -> T) throws -> T {
+        try transaction { connection in try body(PostgresSQLConnection(connection: connection, logger: logger)) }
+    }
+
+    /// Runs `body` on a connection for the shared store logic, outside a transaction (single reads).
+    func sqlConnection<T>(_ body: (PostgresSQLConnection) throws -> T) throws -> T {
+        try withConnection { connection in try body(PostgresSQLConnection(connection: connection, logger: logger)) }
+    }
+}
