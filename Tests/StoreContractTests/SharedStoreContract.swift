@@ -2,6 +2,7 @@ import ClickModel
 import Foundation
 import Store
 import Testing
+@testable import StorePostgres
 
 /// What the stores whose logic is shared (keys, the workspace, the outbox)
 /// must do on either database: each test takes a fresh store and is run by
@@ -60,5 +61,16 @@ enum SharedStoreContract {
         #expect(failed.id == queued[2].id && failed.lastError == "550 no such mailbox" && failed.sentAt == nil)
         #expect(try store.messagesDue(now: now + 29_999, limit: 10).isEmpty)
         #expect(try store.messagesDue(now: now + 30_000, limit: 10).map(\.id) == [queued[1].id])
+    }
+}
+
+/// The PostgreSQL connection's translation of the shared SQL (no server needed).
+@Suite("PostgreSQL placeholders")
+struct PostgresPlaceholderTests {
+    @Test func questionMarksOutsideQuotesAreNumbered() {
+        let numbered = PostgresSQLConnection.numberPlaceholders(
+            #"SELECT a FROM t WHERE b = ? AND c = '?' AND "d?" = ? AND e = 'it''s ?' AND f IN (?, ?)"#)
+        #expect(numbered.sql == #"SELECT a FROM t WHERE b = $1 AND c = '?' AND "d?" = $2 AND e = 'it''s ?' AND f IN ($3, $4)"#)
+        #expect(numbered.count == 4)
     }
 }
