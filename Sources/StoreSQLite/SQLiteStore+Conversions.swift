@@ -8,8 +8,7 @@ extension SQLiteStore: ConversionStore {
         // Found by its index, then compared again in constant time: the lookup
         // itself is a B-tree seek, whose timing reveals no more than "found".
         try read { db in
-            guard let offer = try Row.fetchOne(db, sql: "SELECT \(Self.offerColumns) FROM offers WHERE postback_token = ?",
-                                               arguments: [postbackToken]).map(Self.offer(from:)),
+            guard let offer = try CatalogueSQL.offer(GRDBConnection(db), postbackToken: postbackToken),
                   let stored = offer.postbackToken,
                   Self.constantTimeEquals(Array(stored.utf8), Array(postbackToken.utf8)) else { return nil }
             return offer
@@ -37,8 +36,8 @@ extension SQLiteStore: ConversionStore {
             var codeMember: Member?
             for code in request.codes {
                 let upper = code.uppercased()
-                guard let member = try Row.fetchOne(db, sql: "\(Self.memberSelect) WHERE m.promo_code = ?", arguments: [upper])
-                    .flatMap(Self.member(from:)), offerID == nil || offerID == member.offerID else { continue }
+                guard let member = try CatalogueSQL.member(GRDBConnection(db), promoCode: upper),
+                      offerID == nil || offerID == member.offerID else { continue }
                 offerID = offerID ?? member.offerID
                 let refusal = try Self.promoRefusal(db, member: member, now: request.now)
                 candidates.code = .init(code: upper, partnerID: refusal == nil ? member.partner.id : nil, refusal: refusal?.rawValue)

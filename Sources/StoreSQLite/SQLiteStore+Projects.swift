@@ -217,21 +217,21 @@ extension SQLiteStore: ProjectStore {
     }
 
     static let projectMemberSelect = """
-        SELECT pm.stage_id, pm.entered_at, \(partnerColumns) FROM project_members pm JOIN partners p ON p.id = pm.partner_id
+        SELECT pm.stage_id, pm.entered_at, \(CatalogueSQL.partnerColumns) FROM project_members pm JOIN partners p ON p.id = pm.partner_id
         """
 
     static func fetchProjectMembers(_ db: Database, projectID: UInt32) throws -> [ProjectMember] {
-        try Row.fetchAll(db, sql: "\(projectMemberSelect) WHERE pm.project_id = ? ORDER BY pm.partner_id", arguments: [Int64(projectID)])
+        try GRDBConnection(db).rows("\(projectMemberSelect) WHERE pm.project_id = ? ORDER BY pm.partner_id", [.integer(Int64(projectID))])
             .compactMap(projectMember(from:))
     }
 
     static func fetchProjectMember(_ db: Database, projectID: UInt32, partnerID: UInt32) throws -> ProjectMember? {
-        try Row.fetchOne(db, sql: "\(projectMemberSelect) WHERE pm.project_id = ? AND pm.partner_id = ?",
-                         arguments: [Int64(projectID), Int64(partnerID)]).flatMap(projectMember(from:))
+        try GRDBConnection(db).row("\(projectMemberSelect) WHERE pm.project_id = ? AND pm.partner_id = ?",
+                                   [.integer(Int64(projectID)), .integer(Int64(partnerID))]).flatMap(projectMember(from:))
     }
 
-    static func projectMember(from row: Row) -> ProjectMember? {
-        guard let partner = partner(from: row, offset: 2) else { return nil }
-        return ProjectMember(partner: partner, stageID: UInt32(row[0] as Int64), enteredAt: row[1])
+    static func projectMember(from row: SQLRow) throws -> ProjectMember? {
+        guard let partner = try CatalogueSQL.partner(from: row, offset: 2) else { return nil }
+        return ProjectMember(partner: partner, stageID: try row.id(0), enteredAt: try row.int64(1))
     }
 }

@@ -225,7 +225,7 @@ extension SQLiteStore: ReportStore {
 
     /// The offers a report covers: by status, type and ids, in id order.
     static func selectedOffers(_ db: Database, _ query: ReportQuery) throws -> [Offer] {
-        try Row.fetchAll(db, sql: "SELECT \(offerColumns) FROM offers ORDER BY id").map(offer(from:)).filter { offer in
+        try GRDBConnection(db).rows("SELECT \(CatalogueSQL.offerColumns) FROM offers ORDER BY id").map(CatalogueSQL.offer(from:)).filter { offer in
             (query.status == nil || offer.effectiveStatus(at: query.now) == query.status)
                 && (query.type == nil || offer.type == query.type)
                 && (query.offerIDs == nil || query.offerIDs!.contains(offer.id))

@@ -87,3 +87,8 @@ public struct SQLRow: Sendable {
         StoreError(.unavailable, "column \(index) holds \(found), not \(expected)")
     }
 }
+
+extension SQLConnection {
+    /// Every row of a query without arguments.
+    public func rows(_ sql: String) throws -> [SQLRow] { try rows(sql, []) }
+}
