@@ -79,9 +79,10 @@ public final class PostgresStore: Sendable {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    /// - Parameter begin: the statement that starts it, `BEGIN` or one with an isolation level.
+    func transaction<T>(begin: String = "BEGIN", _ body: (PostgresConnection) throws -> T) throws -> T {
         try withConnection { connection in
-            _ = try connection.query("BEGIN", logger: logger).wait()
+            _ = try connection.query(PostgresQuery(unsafeSQL: begin), logger: logger).wait()
             do {
                 let result = try body(connection)
                 _ = try connection.query("COMMIT", logger: logger).wait()
@@ -97,12 +98,18 @@ public final class PostgresStore: Sendable {
         try connection.query(query, logger: logger).wait()
     }
 
-    /// Store errors keep their meaning; the database's own errors become `.unavailable`
-    /// unless they are a broken constraint (`.conflict`).
+    /// Store errors keep their meaning; broken constraints mean what they
+    /// mean on SQLite (a taken key is `.conflict`, a reference to nothing
+    /// `.notFound`, any other `.invalid`); the rest is `.unavailable`.
     static func storeError(_ error: any Error) -> any Error {
         if error is StoreError { return error }
         if let error = error as? PSQLError, let code = error.serverInfo?[.sqlState], code.hasPrefix("23") {
-            return StoreError(.conflict, error.serverInfo?[.message] ?? "a constraint was broken")
+            let message = error.serverInfo?[.message] ?? "a constraint was broken"
+            switch code {
+            case "23505": return StoreError(.conflict, "already exists")
+            case "23503": return StoreError(.notFound, "refers to something that does not exist")
+            default: return StoreError(.invalid, message)
+            }
         }
         return StoreError(.unavailable, "PostgreSQL: \(String(reflecting: error))")
     }

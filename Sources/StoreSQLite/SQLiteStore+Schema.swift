@@ -413,6 +413,23 @@ extension SQLiteStore {
             // What is stored so far is compacted now, once, rather than by the click writer a day's worth at a time.
             try compactEverything(db, now: now())
         }
+        migrator.registerMigration("v9: only updates of what the edge reads bump the catalogue version") { db in
+            // A promo code's redemption (promo_uses) or a new partner token reloaded every
+            // worker's link table; updates now bump the version when they set a column the edge reads.
+            let read = [
+                "offers": "status, starts_at, ends_at, fallback_url, click_param",
+                "partners": "code, parent_id, status",
+                "memberships": "offer_id, partner_id, status, starts_at, ends_at",
+                "ads": "partner_id, code",
+            ]
+            for (table, columns) in read.sorted(by: { $0.key < $1.key }) {
+                try db.execute(sql: """
+                    DROP TRIGGER \(table)_update_bumps_catalogue;
+                    CREATE TRIGGER \(table)_update_bumps_catalogue AFTER UPDATE OF \(columns) ON \(table)
+                    BEGIN UPDATE workspace SET catalogue_version = catalogue_version + 1 WHERE id = 1; END
+                    """)
+            }
+        }
         return migrator
     }
 

@@ -68,15 +68,17 @@ struct PostgresSharedStoreContract {
         }
     }
 
-    /// A catalogue change bumps the version once per statement.
+    /// A change of what the edge reads bumps the version once per statement; other changes do not.
     @Test func catalogueChangesBumpTheVersion() throws {
         try withStore { _, database in
             #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "0")
             _ = try TestPostgres.psql(database, "INSERT INTO partners (name, code, created_at) VALUES ('A', 'a', 0), ('B', 'b', 0)")
             #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "1")
             _ = try TestPostgres.psql(database, "INSERT INTO offers (name, created_at, updated_at) VALUES ('O', 0, 0)")
-            _ = try TestPostgres.psql(database, "UPDATE partners SET name = 'C' WHERE code = 'a'")
+            _ = try TestPostgres.psql(database, "UPDATE partners SET status = 'inactive'")
             #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "3")
+            _ = try TestPostgres.psql(database, "UPDATE partners SET name = 'C', token_hash = '\\x01' WHERE code = 'a'")
+            #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "3", "nothing the edge reads")
         }
     }
 }

@@ -176,66 +176,8 @@ struct ClickPageTests {
     }
 }
 
-@Suite("SQLite store: catalogue and keys")
-struct SQLiteCatalogueTests {
-    @Test func everyCatalogueWriteBumpsTheVersion() throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
-        var version = try store.catalogueVersion()
-        func bumped() throws -> Bool {
-            let now = try store.catalogueVersion()
-            defer { version = now }
-            return now > version
-        }
-        let offer = try store.createOffer(Offer(name: "Summer")).id
-        #expect(try bumped())
-        _ = try store.createLink(TrackingLink(offerID: offer, code: Code("summer")!, destination: try Destination(validating: "https://x.example/")))
-        #expect(try bumped())
-        let partner = try store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil).id
-        #expect(try bumped())
-        try store.addMember(offerID: offer, partnerID: partner, dashboardToken: testToken)
-        #expect(try bumped())
-        _ = try store.createAd(Ad(partnerID: partner, code: Code("blog")!, name: "Blog"))
-        #expect(try bumped())
-        _ = try store.updateOffer(id: offer) { $0.status = .paused }
-        #expect(try bumped())
-        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.status = .inactive }
-        #expect(try bumped())
-        _ = try store.updateOffer(id: offer) { $0.status = .paused }
-        #expect(try !bumped(), "an update that changes nothing writes nothing")
-        _ = try store.liveCounterSeed(now: 0)
-        #expect(try !bumped(), "reads change nothing")
-    }
-
-    @Test func loadCatalogueReturnsWhatWasWritten() throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
-        let offer = try store.createOffer(Offer(name: "Summer", fallback: try Destination(validating: "https://x.example/f"),
-                                                clickParameter: "ref")).id
-        _ = try store.createLink(TrackingLink(offerID: offer, code: Code("Summer")!, destination: try Destination(validating: "https://x.example/")))
-        let parent = try store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil).id
-        let child = try store.createPartner(Partner(name: "Ben", code: Code("ben")!, parentID: parent), tokenHash: nil).id
-        try store.addMember(offerID: offer, partnerID: child, status: .inactive, dashboardToken: testToken)
-        _ = try store.createAd(Ad(partnerID: parent, code: Code("blog")!, name: "Blog"))
-
-        let (data, version) = try store.loadCatalogue()
-        #expect(version == (try store.catalogueVersion()))
-        #expect(data.offers.map(\.clickParameter) == ["ref"])
-        #expect(data.offers.first?.fallback?.url == "https://x.example/f")
-        #expect(data.links.map(\.code.value) == ["summer"], "codes are stored folded")
-        #expect(data.partners.first { $0.id == child }?.parentID == parent)
-        #expect(data.memberships.map(\.status) == [.inactive])
-        #expect(data.ads.map(\.code.value) == ["blog"])
-    }
-
-    @Test func duplicateCodesConflict() throws {
-        let temporary = try TemporaryStore()
-        _ = try temporary.store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil)
-        #expect {
-            _ = try temporary.store.createPartner(Partner(name: "Other", code: Code("ALICE")!), tokenHash: nil)
-        } throws: { ($0 as? StoreError)?.code == .conflict }
-    }
-
+@Suite("SQLite store: the workspace")
+struct SQLiteWorkspaceTests {
     @Test func saltIsStableAcrossOpens() throws {
         let temporary = try TemporaryStore()
         let salt = try temporary.store.clientHashSalt()
@@ -246,51 +188,3 @@ struct SQLiteCatalogueTests {
 
 /// A dashboard token for fixtures: unique, like the real ones.
 @Sendable func testToken() -> String { "cld_test_" + UUID().uuidString.lowercased() }
-
-@Suite("Promo code redemption")
-struct PromoRedemptionTests {
-    let day: Int64 = 86_400_000
-
-    /// A promo offer limited to two uses per code, running from day 10 to day 20,
-    /// with one member holding `JANE20`.
-    func fixture() throws -> (TemporaryStore, offer: UInt32, partner: UInt32) {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
-        let offer = try store.createOffer(Offer(
-            name: "Codes", type: .promoCode, startsAt: 10 * day, endsAt: 20 * day,
-            promo: PromoSettings(usageLimitPerCode: 2))).id
-        let partner = try store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
-        _ = try store.addMembers(offerID: offer, partnerIDs: [partner], terms: MemberTerms(),
-                                 credentials: MemberCredentials(dashboardToken: testToken, promoCode: { _, attempt in "JANE20" + (attempt == 0 ? "" : "-\(attempt)") }))
-        return (temporary, offer, partner)
-    }
-
-    @Test func codesAreRedeemedUpToTheirLimitInAnyCase() throws {
-        let (temporary, offer, partner) = try fixture()
-        let store = temporary.store
-        guard case .redeemed(let member, let redeemedOffer) = try store.redeemPromoCode("jane20", at: 12 * day) else {
-            Issue.record("the code was refused")
-            return
-        }
-        #expect(member.partner.id == partner && redeemedOffer.id == offer && member.promoUses == 1)
-        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) != .refused(.usageLimitReached))
-        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.usageLimitReached))
-        #expect(try store.member(offerID: offer, partnerID: partner)?.promoUses == 2, "refusals count nothing")
-        #expect(try store.redeemPromoCode("NOBODY", at: 12 * day) == .refused(.unknownCode))
-    }
-
-    @Test func codesAreRefusedOutsideTheDatesOfTheOfferAndTheMember() throws {
-        let (temporary, offer, partner) = try fixture()
-        let store = temporary.store
-        #expect(try store.redeemPromoCode("JANE20", at: 9 * day) == .refused(.offerNotLive))
-        #expect(try store.redeemPromoCode("JANE20", at: 20 * day) == .refused(.offerNotLive))
-        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.startsAt = 15 * day }
-        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.memberNotLive))
-        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.startsAt = nil; $0.status = .inactive }
-        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.memberNotLive))
-        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.status = .active }
-        _ = try store.updateOffer(id: offer) { $0.status = .paused }
-        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.offerNotLive))
-        #expect(try store.member(offerID: offer, partnerID: partner)?.promoUses == 0)
-    }
-}

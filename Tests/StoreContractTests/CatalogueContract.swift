@@ -1,0 +1,216 @@
+import ClickModel
+import Foundation
+import Store
+import StorePostgres
+import StoreSQLite
+import Testing
+
+/// What the catalogue must do on either database: each test takes a fresh
+/// store and is run by one suite per database.
+enum CatalogueContract {
+    typealias Catalogue = CatalogueWriter & CatalogueStore
+
+    @Sendable static func token() -> String { "cld_test_" + UUID().uuidString.lowercased() }
+
+    /// Writes of what the edge reads bump the version; writes of anything else, updates that change nothing and reads do not.
+    static func writesTheEdgeReadsBumpTheVersion(_ store: any Catalogue) throws {
+        var version = try store.catalogueVersion()
+        func bumped() throws -> Bool {
+            let now = try store.catalogueVersion()
+            defer { version = now }
+            return now > version
+        }
+        let offer = try store.createOffer(Offer(name: "Summer", type: .promoCode)).id
+        #expect(try bumped())
+        _ = try store.createLink(TrackingLink(offerID: offer, code: Code("summer")!, destination: try Destination(validating: "https://x.example/")))
+        #expect(try bumped())
+        let partner = try store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil).id
+        #expect(try bumped())
+        _ = try store.addMembers(offerID: offer, partnerIDs: [partner], terms: MemberTerms(),
+                                 credentials: MemberCredentials(dashboardToken: token, promoCode: { _, _ in "ALICE10" }))
+        #expect(try bumped())
+        _ = try store.createAd(Ad(partnerID: partner, code: Code("blog")!, name: "Blog"))
+        #expect(try bumped())
+        _ = try store.updateOffer(id: offer) { $0.status = .paused }
+        #expect(try bumped())
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.status = .inactive }
+        #expect(try bumped())
+        _ = try store.updateOffer(id: offer) { $0.status = .paused }
+        #expect(try !bumped(), "an update that changes nothing writes nothing")
+        try store.setPartnerTokenHash(partnerID: partner, hash: Array(repeating: 1, count: 32))
+        #expect(try !bumped(), "the edge does not read partners' tokens")
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.status = .active }
+        _ = try store.updateOffer(id: offer) { $0.status = .active }
+        version = try store.catalogueVersion()
+        #expect(try store.redeemPromoCode("alice10", at: Int64(Date().timeIntervalSince1970 * 1000)) != .refused(.unknownCode))
+        #expect(try store.member(offerID: offer, partnerID: partner)?.promoUses == 1)
+        #expect(try !bumped(), "a redemption counts a use, which the edge does not read")
+        _ = try store.offers(OfferQuery(now: 0))
+        #expect(try !bumped(), "reads change nothing")
+    }
+
+    static func theCatalogueReadsBackWhatWasWritten(_ store: any Catalogue) throws {
+        let offer = try store.createOffer(Offer(name: "Summer", fallback: try Destination(validating: "https://x.example/f"),
+                                                clickParameter: "ref")).id
+        _ = try store.createLink(TrackingLink(offerID: offer, code: Code("Summer")!, destination: try Destination(validating: "https://x.example/")))
+        let parent = try store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil).id
+        let child = try store.createPartner(Partner(name: "Ben", code: Code("ben")!, parentID: parent), tokenHash: nil).id
+        try store.addMember(offerID: offer, partnerID: child, status: .inactive, dashboardToken: token)
+        _ = try store.createAd(Ad(partnerID: parent, code: Code("blog")!, name: "Blog"))
+
+        let (data, version) = try store.loadCatalogue()
+        #expect(version == (try store.catalogueVersion()))
+        #expect(data.offers.map(\.clickParameter) == ["ref"])
+        #expect(data.offers.first?.fallback?.url == "https://x.example/f")
+        #expect(data.links.map(\.code.value) == ["summer"], "codes are stored folded")
+        #expect(data.partners.first { $0.id == child }?.parentID == parent)
+        #expect(data.memberships.map(\.status) == [.inactive])
+        #expect(data.ads.map(\.code.value) == ["blog"])
+        #expect(try store.link(code: Code("SUMMER")!)?.offerID == offer)
+        #expect(try store.links(forMember: child).isEmpty, "an inactive member has no links")
+        #expect(try store.ads(partnerID: parent).map(\.name) == ["Blog"])
+    }
+
+    /// Taken codes conflict, references to nothing are not found, a partner cannot be its own ancestor.
+    static func refusalsSayWhy(_ store: any Catalogue) throws {
+        let alice = try store.createPartner(Partner(name: "Alice", code: Code("alice")!), tokenHash: nil).id
+        #expect { _ = try store.createPartner(Partner(name: "Other", code: Code("ALICE")!), tokenHash: nil) } throws: {
+            ($0 as? StoreError)?.code == .conflict
+        }
+        #expect { _ = try store.createPartner(Partner(name: "Orphan", code: Code("orphan")!, parentID: 999), tokenHash: nil) } throws: {
+            ($0 as? StoreError)?.code == .notFound
+        }
+        let ben = try store.createPartner(Partner(name: "Ben", code: Code("ben")!, parentID: alice), tokenHash: nil).id
+        #expect { _ = try store.updatePartner(id: alice) { $0.parentID = ben } } throws: { ($0 as? StoreError)?.code == .invalid }
+        let offer = try store.createOffer(Offer(name: "O")).id
+        #expect { _ = try store.addMembers(offerID: offer, partnerIDs: [ben, 999], terms: MemberTerms(),
+                                           credentials: MemberCredentials(dashboardToken: token, promoCode: nil)) } throws: {
+            ($0 as? StoreError)?.code == .notFound
+        }
+        #expect(try store.members(MemberQuery(offerID: offer)).isEmpty, "nobody was added")
+        #expect { try store.removeMember(offerID: offer, partnerID: ben) } throws: { ($0 as? StoreError)?.code == .notFound }
+        #expect { _ = try store.createLink(TrackingLink(offerID: 999, code: Code("x")!, destination: try Destination(validating: "https://x.example/"))) }
+            throws: { ($0 as? StoreError)?.code == .notFound }
+    }
+
+    /// Searches find text anywhere, ignoring ASCII case, with wildcards taken literally.
+    static func searchesIgnoreCase(_ store: any Catalogue) throws {
+        _ = try store.createPartner(Partner(name: "Alice Moreau", email: "alice@example.com", code: Code("abc123")!), tokenHash: nil)
+        _ = try store.createPartner(Partner(name: "Ben 100%", code: Code("ben")!), tokenHash: nil)
+        #expect(try store.partners(PartnerQuery(text: "MOREAU")).map(\.name) == ["Alice Moreau"])
+        #expect(try store.partners(PartnerQuery(text: "ABC")).map(\.name) == ["Alice Moreau"])
+        #expect(try store.partners(PartnerQuery(text: "0%")).map(\.name) == ["Ben 100%"])
+        #expect(try store.partners(PartnerQuery(text: "_")).isEmpty)
+        _ = try store.createOffer(Offer(name: "Summer Sale"))
+        #expect(try store.offers(OfferQuery(text: "sale", now: 0)).map(\.name) == ["Summer Sale"])
+    }
+
+    /// Adding members again keeps them as they are; a promo code is taken once in the workspace.
+    static func membersAreAddedOnceWithTheirOwnCodes(_ store: any Catalogue) throws {
+        let offer = try store.createOffer(Offer(name: "Codes", type: .promoCode)).id
+        let jane = try store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        let june = try store.createPartner(Partner(name: "June", code: Code("june")!), tokenHash: nil).id
+        let credentials = MemberCredentials(dashboardToken: token, promoCode: { _, attempt in "J20" + (attempt == 0 ? "" : "-\(attempt)") })
+        let first = try store.addMembers(offerID: offer, partnerIDs: [jane, june, jane], terms: MemberTerms(), credentials: credentials)
+        #expect(first.map(\.created) == [true, true])
+        #expect(Set(first.compactMap(\.member.promoCode)) == ["J20", "J20-1"])
+        let again = try store.addMembers(offerID: offer, partnerIDs: [jane], terms: MemberTerms(), credentials: credentials)
+        #expect(again.map(\.created) == [false] && again[0].member.promoCode == first[0].member.promoCode)
+        #expect(try store.member(dashboardToken: first[1].member.dashboardToken)?.partner.id == june)
+        #expect(try store.members(MemberQuery(offerID: offer, text: "j20-")).map(\.partner.id) == [june])
+        let refreshed = try store.refreshPromoCode(offerID: offer, partnerID: jane) { _, attempt in "NEW" + String(attempt) }
+        #expect(refreshed.promoCode == "NEW0" && refreshed.promoUses == 0)
+        #expect(try store.memberships(partnerID: june).map(\.offerID) == [offer])
+    }
+
+    /// A promo offer limited to two uses per code, from day 10 to day 20, with `JANE20`.
+    static func redemptionFixture(_ store: any Catalogue) throws -> (offer: UInt32, partner: UInt32) {
+        let day: Int64 = 86_400_000
+        let offer = try store.createOffer(Offer(name: "Codes", type: .promoCode, startsAt: 10 * day, endsAt: 20 * day,
+                                                promo: PromoSettings(usageLimitPerCode: 2))).id
+        let partner = try store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        _ = try store.addMembers(offerID: offer, partnerIDs: [partner], terms: MemberTerms(),
+                                 credentials: MemberCredentials(dashboardToken: token, promoCode: { _, attempt in "JANE20" + (attempt == 0 ? "" : "-\(attempt)") }))
+        return (offer, partner)
+    }
+
+    static func codesAreRedeemedUpToTheirLimitInAnyCase(_ store: any Catalogue) throws {
+        let day: Int64 = 86_400_000
+        let (offer, partner) = try redemptionFixture(store)
+        guard case .redeemed(let member, let redeemedOffer) = try store.redeemPromoCode("jane20", at: 12 * day) else {
+            Issue.record("the code was refused")
+            return
+        }
+        #expect(member.partner.id == partner && redeemedOffer.id == offer && member.promoUses == 1)
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) != .refused(.usageLimitReached))
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.usageLimitReached))
+        #expect(try store.member(offerID: offer, partnerID: partner)?.promoUses == 2, "refusals count nothing")
+        #expect(try store.redeemPromoCode("NOBODY", at: 12 * day) == .refused(.unknownCode))
+    }
+
+    static func codesAreRefusedOutsideTheDatesOfTheOfferAndTheMember(_ store: any Catalogue) throws {
+        let day: Int64 = 86_400_000
+        let (offer, partner) = try redemptionFixture(store)
+        #expect(try store.redeemPromoCode("JANE20", at: 9 * day) == .refused(.offerNotLive))
+        #expect(try store.redeemPromoCode("JANE20", at: 20 * day) == .refused(.offerNotLive))
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.startsAt = 15 * day }
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.memberNotLive))
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.startsAt = nil; $0.status = .inactive }
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.memberNotLive))
+        _ = try store.updateMember(offerID: offer, partnerID: partner) { $0.status = .active }
+        _ = try store.updateOffer(id: offer) { $0.status = .paused }
+        #expect(try store.redeemPromoCode("JANE20", at: 12 * day) == .refused(.offerNotLive))
+        #expect(try store.member(offerID: offer, partnerID: partner)?.promoUses == 0)
+    }
+
+    static func shopifyStoresAreKept(_ store: any Catalogue) throws {
+        let created = try store.createShopifyStore(ShopifyStore(name: "Shop", shopDomain: "shop.myshopify.com", webhookSecret: "s3cret"))
+        #expect(try store.shopifyStore(id: created.id) == created)
+        #expect(try store.shopifyStores() == [created])
+        #expect { _ = try store.createShopifyStore(ShopifyStore(name: "Again", shopDomain: "shop.myshopify.com", webhookSecret: "x")) } throws: {
+            ($0 as? StoreError)?.code == .conflict
+        }
+    }
+}
+
+@Suite("Catalogue contract: SQLite")
+struct SQLiteCatalogueContract {
+    func withStore(_ body: (any CatalogueContract.Catalogue) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path))
+    }
+
+    @Test func writesTheEdgeReadsBumpTheVersion() throws { try withStore(CatalogueContract.writesTheEdgeReadsBumpTheVersion) }
+    @Test func theCatalogueReadsBackWhatWasWritten() throws { try withStore(CatalogueContract.theCatalogueReadsBackWhatWasWritten) }
+    @Test func refusalsSayWhy() throws { try withStore(CatalogueContract.refusalsSayWhy) }
+    @Test func searchesIgnoreCase() throws { try withStore(CatalogueContract.searchesIgnoreCase) }
+    @Test func membersAreAddedOnceWithTheirOwnCodes() throws { try withStore(CatalogueContract.membersAreAddedOnceWithTheirOwnCodes) }
+    @Test func codesAreRedeemedUpToTheirLimitInAnyCase() throws { try withStore(CatalogueContract.codesAreRedeemedUpToTheirLimitInAnyCase) }
+    @Test func codesAreRefusedOutsideTheDatesOfTheOfferAndTheMember() throws {
+        try withStore(CatalogueContract.codesAreRefusedOutsideTheDatesOfTheOfferAndTheMember)
+    }
+    @Test func shopifyStoresAreKept() throws { try withStore(CatalogueContract.shopifyStoresAreKept) }
+}
+
+@Suite("Catalogue contract: PostgreSQL", .enabled(if: TestPostgres.url != nil,
+    "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
+struct PostgresCatalogueContract {
+    func withStore(_ body: (any CatalogueContract.Catalogue) throws -> Void) throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        try body(try PostgresStore(url: TestPostgres.url(database: database)))
+    }
+
+    @Test func writesTheEdgeReadsBumpTheVersion() throws { try withStore(CatalogueContract.writesTheEdgeReadsBumpTheVersion) }
+    @Test func theCatalogueReadsBackWhatWasWritten() throws { try withStore(CatalogueContract.theCatalogueReadsBackWhatWasWritten) }
+    @Test func refusalsSayWhy() throws { try withStore(CatalogueContract.refusalsSayWhy) }
+    @Test func searchesIgnoreCase() throws { try withStore(CatalogueContract.searchesIgnoreCase) }
+    @Test func membersAreAddedOnceWithTheirOwnCodes() throws { try withStore(CatalogueContract.membersAreAddedOnceWithTheirOwnCodes) }
+    @Test func codesAreRedeemedUpToTheirLimitInAnyCase() throws { try withStore(CatalogueContract.codesAreRedeemedUpToTheirLimitInAnyCase) }
+    @Test func codesAreRefusedOutsideTheDatesOfTheOfferAndTheMember() throws {
+        try withStore(CatalogueContract.codesAreRefusedOutsideTheDatesOfTheOfferAndTheMember)
+    }
+    @Test func shopifyStoresAreKept() throws { try withStore(CatalogueContract.shopifyStoresAreKept) }
+}
