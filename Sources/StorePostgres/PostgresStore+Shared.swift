@@ -50,3 +50,53 @@ extension PostgresStore {
     /// Milliseconds since the Unix epoch.
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }
+
+extension PostgresStore: ProjectStore {
+    public func createProject(_ project: Project, stages: [Stage]) throws -> Project {
+        try sqlTransaction { db in try ProjectsSQL.createProject(db, project, stages: stages, now: Self.now()) }
+    }
+
+    public func project(id: UInt32) throws -> Project? {
+        try sqlConnection { db in try ProjectsSQL.project(db, id: id) }
+    }
+
+    public func projects(afterID: UInt32, limit: Int) throws -> [Project] {
+        try sqlConnection { db in try ProjectsSQL.projects(db, afterID: afterID, limit: limit) }
+    }
+
+    public func stages(projectID: UInt32) throws -> [Stage] {
+        try sqlConnection { db in try ProjectsSQL.stages(db, projectID: projectID) }
+    }
+
+    public func projectMembers(projectID: UInt32) throws -> [ProjectMember] {
+        try sqlConnection { db in try ProjectsSQL.members(db, projectID: projectID) }
+    }
+
+    public func addStage(projectID: UInt32, _ stage: Stage, at position: Int?) throws -> Stage {
+        try sqlTransaction { db in try ProjectsSQL.addStage(db, projectID: projectID, stage, at: position) }
+    }
+
+    public func updateStage(projectID: UInt32, stageID: UInt32, _ change: (inout Stage) throws -> Void) throws -> Stage {
+        try sqlTransaction { db in try ProjectsSQL.updateStage(db, projectID: projectID, stageID: stageID, change) }
+    }
+
+    public func deleteStage(projectID: UInt32, stageID: UInt32) throws -> StageDeletion {
+        try sqlTransaction { db in try ProjectsSQL.deleteStage(db, projectID: projectID, stageID: stageID, now: Self.now()) }
+    }
+
+    public func enterProject(projectID: UInt32, partnerIDs: [UInt32]) throws -> [ProjectEntry] {
+        try sqlTransaction { db in try ProjectsSQL.enter(db, projectID: projectID, partnerIDs: partnerIDs, now: Self.now()) }
+    }
+
+    public func moveMembers(projectID: UInt32, partnerIDs: [UInt32], to stageID: UInt32) throws -> [ProjectMember] {
+        try sqlTransaction { db in try ProjectsSQL.move(db, projectID: projectID, partnerIDs: partnerIDs, to: stageID, now: Self.now()) }
+    }
+
+    public func generate(projectID: UInt32, stageID: UInt32, partnerIDs: [UInt32]?, terms: MemberTerms,
+                         credentials: MemberCredentials) throws -> [Generation] {
+        try sqlTransaction { db in
+            try ProjectsSQL.generate(db, projectID: projectID, stageID: stageID, partnerIDs: partnerIDs, terms: terms,
+                                     credentials: credentials, now: Self.now())
+        }
+    }
+}
