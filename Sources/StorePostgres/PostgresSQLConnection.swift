@@ -37,13 +37,17 @@ struct PostgresSQLConnection: SQLConnection {
         return try connection.query(PostgresQuery(unsafeSQL: numbered.sql, binds: binds), logger: logger).wait()
     }
 
-    /// `?` outside quoted strings and identifiers becomes `$n`.
+    /// `?` outside quoted strings and identifiers becomes `$n`, the next
+    /// number; `?n` becomes `$n`. The count is of the values the SQL takes.
     static func numberPlaceholders(_ sql: String) -> (sql: String, count: Int) {
+        let characters = Array(sql)
         var result = ""
-        result.reserveCapacity(sql.utf8.count + 16)
-        var count = 0
+        result.reserveCapacity(characters.count + 16)
+        var count = 0, next = 0, index = 0
         var quote: Character? = nil
-        for character in sql {
+        while index < characters.count {
+            let character = characters[index]
+            index += 1
             if let open = quote {
                 if character == open { quote = nil }
                 result.append(character)
@@ -51,8 +55,18 @@ struct PostgresSQLConnection: SQLConnection {
                 quote = character
                 result.append(character)
             } else if character == "?" {
-                count += 1
-                result += "$\(count)"
+                var number = 0, digits = 0
+                while index < characters.count, characters[index].isASCII, let digit = characters[index].wholeNumberValue {
+                    number = number * 10 + digit
+                    digits += 1
+                    index += 1
+                }
+                if digits == 0 {
+                    next += 1
+                    number = next
+                }
+                count = max(count, number)
+                result += "$\(number)"
             } else {
                 result.append(character)
             }

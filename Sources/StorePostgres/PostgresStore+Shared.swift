@@ -100,3 +100,12 @@ extension PostgresStore: ProjectStore {
         }
     }
 }
+
+extension PostgresStore: ClickStatsStore {
+    /// The logic shared with SQLite (`ClickStatsSQL`), from one snapshot.
+    public func partnerClickStats(_ query: PartnerClickStatsQuery) throws -> [ClickStatsRow] {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
+            try ClickStatsSQL.partnerClickStats(PostgresSQLConnection(connection: connection, logger: logger), query)
+        }
+    }
+}

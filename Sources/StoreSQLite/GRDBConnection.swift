@@ -15,17 +15,24 @@ struct GRDBConnection: SQLConnection {
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        try Row.fetchAll(db, sql: sql, arguments: Self.arguments(arguments)).map { row in
-            SQLRow(row.databaseValues.map { value in
-                switch value.storage {
-                case .null: .null
-                case .int64(let integer): .integer(integer)
-                case .double(let real): .real(real)
-                case .string(let text): .text(text)
-                case .blob(let data): .blob([UInt8](data))
-                }
-            })
-        }
+        try Row.fetchAll(db, sql: sql, arguments: Self.arguments(arguments)).map(Self.row)
+    }
+
+    func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (SQLRow) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: Self.arguments(arguments))
+        while let row = try cursor.next() { try body(Self.row(row)) }
+    }
+
+    private static func row(_ row: Row) -> SQLRow {
+        SQLRow(row.databaseValues.map { value in
+            switch value.storage {
+            case .null: .null
+            case .int64(let integer): .integer(integer)
+            case .double(let real): .real(real)
+            case .string(let text): .text(text)
+            case .blob(let data): .blob([UInt8](data))
+            }
+        })
     }
 
     private static func arguments(_ values: [SQLValue]) -> StatementArguments {

@@ -214,3 +214,58 @@ struct PostgresCatalogueContract {
     }
     @Test func shopifyStoresAreKept() throws { try withStore(CatalogueContract.shopifyStoresAreKept) }
 }
+
+/// Partners' click statistics on either database.
+enum ClickStatsContract {
+    typealias Stats = ClickStore & ClickStatsStore & CatalogueWriter
+
+    /// By link, ad and child, the same before and after the finished hours are compacted.
+    static func statisticsAgreeBeforeAndAfterCompaction(_ store: any Stats) throws {
+        let offer = try store.createOffer(Offer(name: "Summer")).id
+        let link = try store.createLink(TrackingLink(offerID: offer, code: Code("summer")!, destination: try Destination(validating: "https://x.example/"))).id
+        let jane = try store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        let ben = try store.createPartner(Partner(name: "Ben", code: Code("ben")!, parentID: jane), tokenHash: nil).id
+        let ad = try store.createAd(Ad(partnerID: jane, code: Code("blog")!, name: "Blog")).id
+        let noon = ClickStoreContract.noon
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var batch = ClickBatch()
+        func add(at offset: UInt64, credited: UInt32, ad: UInt32 = 0, outcome: ClickOutcome = .billable) {
+            batch.append(ClickRecord(id: ids.next(milliseconds: noon + offset), clientHash: offset, offerID: offer, linkID: link,
+                                     creditedPartnerID: credited, generatingPartnerID: jane, adID: ad, outcome: outcome), unique: false)
+        }
+        for minute in 0..<3 { add(at: UInt64(minute) * 3_600_000, credited: jane, ad: ad) }  // three hours
+        add(at: 4_000_000, credited: ben)
+        add(at: 4_100_000, credited: ben)
+        add(at: 4_200_000, credited: 0, outcome: .unattributed)
+        try store.write(batch, nodeID: 0)
+
+        let query = PartnerClickStatsQuery(partnerID: jane, from: Int64(noon) - 3_600_000, to: Int64(noon) + 5 * 3_600_000,
+                                           dimensions: [.link, .ad, .child])
+        func figures() throws -> [String] {
+            try store.partnerClickStats(query).map { "\($0.linkCode ?? "-") \($0.adCode ?? "-") \($0.childCode ?? "-") \($0.counts.clicks)" }
+        }
+        let expected = ["summer - - 1", "summer - ben 2", "summer blog - 3"]
+        #expect(try figures() == expected)
+        _ = try store.compactRollups(now: Int64(noon) + 2 * 86_400_000, limit: 24)
+        #expect(try figures() == expected, "after compaction")
+        let child = try store.partnerClickStats(PartnerClickStatsQuery(partnerID: ben, from: query.from, to: query.to, dimensions: []))
+        #expect(child.map(\.counts.clicks) == [2], "the child sees its own clicks")
+    }
+}
+
+@Suite("Click statistics contract")
+struct ClickStatsContractSuites {
+    @Test func onSQLite() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try ClickStatsContract.statisticsAgreeBeforeAndAfterCompaction(try SQLiteStore(path: directory.appendingPathComponent("s.sqlite").path))
+    }
+
+    @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
+    func onPostgreSQL() throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        try ClickStatsContract.statisticsAgreeBeforeAndAfterCompaction(try PostgresStore(url: TestPostgres.url(database: database)))
+    }
+}

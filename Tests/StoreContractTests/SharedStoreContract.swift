@@ -72,5 +72,7 @@ struct PostgresPlaceholderTests {
             #"SELECT a FROM t WHERE b = ? AND c = '?' AND "d?" = ? AND e = 'it''s ?' AND f IN (?, ?)"#)
         #expect(numbered.sql == #"SELECT a FROM t WHERE b = $1 AND c = '?' AND "d?" = $2 AND e = 'it''s ?' AND f IN ($3, $4)"#)
         #expect(numbered.count == 4)
+        let explicit = PostgresSQLConnection.numberPlaceholders("SELECT ?1 WHERE a = ?2 OR b = ?1 AND c < ?12")
+        #expect(explicit.sql == "SELECT $1 WHERE a = $2 OR b = $1 AND c < $12" && explicit.count == 12)
     }
 }

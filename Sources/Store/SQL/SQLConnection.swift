@@ -1,5 +1,6 @@
 /// One database connection inside a transaction, as the store logic both
-/// databases share sees it: SQL with `?` placeholders, values of five kinds.
+/// databases share sees it: SQL with `?` placeholders (or `?1`, `?2`... to
+/// use a value more than once), values of five kinds.
 ///
 /// The SQL written against it is the dialect SQLite and PostgreSQL have in
 /// common: `INSERT ... RETURNING`, `ON CONFLICT ... DO UPDATE`, `COALESCE`,
@@ -13,6 +14,14 @@ public protocol SQLConnection {
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int
     /// Runs a query and returns every row.
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+    /// Runs a query and hands over its rows one at a time, for large results.
+    func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (SQLRow) throws -> Void) throws
+}
+
+extension SQLConnection {
+    public func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (SQLRow) throws -> Void) throws {
+        for row in try rows(sql, arguments) { try body(row) }
+    }
 }
 
 extension SQLConnection {
