@@ -194,7 +194,10 @@ let package = Package(
             dependencies: ["StoreSQLite", "Store", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
-        .testTarget(name: "StoreContractTests", dependencies: ["Store", "StoreSQLite", "StorePostgres", "ClickModel"], swiftSettings: strict),
+        .testTarget(
+            name: "StoreContractTests",
+            dependencies: ["Store", "StoreSQLite", "StorePostgres", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(name: "OfferCoreTests", dependencies: ["OfferCore", "Store", "ClickModel"], swiftSettings: strict),
         .testTarget(name: "MailTests", dependencies: ["Mail", "Store"], swiftSettings: strict),
         .testTarget(

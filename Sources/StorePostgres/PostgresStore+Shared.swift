@@ -109,3 +109,68 @@ extension PostgresStore: ClickStatsStore {
         }
     }
 }
+
+extension PostgresStore: ConversionStore {
+    public func offer(postbackToken: String) throws -> Offer? {
+        try sqlConnection { db in try ConversionsSQL.offer(db, postbackToken: postbackToken) }
+    }
+
+    /// One transaction, committed before any answer; the click is looked up
+    /// on a connection of its own (clicks are written, never changed). When
+    /// another node recorded the same order first, the order's unique key
+    /// refuses this one and it is read again: the answer is that conversion.
+    public func recordConversion(_ request: ConversionRequest, plan: (ConversionEvidence) -> ConversionPlan) throws -> ConversionRecording {
+        func attempt() throws -> ConversionRecording {
+            try sqlTransaction { db in try ConversionsSQL.record(db, request, plan: plan) { id in try click(id: id) } }
+        }
+        do {
+            return try attempt()
+        } catch let error as StoreError where error.code == .conflict {
+            return try attempt()
+        }
+    }
+
+    public func conversion(id: Int64) throws -> Conversion? {
+        try sqlConnection { db in try ConversionsSQL.conversion(db, id: id) }
+    }
+
+    public func conversions(_ query: ConversionQuery) throws -> [Conversion] {
+        try sqlConnection { db in try ConversionsSQL.conversions(db, query) }
+    }
+
+    // Reversals and payments read commission lines and then change them: on
+    // SQLite one writer at a time makes that safe; here, nodes take turns
+    // through a transaction-scoped advisory lock, so no line is paid twice or
+    // reversed while it is being paid.
+
+    public func reverseConversion(id: Int64, at now: Int64) throws -> Conversion {
+        try sqlTransaction { db in
+            try Self.lockCommissions(db)
+            return try ConversionsSQL.reverse(db, id: id, at: now)
+        }
+    }
+
+    public func paymentsDue(_ query: PaymentQuery) throws -> [PaymentDue] {
+        let currency = try currency()
+        return try sqlTransaction { db in
+            try Self.lockCommissions(db)
+            return try ConversionsSQL.due(db, query, currency: currency)
+        }
+    }
+
+    public func pay(_ query: PaymentQuery, reference: String?) throws -> [Payment] {
+        let currency = try currency()
+        return try sqlTransaction { db in
+            try Self.lockCommissions(db)
+            return try ConversionsSQL.pay(db, query, reference: reference, currency: currency)
+        }
+    }
+
+    private static func lockCommissions(_ db: PostgresSQLConnection) throws {
+        try db.execute("SELECT pg_advisory_xact_lock(7283003)", [])
+    }
+
+    public func payments(partnerID: UInt32?, afterID: Int64, limit: Int) throws -> [Payment] {
+        try sqlConnection { db in try ConversionsSQL.payments(db, partnerID: partnerID, afterID: afterID, limit: limit) }
+    }
+}

@@ -1,0 +1,119 @@
+import ClickModel
+import Foundation
+import GRDB
+import Store
+import StorePostgres
+import StoreSQLite
+import Testing
+
+/// What conversions, commissions and payments must do on either database.
+enum ConversionContract {
+    typealias Conversions = ConversionStore & ClickStore & CatalogueWriter
+
+    /// Credits the click's partner with 10 % and its parent with a flat 1.00.
+    static func plan(_ evidence: ConversionEvidence) -> ConversionPlan {
+        guard let click = evidence.candidates.click, click.found, click.partnerID != 0 else {
+            return ConversionPlan(decision: AttributionDecision(winner: .none, partnerID: nil, policy: .codeFirst, reason: "none"), lines: [])
+        }
+        var lines = [CommissionLine(partnerID: click.partnerID, minorUnits: evidence.amount.minorUnits / 10, kind: .direct)]
+        if let parent = evidence.terms[click.partnerID]?.parentID {
+            lines.append(CommissionLine(partnerID: parent, minorUnits: 100, kind: .parentOverride))
+        }
+        return ConversionPlan(decision: AttributionDecision(winner: .click, partnerID: click.partnerID, policy: .codeFirst, reason: "click"),
+                              lines: lines)
+    }
+
+    /// Whatever happens to conversions (recorded, repeated, reversed before and
+    /// after payment, paid), the rollups equal sums over the raw rows, so
+    /// reports can read the rollups alone. `sums` runs a query of sums on the
+    /// store's database and answers its one row (nil sums as 0).
+    static func rollupsAlwaysEqualTheRawRows(_ store: any Conversions, sums: (String) throws -> [Int64]) throws {
+        let offer = try store.createOffer(Offer(name: "O")).id
+        let parent = try store.createPartner(Partner(name: "P", code: Code("p")!), tokenHash: nil).id
+        let child = try store.createPartner(Partner(name: "C", code: Code("c")!, parentID: parent), tokenHash: nil).id
+        try store.addMember(offerID: offer, partnerID: child, dashboardToken: CatalogueContract.token)
+
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var conversionIDs: [Int64] = []
+        for order in 0..<6 {
+            let id = ids.next(milliseconds: UInt64(now - 60_000))
+            var batch = ClickBatch()
+            batch.append(ClickRecord(id: id, offerID: offer, linkID: 1, creditedPartnerID: child, generatingPartnerID: child), unique: false)
+            try store.write(batch, nodeID: 0)
+            let request = ConversionRequest(offerID: offer, orderID: "o-\(order)", amount: Money(minorUnits: 1_000 + Int64(order) * 333, currency: .usd),
+                                            source: .postback, clickID: id.description, now: now + Int64(order) * 61_000)
+            guard case .created(let conversion) = try store.recordConversion(request, plan: plan) else {
+                Issue.record("order \(order) was not created")
+                return
+            }
+            #expect(conversion.partnerID == child && conversion.commissions.count == 2)
+            conversionIDs.append(conversion.id)
+            guard case .existing = try store.recordConversion(request, plan: plan) else {
+                Issue.record("a repeated order was recorded again")
+                return
+            }
+        }
+        _ = try store.reverseConversion(id: conversionIDs[0], at: now)
+        let payments = try store.pay(PaymentQuery(now: now + 1_000_000), reference: "first")
+        #expect(payments.map(\.partnerID) == [parent, child] && payments.map(\.reference) == ["first", "first"])
+        #expect(try store.payments(partnerID: child, afterID: 0, limit: 10).map(\.id) == [payments[1].id])
+        _ = try store.reverseConversion(id: conversionIDs[1], at: now)
+        let twice = try store.reverseConversion(id: conversionIDs[1], at: now)
+        #expect(twice.status == .reversed)
+        #expect(try store.conversions(ConversionQuery(status: .reversed)).map(\.id) == [conversionIDs[0], conversionIDs[1]])
+
+        let rollup = try sums("SELECT SUM(conversions), SUM(sales), SUM(commissions), SUM(paid) FROM conversion_rollups")
+        let conversions = try sums("SELECT COUNT(*), SUM(amount) FROM conversions WHERE status = 'accepted'")
+        let earned = try sums("SELECT SUM(amount) FROM commissions WHERE status != 'reversed'")[0]
+        let paid = try sums("SELECT SUM(amount) FROM commissions WHERE status = 'paid'")[0]
+        #expect(rollup[0] == conversions[0] && rollup[1] == conversions[1] && rollup[2] == earned && rollup[3] == paid)
+        #expect(conversions[0] == 4)
+        // The daily rollups agree with the per-minute ones.
+        #expect(try sums("SELECT SUM(conversions), SUM(sales), SUM(commissions), SUM(paid) FROM offer_daily") == rollup)
+        #expect(try sums("SELECT SUM(commissions), SUM(paid) FROM member_daily") == [earned, paid])
+        // Per partner too: the child's and the parent's lines are theirs.
+        for partner in [parent, child] {
+            #expect(try sums("SELECT SUM(commissions) FROM conversion_rollups WHERE partner_id = \(partner)")
+                == sums("SELECT SUM(amount) FROM commissions WHERE status != 'reversed' AND partner_id = \(partner)"))
+        }
+        // After the payment, the second reversal left negative balances due.
+        let due = try store.paymentsDue(PaymentQuery(now: now + 2_000_000))
+        #expect(due.map(\.amount.minorUnits) == [-100, -133])
+    }
+
+    /// A postback's token finds its offer, and nothing else does.
+    static func postbackTokensFindTheirOffer(_ store: any Conversions) throws {
+        let offer = try store.createOffer(Offer(name: "O", postbackToken: "clb_secret")).id
+        #expect(try store.offer(postbackToken: "clb_secret")?.id == offer)
+        #expect(try store.offer(postbackToken: "clb_secreT") == nil)
+        #expect(try store.offer(postbackToken: "") == nil)
+    }
+}
+
+@Suite("Conversion contract")
+struct ConversionContractSuites {
+    @Test func onSQLite() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("c.sqlite").path
+        let store = try SQLiteStore(path: path)
+        let queue = try DatabaseQueue(path: path)
+        try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
+            try queue.read { db in try Row.fetchOne(db, sql: sql)!.databaseValues.map { Int64.fromDatabaseValue($0) ?? 0 } }
+        }
+        try ConversionContract.postbackTokensFindTheirOffer(store)
+    }
+
+    @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
+    func onPostgreSQL() throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        let store = try PostgresStore(url: TestPostgres.url(database: database))
+        try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
+            try TestPostgres.psql(database, sql).split(separator: "|", omittingEmptySubsequences: false).map { Int64($0) ?? 0 }
+        }
+        try ConversionContract.postbackTokensFindTheirOffer(store)
+    }
+}
