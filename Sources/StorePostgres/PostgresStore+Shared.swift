@@ -1,5 +1,7 @@
 import ClickModel
+import Dispatch
 import Foundation
+import Synchronization
 import Store
 
 // The parts of the store whose logic SQLite and PostgreSQL share (Store's `*SQL`).
@@ -172,5 +174,35 @@ extension PostgresStore: ConversionStore {
 
     public func payments(partnerID: UInt32?, afterID: Int64, limit: Int) throws -> [Payment] {
         try sqlConnection { db in try ConversionsSQL.payments(db, partnerID: partnerID, afterID: afterID, limit: limit) }
+    }
+}
+
+extension PostgresStore: ReportStore {
+    /// The offers' totals and the members' pass, side by side on two connections.
+    public func offerReport(_ query: ReportQuery) throws -> [OfferKPIs] {
+        let spans = ReportSpans(query)
+        let totals = Mutex<Result<([Offer], [UInt32: KPISums]), any Error>?>(nil)
+        let members = Mutex<Result<[UInt32: ReportsSQL.MemberCounts], any Error>?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                let result = Result { try sqlConnection { db in try ReportsSQL.offerTotals(db, query, spans) } }
+                totals.withLock { $0 = result }
+            } else {
+                let result = Result { try sqlConnection { db in try ReportsSQL.memberCounts(db, spans) } }
+                members.withLock { $0 = result }
+            }
+        }
+        return ReportsSQL.offerReport(totals: try totals.withLock { $0! }.get(), members: try members.withLock { $0! }.get())
+    }
+
+    public func memberReport(offerID: UInt32, _ query: ReportQuery, text: String?) throws -> [MemberKPIs] {
+        let members = try self.members(MemberQuery(offerID: offerID, text: text, limit: 1_000_000))
+        return try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { connection in
+            try ReportsSQL.memberReport(PostgresSQLConnection(connection: connection, logger: logger), offerID: offerID, query, members: members)
+        }
+    }
+
+    public func dailySeries(_ query: ReportQuery) throws -> [DailyPoint] {
+        try sqlConnection { db in try ReportsSQL.dailySeries(db, query) }
     }
 }

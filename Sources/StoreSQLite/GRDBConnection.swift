@@ -23,6 +23,32 @@ struct GRDBConnection: SQLConnection {
         while let row = try cursor.next() { try body(Self.row(row)) }
     }
 
+    /// Through SQLite's C API, columns read in place into one buffer: no
+    /// GRDB row and no value per cell (integer arguments only; others take
+    /// the general path).
+    func forEachIntegerRow(_ sql: String, _ arguments: [SQLValue], _ body: (UnsafeBufferPointer<Int64>) throws -> Void) throws {
+        var integers: [Int64] = []
+        for argument in arguments {
+            guard case .integer(let value) = argument else {
+                try forEachRow(sql, arguments) { row in
+                    let columns = row.values.map { value -> Int64 in if case .integer(let integer) = value { integer } else { 0 } }
+                    try columns.withUnsafeBufferPointer { try body($0) }
+                }
+                return
+            }
+            integers.append(value)
+        }
+        let statement = try RawStatement(sql, in: db)
+        for (index, value) in integers.enumerated() { statement.bind(Int32(index + 1), value) }
+        let count = Int(statement.columnCount)
+        let columns = UnsafeMutableBufferPointer<Int64>.allocate(capacity: max(count, 1))
+        defer { columns.deallocate() }
+        try statement.forEachRow { row in
+            for column in 0..<count { columns[column] = row.int64(Int32(column)) }
+            try body(UnsafeBufferPointer(rebasing: columns[0..<count]))
+        }
+    }
+
     private static func row(_ row: Row) -> SQLRow {
         SQLRow(row.databaseValues.map { value in
             switch value.storage {

@@ -1,16 +1,16 @@
 import ClickModel
 import Foundation
 import Store
+import StorePostgres
 import StoreSQLite
 import Testing
 
 /// Rollups compacted per finished period read the same as the minutes they
-/// came from, and clicks written late for a compacted period are not lost.
-@Suite("Rollup compaction")
-struct CompactionTests {
-    @Test func partnersStatisticsAndTheMemberReportReadTheSameBeforeAndAfterCompaction() throws {
-        let temporary = try TemporaryStore()
-        let store = temporary.store
+/// came from, and clicks written late for a compacted period are not lost: on either database.
+enum CompactionContract {
+    typealias Readers = ClickStore & ClickStatsStore & ReportStore & CatalogueWriter
+
+    static func readersAgreeBeforeAndAfterCompaction(_ store: any Readers) throws {
         let offer = try store.createOffer(Offer(name: "O")).id
         let destination = try Destination(validating: "https://shop.example.com/")
         let spring = try store.createLink(TrackingLink(offerID: offer, code: Code("spring")!, destination: destination)).id
@@ -18,8 +18,8 @@ struct CompactionTests {
         let parent = try store.createPartner(Partner(name: "P", code: Code("paula")!), tokenHash: nil).id
         let child = try store.createPartner(Partner(name: "C", code: Code("carl")!, parentID: parent), tokenHash: nil).id
         let ad = try store.createAd(Ad(partnerID: parent, code: Code("news")!, name: "News")).id
-        try store.addMember(offerID: offer, partnerID: parent, dashboardToken: testToken)
-        try store.addMember(offerID: offer, partnerID: child, dashboardToken: testToken)
+        try store.addMember(offerID: offer, partnerID: parent, dashboardToken: CatalogueContract.token)
+        try store.addMember(offerID: offer, partnerID: child, dashboardToken: CatalogueContract.token)
 
         // Two days of clicks, 90 minutes apart: the parent's own, with its ad, and its child's.
         let day: Int64 = 20_400
@@ -28,8 +28,8 @@ struct CompactionTests {
         for step in 0..<32 {
             let at = UInt64(day * 86_400_000 + Int64(step) * 5_400_000)
             let credited = step % 3 == 0 ? child : parent
-            batch.append(makeClick(&ids, at: at, offer: offer, link: step % 2 == 0 ? spring : summer, partner: parent,
-                                   ad: step % 4 == 0 ? ad : 0, client: UInt64(step)).credited(to: credited), unique: step % 5 == 0)
+            batch.append(ClickStoreContract.click(&ids, at: at, offer: offer, link: step % 2 == 0 ? spring : summer, partner: parent,
+                                                 ad: step % 4 == 0 ? ad : 0, client: UInt64(step)).credited(to: credited), unique: step % 5 == 0)
         }
         try store.write(batch, nodeID: 0)
 
@@ -40,6 +40,8 @@ struct CompactionTests {
         let report = ReportQuery(from: day * 86_400_000, to: (day + 2) * 86_400_000, now: (day + 2) * 86_400_000)
         let before = try queries.map { try store.partnerClickStats($0) }
         let membersBefore = try store.memberReport(offerID: offer, report, text: nil)
+        let offersBefore = try store.offerReport(report)
+        #expect(offersBefore.map(\.sums.clicks) == [32])
         #expect(before[0].first?.counts.clicks == 31, "the first click is before the range")
         #expect(before[1].first?.counts.clicks == 10, "the child's own view: the clicks credited to it")
         #expect(before[6].map(\.childCode) == [nil, "carl"])
@@ -58,15 +60,35 @@ struct CompactionTests {
         #expect(rounds == 3, "three days of hours, 24 at a time")
         #expect(try queries.map { try store.partnerClickStats($0) } == before)
         #expect(try store.memberReport(offerID: offer, report, text: nil) == membersBefore)
+        #expect(try store.offerReport(report) == offersBefore)
+        #expect(try store.dailySeries(report).map(\.clicks) == [16, 16])
 
         // A click written now for the first hour, which is compacted, is counted.
         var late = ClickBatch()
-        late.append(makeClick(&ids, at: UInt64(day * 86_400_000 + 2_000_000), offer: offer, link: spring, partner: parent, client: 99)
+        late.append(ClickStoreContract.click(&ids, at: UInt64(day * 86_400_000 + 2_000_000), offer: offer, link: spring, partner: parent, client: 99)
             .credited(to: child), unique: false)
         try store.write(late, nodeID: 0)
         #expect(try store.partnerClickStats(queries[0]).first?.counts.clicks == 32)
         #expect(try store.partnerClickStats(queries[1]).first?.counts.clicks == 11)
         #expect(try store.memberReport(offerID: offer, report, text: nil).map(\.clicks).sorted() == [12, 21])
+        #expect(try store.offerReport(report).map(\.sums.clicks) == [33])
+    }
+}
+
+@Suite("Compaction contract")
+struct CompactionContractSuites {
+    @Test func onSQLite() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try CompactionContract.readersAgreeBeforeAndAfterCompaction(try SQLiteStore(path: directory.appendingPathComponent("r.sqlite").path))
+    }
+
+    @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
+    func onPostgreSQL() throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        try CompactionContract.readersAgreeBeforeAndAfterCompaction(try PostgresStore(url: TestPostgres.url(database: database)))
     }
 }
 
