@@ -51,9 +51,9 @@ start_test_postgres() {
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     "${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U clickline -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; return 1; }
-    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null ||
-        { cat "$dir/server.log" >&2; return 1; }
+    TEST_POSTGRES_START=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start)
+    "${TEST_POSTGRES_START[@]}" >/dev/null || { cat "$dir/server.log" >&2; return 1; }
     TEST_POSTGRES_STOP=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast stop)
     TEST_POSTGRES_DIR=$dir
     trap 'stop_test_postgres' EXIT

@@ -27,7 +27,9 @@ public enum AdminAPI {
             return plain("ready\n")
         }
 
-        let ops = router.group().add(middleware: RequireKey([.ops, .admin], keys: store, sessions: sessions))
+        // Ops keys are remembered through an outage of the store: its figures are read from memory.
+        let opsKeys = RememberedKeys(store)
+        let ops = router.group().add(middleware: RequireKey([.ops, .admin], keys: opsKeys, sessions: sessions))
         ops.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
@@ -36,7 +38,7 @@ public enum AdminAPI {
             try json(LiveReport(live: sources.live(), workers: sources.workers()))
         }
         addCatalogue(to: router, store: store, urls: urls)
-        PagesAPI(store: store, urls: urls, sessions: sessions, sources: sources).register(on: router)
+        PagesAPI(store: store, opsKeys: opsKeys, urls: urls, sessions: sessions, sources: sources).register(on: router)
         routes.set(router.routes)
         return router
     }

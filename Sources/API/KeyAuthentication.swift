@@ -2,6 +2,45 @@ import Foundation
 import Hummingbird
 import OfferCore
 import Store
+import Synchronization
+
+/// Keys as the store says, and while the store cannot answer, as it said
+/// last: so that `/metrics` and the live figures stay readable through an
+/// outage of the database, which is when operators need them. A key the
+/// store answered for within `grace` keeps its role during an outage; a
+/// revoked key stops working as soon as the store answers again.
+public final class RememberedKeys: KeyStore {
+    private let store: any KeyStore
+    private let grace: Int64
+    private let known = Mutex<[[UInt8]: (role: KeyRole, checkedAt: Int64)]>([:])
+
+    /// - Parameter grace: how long an answer counts during an outage, in milliseconds. Default 10 minutes.
+    public init(_ store: any KeyStore, grace: Int64 = 600_000) {
+        self.store = store
+        self.grace = grace
+    }
+
+    public func insertKey(role: KeyRole, hash: [UInt8]) throws { try store.insertKey(role: role, hash: hash) }
+
+    public func role(forKeyHash hash: [UInt8]) throws -> KeyRole? {
+        let now = Timestamp.now()
+        do {
+            let role = try store.role(forKeyHash: hash)
+            known.withLock { known in
+                if let role {
+                    if known.count >= 1_000 { known.removeAll() }  // a handful of keys in practice; never unbounded
+                    known[hash] = (role, now)
+                } else {
+                    known[hash] = nil
+                }
+            }
+            return role
+        } catch {
+            guard let remembered = known.withLock({ $0[hash] }), now - remembered.checkedAt <= grace else { throw error }
+            return remembered.role
+        }
+    }
+}
 
 /// Checks `Authorization: Bearer <key>` against the stored key hashes and
 /// requires one of `roles`: 401 without a valid key, 403 with a key of

@@ -11,6 +11,7 @@ import Platform
 import Prometheus
 import ServiceLifecycle
 import Store
+import StorePostgres
 import StoreSQLite
 import Synchronization
 import UnixSignals
@@ -107,9 +108,7 @@ public final class ClicklineApplication: Sendable {
     /// Opens the store named by `--store`.
     public static func openStore(_ url: String) throws -> any ClicklineStore {
         if url.hasPrefix("sqlite:") { return try SQLiteStore(url: url) }
-        // StorePostgres holds the click path so far; the service also needs the
-        // catalogue, money and report parts, which only the SQLite store has yet.
-        throw StoreError(.invalid, "the PostgreSQL store cannot run the service yet (it stores clicks and rollups only); use sqlite:PATH")
+        return try PostgresStore(url: url)
     }
 
     /// The edge's port (known from `init` on).

@@ -11,13 +11,16 @@ import Store
 /// them: `/v1/dashboard/{token}` and `/v1/ops/live/stream`.
 struct PagesAPI: Sendable {
     let store: any ClicklineStore
+    /// The keys that open the live stream (remembered through an outage of the store).
+    let opsKeys: any KeyStore
     let urls: PublicURLs
     let sessions: Sessions
     let sources: OpsSources
     let library: MustacheLibrary
 
-    init(store: any ClicklineStore, urls: PublicURLs, sessions: Sessions, sources: OpsSources) {
+    init(store: any ClicklineStore, opsKeys: any KeyStore, urls: PublicURLs, sessions: Sessions, sources: OpsSources) {
         self.store = store
+        self.opsKeys = opsKeys
         self.urls = urls
         self.sessions = sessions
         self.sources = sources
@@ -37,7 +40,7 @@ struct PagesAPI: Sendable {
         router.get("/ops", use: ops)
         router.get("/p/{token}", use: partnerPage)
         router.get("/v1/dashboard/{token}", use: partnerDashboard)
-        router.group().add(middleware: RequireKey([.ops, .admin], keys: store, sessions: sessions))
+        router.group().add(middleware: RequireKey([.ops, .admin], keys: opsKeys, sessions: sessions))
             .get("/v1/ops/live/stream", use: liveStream)
     }
 
