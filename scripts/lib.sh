@@ -32,6 +32,9 @@ ensure_swift() {
 # What building and running the service needs.
 SERVICE_PACKAGES=(libevent-dev libsqlite3-dev pkg-config)
 
+# A TCP port free on loopback now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # Starts a PostgreSQL server of its own for the tests: a new cluster in a
 # temporary directory, run by an ordinary user (postgres when this runs as
 # root), on a free loopback port; exports CLICKLINE_TEST_POSTGRES with its
@@ -48,7 +51,7 @@ start_test_postgres() {
         chown postgres: "$dir"
         as=(runuser -u postgres --)
     fi
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     "${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U clickline -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; return 1; }
     TEST_POSTGRES_START=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30
