@@ -153,7 +153,7 @@ let package = Package(
         .target(
             name: "ClicklineApp",
             dependencies: [
-                "ClickModel", "Store", "StoreSQLite", "Edge", "Aggregator", "OfferCore", "API", "Mail",
+                "ClickModel", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "OfferCore", "API", "Mail",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
