@@ -139,6 +139,9 @@ public final class ClicklineApplication: Sendable {
             services.insert(.init(service: OutboxDeliveryService(sender: OutboxSender(store: store, server: server, from: settings.smtpFrom,
                                                                                         logger: logger))), at: 1)
         }
+        if let source = store as? any CatalogueChangeSource {
+            services.insert(.init(service: CatalogueListenerService(source: source, publisher: publisher, logger: logger)), at: 1)
+        }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         self.group.withLock { $0 = group }
         try await group.run()

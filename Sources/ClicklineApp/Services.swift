@@ -1,9 +1,11 @@
 import Aggregator
 import Edge
+import Logging
 import Mail
 import OfferCore
 import Platform
 import ServiceLifecycle
+import Store
 
 /// Runs a blocking call (a thread join) on a thread of its own, so no
 /// cooperative thread waits on it.
@@ -25,6 +27,31 @@ struct CataloguePublisherService: Service {
         publisher.start()
         try? await gracefulShutdown()
         await offload("stop-catalogue") { publisher.stop() }
+    }
+}
+
+/// Wakes the catalogue publisher whenever the store says the catalogue
+/// changed, listening again a second after the store stops telling (an
+/// outage: the publisher's polling carries on meanwhile).
+struct CatalogueListenerService: Service {
+    let source: any CatalogueChangeSource
+    let publisher: CataloguePublisher
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var failing = false
+            while !Task.isCancelled {
+                do {
+                    try await source.listenForCatalogueChanges { [publisher] in publisher.catalogueChanged() }
+                } catch {
+                    if Task.isCancelled { return }
+                    if !failing { logger.warning("not told of catalogue changes; polling for them", metadata: ["error": "\(error)"]) }
+                    failing = true
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 }
 

@@ -10,7 +10,8 @@ import Store
 /// and hands it to `publish` (which gives it to every edge worker).
 ///
 /// A change made through the API reaches the workers within one poll
-/// interval plus the workers' tick (100 ms): well within 1 s by default.
+/// interval plus the workers' tick (100 ms): well within 1 s by default; on a
+/// store that tells of changes (`catalogueChanged()`), within the tick.
 ///
 /// Thread contract: `start()` and `stop()` once each, from one owner. The
 /// polling runs on its own thread because building a large table takes a
@@ -21,6 +22,8 @@ public final class CataloguePublisher: @unchecked Sendable {
     private let pollMilliseconds: Int
     private let logger: Logger
     private let stopRequested = ManagedAtomic<Bool>(false)
+    /// Signalled when the store says the catalogue changed: the next poll comes at once.
+    private let wake = DispatchSemaphore(value: 0)
     private let publishedVersion = ManagedAtomic<Int64>(-1)
     private var thread: OwnedThread?
 
@@ -58,8 +61,14 @@ public final class CataloguePublisher: @unchecked Sendable {
         thread = OwnedThread(name: "catalogue") { [self] in run() }
     }
 
+    /// Polls now instead of at the end of the interval (the store said the catalogue changed). Any thread.
+    public func catalogueChanged() {
+        wake.signal()
+    }
+
     public func stop() {
         stopRequested.store(true, ordering: .relaxed)
+        wake.signal()
         thread?.join()
         thread = nil
     }
@@ -76,7 +85,7 @@ public final class CataloguePublisher: @unchecked Sendable {
                 if !failing { logger.error("cannot read the catalogue; the edge keeps its last table", metadata: ["error": "\(error)"]) }
                 failing = true
             }
-            Clocks.sleep(nanoseconds: Int64(pollMilliseconds) * 1_000_000)
+            _ = wake.wait(timeout: .now() + .milliseconds(pollMilliseconds))
         }
     }
 }

@@ -125,6 +125,15 @@ public protocol CatalogueStore: Sendable {
     func loadCatalogue() throws -> (data: CatalogData, version: Int64)
 }
 
+/// A store that can say when the catalogue changes, sooner than polling its
+/// version would find out (PostgreSQL: LISTEN on the channel its triggers
+/// notify). Polling stays the way changes are taken; this only wakes it.
+public protocol CatalogueChangeSource: Sendable {
+    /// Calls `changed` for every change until the task is cancelled; throws
+    /// when the store stops telling (the caller listens again later).
+    func listenForCatalogueChanges(_ changed: @escaping @Sendable () -> Void) async throws
+}
+
 /// What an admin or ops key may do. Ops reads `/v1/ops/*` and `/metrics`; admin does everything.
 public enum KeyRole: String, Sendable, CaseIterable, Codable {
     case admin, ops

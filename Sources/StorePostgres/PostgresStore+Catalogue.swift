@@ -1,4 +1,6 @@
 import ClickModel
+import NIOPosix
+import PostgresNIO
 import Store
 
 extension PostgresStore: CatalogueStore {
@@ -162,5 +164,23 @@ extension PostgresStore: CatalogueWriter {
 
     public func shopifyStore(id: UInt32) throws -> ShopifyStore? {
         try sqlConnection { db in try CatalogueSQL.shopifyStore(db, id: id) }
+    }
+}
+
+extension PostgresStore: CatalogueChangeSource {
+    /// LISTEN on `clickline_catalogue`, which the catalogue tables' triggers
+    /// notify, on a connection of its own held for as long as this runs.
+    public func listenForCatalogueChanges(_ changed: @escaping @Sendable () -> Void) async throws {
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
+        do {
+            try await connection.listen(on: "clickline_catalogue") { notifications in
+                for try await _ in notifications { changed() }
+            }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
     }
 }

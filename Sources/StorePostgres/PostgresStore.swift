@@ -21,7 +21,7 @@ import Synchronization
 /// with the same contract tests as SQLite.
 public final class PostgresStore: Sendable {
     public let url: String
-    private let configuration: PostgresConnection.Configuration
+    let configuration: PostgresConnection.Configuration
     let logger: Logger
     private let idle = Mutex<[PostgresConnection]>([])
     private let nextID = Atomic<Int>(1)

@@ -90,7 +90,7 @@ struct ProjectAPITests {
             let project = try #require(try await api.create("/v1/projects", ["name": "Creators", "stages": [
                 ["name": "Outreach", "kind": "custom"], ["name": "Links", "kind": "generate_links", "offer_id": linkOffer],
             ]]).int("id"))
-            var stages = try await Self.stages(api, project)
+            let stages = try await Self.stages(api, project)
             let (outreach, links) = (stages[0].id, stages[1].id)
             let first = try #require(try await api.create("/v1/projects/\(project)/stages", ["name": "Sign-up", "kind": "custom", "position": 0]).int("id"))
             let last = try #require(try await api.create("/v1/projects/\(project)/stages", ["name": "Wrap-up", "kind": "custom", "position": 99]).int("id"))

@@ -3,6 +3,7 @@ import Foundation
 import Store
 @testable import StorePostgres
 import StoreSQLite
+import Synchronization
 import Testing
 
 /// The click store's contract on SQLite.
@@ -130,6 +131,45 @@ struct PostgresClickStoreContract {
         #expect(try TestPostgres.psql(database, "SELECT count(*) FROM click_rollups") == "5", "the last two minutes wait")
         _ = try store.compactRollups(now: Int64(ClickStoreContract.noon) + 180_000, limit: 24)
         #expect(try TestPostgres.psql(database, "SELECT count(*), sum(clicks) FROM click_rollups") == "1|5")
+    }
+
+    /// A listener is told of a catalogue change at once, and not of other writes.
+    @Test func listenersAreToldOfCatalogueChanges() async throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        let store = try PostgresStore(url: TestPostgres.url(database: database))
+        final class Count: Sendable {
+            let value = Mutex(0)
+        }
+        let count = Count()
+        let listening = Task { [store] in try await store.listenForCatalogueChanges { count.value.withLock { $0 += 1 } } }
+        func told() -> Int { count.value.withLock { $0 } }
+        defer { listening.cancel() }
+        /// Waits up to `limit` milliseconds for a first word; how long it took, or nil.
+        func firstWord(within limit: Int) async throws -> Int? {
+            for waited in stride(from: 0, through: limit, by: 10) {
+                if told() > 0 { return waited }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return nil
+        }
+        // Until LISTEN is in place, changes go unheard: change something until one is heard.
+        var partners = 0
+        repeat {
+            partners += 1
+            _ = try store.createPartner(Partner(name: "P\(partners)", code: Code("p\(partners)")!), tokenHash: nil)
+        } while try await firstWord(within: 500) == nil && partners < 20
+        try #require(told() > 0, "never told of a change")
+
+        try await Task.sleep(for: .milliseconds(200))
+        count.value.withLock { $0 = 0 }
+        try store.insertKey(role: .ops, hash: Array(repeating: 3, count: 32))
+        try store.setPartnerTokenHash(partnerID: 1, hash: Array(repeating: 4, count: 32))
+        #expect(try await firstWord(within: 300) == nil, "keys and tokens are nothing the edge reads")
+        _ = try store.createOffer(Offer(name: "Summer"))
+        let waited = try await firstWord(within: 1_000)
+        #expect(waited != nil, "a new offer was told within a second")
+        #expect(told() == 1)
     }
 
     @Test func aStoreThatCannotBeReachedSaysSo() throws {
