@@ -34,7 +34,8 @@ struct PostgresSQLConnection: SQLConnection {
         guard numbered.count == arguments.count else {
             throw StoreError(.invalid, "\(numbered.count) placeholders for \(arguments.count) values")
         }
-        return try connection.query(PostgresQuery(unsafeSQL: numbered.sql, binds: binds), logger: logger).wait()
+        return try PostgresStore.answer(to: connection.query(PostgresQuery(unsafeSQL: numbered.sql, binds: binds), logger: logger),
+                                        on: connection)
     }
 
     /// `?` outside quoted strings and identifiers becomes `$n`, the next

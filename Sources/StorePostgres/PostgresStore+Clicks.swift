@@ -9,12 +9,42 @@ extension PostgresStore: ClickStore {
     /// the other batches' once their minute is over), the offers' days, and
     /// the rollups of periods already compacted. Rows go in as arrays
     /// (`unnest`), a statement per table.
+    ///
+    /// A commit whose answer was lost (the server stopped as it committed)
+    /// leaves the writer unsure; it writes the batch again, and a batch found
+    /// stored whole, every page as written, is taken as written rather than
+    /// refused, so the writer moves on and nothing is counted twice.
     public func write(_ batch: ClickBatch, nodeID: Int) throws {
         guard !batch.isEmpty else { return }
+        let pages = ClickPage.pages(of: batch)
+        do {
+            try insert(batch, pages: pages, nodeID: nodeID)
+        } catch let error as StoreError where error.code == .conflict {
+            if try isStored(pages) { return }
+            throw error
+        }
+    }
+
+    /// Whether every page is stored with the ids and count it would have been written with.
+    private func isStored(_ pages: [ClickPage]) throws -> Bool {
+        let firstIDs = pages.map { ByteBuffer(bytes: $0.firstID.bigEndianBytes) }
+        let lastIDs = pages.map { ByteBuffer(bytes: $0.lastID.bigEndianBytes) }
+        let counts = pages.map { Int64($0.count) }
+        return try withConnection { connection in
+            let matching = try query(connection, """
+                SELECT count(*) FROM click_pages p
+                JOIN unnest(\(firstIDs)::BYTEA[], \(lastIDs)::BYTEA[], \(counts)::BIGINT[]) AS w(f, l, c)
+                    ON p.first_id = w.f AND p.last_id = w.l AND p.count = w.c
+                """).rows.first?.decode(Int64.self) ?? 0
+            return matching == Int64(pages.count)
+        }
+    }
+
+    private func insert(_ batch: ClickBatch, pages: [ClickPage], nodeID: Int) throws {
         let rollups = batch.rollups()
         try transaction { connection in
             var firstIDs: [ByteBuffer] = [], lastIDs: [ByteBuffer] = [], counts: [Int64] = [], data: [ByteBuffer] = []
-            for page in ClickPage.pages(of: batch) {
+            for page in pages {
                 firstIDs.append(ByteBuffer(bytes: page.firstID.bigEndianBytes))
                 lastIDs.append(ByteBuffer(bytes: page.lastID.bigEndianBytes))
                 counts.append(Int64(page.count))

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -70,10 +71,10 @@ public final class PostgresStore: Sendable {
                 idle.append(connection)
                 return false
             }
-            if closed { try? connection.close().wait() }
+            if closed { Self.closeSoon(connection) }
             return result
         } catch {
-            try? connection.close().wait()
+            Self.closeSoon(connection)
             throw Self.storeError(error)
         }
     }
@@ -82,20 +83,50 @@ public final class PostgresStore: Sendable {
     /// - Parameter begin: the statement that starts it, `BEGIN` or one with an isolation level.
     func transaction<T>(begin: String = "BEGIN", _ body: (PostgresConnection) throws -> T) throws -> T {
         try withConnection { connection in
-            _ = try connection.query(PostgresQuery(unsafeSQL: begin), logger: logger).wait()
+            _ = try query(connection, PostgresQuery(unsafeSQL: begin))
             do {
                 let result = try body(connection)
-                _ = try connection.query("COMMIT", logger: logger).wait()
+                _ = try query(connection, "COMMIT")
                 return result
             } catch {
-                _ = try? connection.query("ROLLBACK", logger: logger).wait()
+                _ = try? query(connection, "ROLLBACK")
                 throw error
             }
         }
     }
 
     func query(_ connection: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
-        try connection.query(query, logger: logger).wait()
+        try Self.answer(to: connection.query(query, logger: logger), on: connection)
+    }
+
+    /// Closes a connection without waiting (a server that went away must not
+    /// hold the caller); the connection is kept until it is closed, as
+    /// postgres-nio requires.
+    static func closeSoon(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// The longest a call waits for the server's answer. A server that stops
+    /// answering without closing the connection (a network partition, a
+    /// frozen host) would otherwise hold the caller, a request or the click
+    /// writer, until the operating system gives up on the connection.
+    static let answerTimeout: Int64 = 15_000_000_000
+
+    /// Waits for a future of `connection` at most `answerTimeout`; past it the
+    /// connection is closed (failing whatever it still owed) and the call is
+    /// `.unavailable`, as for a server that went away.
+    static func answer<Value: Sendable>(to future: EventLoopFuture<Value>, on connection: PostgresConnection) throws -> Value {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<Value, any Error>?>(nil)
+        future.whenComplete { result in
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + .nanoseconds(Int(answerTimeout))) == .success else {
+            closeSoon(connection)
+            throw StoreError(.unavailable, "PostgreSQL did not answer within \(answerTimeout / 1_000_000_000) s")
+        }
+        return try outcome.withLock { $0! }.get()
     }
 
     /// Store errors keep their meaning; broken constraints mean what they

@@ -115,6 +115,27 @@ struct PostgresClickStoreContract {
         #expect(try TestPostgres.psql(database, "SELECT count(*) FROM workspace") == "1")
     }
 
+    /// A batch written again whole (its commit's answer was lost) is taken as
+    /// written, once; a batch that only shares clicks with a stored one is refused.
+    @Test func aBatchStoredWholeIsTakenAsWrittenWhenWrittenAgain() throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        let store = try PostgresStore(url: TestPostgres.url(database: database))
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        let records = (0..<300).map { ClickStoreContract.click(&ids, at: ClickStoreContract.noon + UInt64($0)) }
+        var batch = ClickBatch()
+        for record in records { batch.append(record, unique: false) }
+        try store.write(batch, nodeID: 0)
+        try store.write(batch, nodeID: 0)
+        #expect(try store.storedClickCount() == 300)
+        #expect(try store.liveCounterSeed(now: Int64(ClickStoreContract.noon)).totals.clicks == 300, "the rollups once")
+        var overlapping = ClickBatch()
+        for record in records.prefix(10) { overlapping.append(record, unique: false) }
+        overlapping.append(ClickStoreContract.click(&ids, at: ClickStoreContract.noon + 400), unique: false)
+        #expect(throws: StoreError.self) { try store.write(overlapping, nodeID: 0) }
+        #expect(try store.storedClickCount() == 300)
+    }
+
     /// Batches append rollup rows; a finished minute's become one row per key.
     @Test func finishedMinutesAreMergedIntoOneRowPerKey() throws {
         let database = try TestPostgres.createDatabase()
