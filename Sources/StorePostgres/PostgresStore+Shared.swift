@@ -1,7 +1,5 @@
 import ClickModel
-import Dispatch
 import Foundation
-import Synchronization
 import Store
 
 // The parts of the store whose logic SQLite and PostgreSQL share (Store's `*SQL`).
@@ -178,21 +176,9 @@ extension PostgresStore: ConversionStore {
 }
 
 extension PostgresStore: ReportStore {
-    /// The offers' totals and the members' pass, side by side on two connections.
+    /// The two parts of the offers' report side by side on two connections.
     public func offerReport(_ query: ReportQuery) throws -> [OfferKPIs] {
-        let spans = ReportSpans(query)
-        let totals = Mutex<Result<([Offer], [UInt32: KPISums]), any Error>?>(nil)
-        let members = Mutex<Result<[UInt32: ReportsSQL.MemberCounts], any Error>?>(nil)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                let result = Result { try sqlConnection { db in try ReportsSQL.offerTotals(db, query, spans) } }
-                totals.withLock { $0 = result }
-            } else {
-                let result = Result { try sqlConnection { db in try ReportsSQL.memberCounts(db, spans) } }
-                members.withLock { $0 = result }
-            }
-        }
-        return ReportsSQL.offerReport(totals: try totals.withLock { $0! }.get(), members: try members.withLock { $0! }.get())
+        try ReportsSQL.offerReport(query) { part in try sqlConnection { db in try part(db) } }
     }
 
     public func memberReport(offerID: UInt32, _ query: ReportQuery, text: String?) throws -> [MemberKPIs] {

@@ -1,26 +1,10 @@
-import Dispatch
 import Store
-import Synchronization
 
 /// The reports: the logic shared with PostgreSQL (`ReportsSQL`), in read transactions.
 extension SQLiteStore: ReportStore {
-    /// The offers' totals and the members' pass are two reads side by side
-    /// (the store keeps a pool of readers); the pass over every member's days
-    /// is most of the work.
+    /// The two parts of the offers' report in two read transactions side by side.
     public func offerReport(_ query: ReportQuery) throws -> [OfferKPIs] {
-        let spans = ReportSpans(query)
-        let totals = Mutex<Result<([Offer], [UInt32: KPISums]), any Error>?>(nil)
-        let members = Mutex<Result<[UInt32: ReportsSQL.MemberCounts], any Error>?>(nil)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                let result = Result { try read { db in try ReportsSQL.offerTotals(GRDBConnection(db), query, spans) } }
-                totals.withLock { $0 = result }
-            } else {
-                let result = Result { try read { db in try ReportsSQL.memberCounts(GRDBConnection(db), spans) } }
-                members.withLock { $0 = result }
-            }
-        }
-        return ReportsSQL.offerReport(totals: try totals.withLock { $0! }.get(), members: try members.withLock { $0! }.get())
+        try ReportsSQL.offerReport(query) { part in try read { db in try part(GRDBConnection(db)) } }
     }
 
     public func memberReport(offerID: UInt32, _ query: ReportQuery, text: String?) throws -> [MemberKPIs] {

@@ -176,10 +176,7 @@ enum CatalogueContract {
 @Suite("Catalogue contract: SQLite")
 struct SQLiteCatalogueContract {
     func withStore(_ body: (any CatalogueContract.Catalogue) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try body(try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path))
+        try TestStores.sqlite { store, _ in try body(store) }
     }
 
     @Test func writesTheEdgeReadsBumpTheVersion() throws { try withStore(CatalogueContract.writesTheEdgeReadsBumpTheVersion) }
@@ -198,9 +195,7 @@ struct SQLiteCatalogueContract {
     "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
 struct PostgresCatalogueContract {
     func withStore(_ body: (any CatalogueContract.Catalogue) throws -> Void) throws {
-        let database = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(database) }
-        try body(try PostgresStore(url: TestPostgres.url(database: database)))
+        try TestStores.postgres { store, _ in try body(store) }
     }
 
     @Test func writesTheEdgeReadsBumpTheVersion() throws { try withStore(CatalogueContract.writesTheEdgeReadsBumpTheVersion) }
@@ -256,16 +251,11 @@ enum ClickStatsContract {
 @Suite("Click statistics contract")
 struct ClickStatsContractSuites {
     @Test func onSQLite() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try ClickStatsContract.statisticsAgreeBeforeAndAfterCompaction(try SQLiteStore(path: directory.appendingPathComponent("s.sqlite").path))
+        try TestStores.sqlite { store, _ in try ClickStatsContract.statisticsAgreeBeforeAndAfterCompaction(store) }
     }
 
     @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
     func onPostgreSQL() throws {
-        let database = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(database) }
-        try ClickStatsContract.statisticsAgreeBeforeAndAfterCompaction(try PostgresStore(url: TestPostgres.url(database: database)))
+        try TestStores.postgres { store, _ in try ClickStatsContract.statisticsAgreeBeforeAndAfterCompaction(store) }
     }
 }

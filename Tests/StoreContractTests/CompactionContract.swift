@@ -78,17 +78,12 @@ enum CompactionContract {
 @Suite("Compaction contract")
 struct CompactionContractSuites {
     @Test func onSQLite() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try CompactionContract.readersAgreeBeforeAndAfterCompaction(try SQLiteStore(path: directory.appendingPathComponent("r.sqlite").path))
+        try TestStores.sqlite { store, _ in try CompactionContract.readersAgreeBeforeAndAfterCompaction(store) }
     }
 
     @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
     func onPostgreSQL() throws {
-        let database = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(database) }
-        try CompactionContract.readersAgreeBeforeAndAfterCompaction(try PostgresStore(url: TestPostgres.url(database: database)))
+        try TestStores.postgres { store, _ in try CompactionContract.readersAgreeBeforeAndAfterCompaction(store) }
     }
 }
 

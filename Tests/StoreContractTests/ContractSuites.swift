@@ -6,14 +6,30 @@ import StoreSQLite
 import Synchronization
 import Testing
 
+/// Fresh stores for one test each.
+enum TestStores {
+    /// A SQLite store in a temporary directory, removed afterwards; and its file's path.
+    static func sqlite(_ body: (SQLiteStore, _ path: String) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("clickline.sqlite").path
+        try body(try SQLiteStore(path: path), path)
+    }
+
+    /// A PostgreSQL store in a database of its own on the test server, dropped afterwards; and the database's name.
+    static func postgres(_ body: (PostgresStore, _ database: String) throws -> Void) throws {
+        let database = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(database) }
+        try body(try PostgresStore(url: TestPostgres.url(database: database)), database)
+    }
+}
+
 /// The click store's contract on SQLite.
 @Suite("Click store contract: SQLite")
 struct SQLiteClickStoreContract {
     func withStore(_ body: (any ClickStore) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try body(try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path))
+        try TestStores.sqlite { store, _ in try body(store) }
     }
 
     @Test func everyClickIsStoredAndFound() throws { try withStore(ClickStoreContract.everyClickIsStoredAndFound) }
@@ -28,10 +44,7 @@ struct SQLiteClickStoreContract {
 @Suite("Shared store contract: SQLite")
 struct SQLiteSharedStoreContract {
     func withStore(_ body: (SQLiteStore) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try body(try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path))
+        try TestStores.sqlite { store, _ in try body(store) }
     }
 
     @Test func keysAreFoundByHashWithTheirRole() throws { try withStore(SharedStoreContract.keysAreFoundByHashWithTheirRole) }
@@ -50,9 +63,7 @@ struct SQLiteSharedStoreContract {
     "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
 struct PostgresSharedStoreContract {
     func withStore(_ body: (PostgresStore, String) throws -> Void) throws {
-        let database = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(database) }
-        try body(try PostgresStore(url: TestPostgres.url(database: database)), database)
+        try TestStores.postgres(body)
     }
 
     @Test func keysAreFoundByHashWithTheirRole() throws { try withStore { store, _ in try SharedStoreContract.keysAreFoundByHashWithTheirRole(store) } }
@@ -90,9 +101,7 @@ struct PostgresSharedStoreContract {
     "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
 struct PostgresClickStoreContract {
     func withStore(_ body: (any ClickStore) throws -> Void) throws {
-        let database = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(database) }
-        try body(try PostgresStore(url: TestPostgres.url(database: database)))
+        try TestStores.postgres { store, _ in try body(store) }
     }
 
     @Test func everyClickIsStoredAndFound() throws { try withStore(ClickStoreContract.everyClickIsStoredAndFound) }

@@ -94,26 +94,22 @@ enum ConversionContract {
 @Suite("Conversion contract")
 struct ConversionContractSuites {
     @Test func onSQLite() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("c.sqlite").path
-        let store = try SQLiteStore(path: path)
-        let queue = try DatabaseQueue(path: path)
-        try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
-            try queue.read { db in try Row.fetchOne(db, sql: sql)!.databaseValues.map { Int64.fromDatabaseValue($0) ?? 0 } }
+        try TestStores.sqlite { store, path in
+            let queue = try DatabaseQueue(path: path)
+            try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
+                try queue.read { db in try Row.fetchOne(db, sql: sql)!.databaseValues.map { Int64.fromDatabaseValue($0) ?? 0 } }
+            }
+            try ConversionContract.postbackTokensFindTheirOffer(store)
         }
-        try ConversionContract.postbackTokensFindTheirOffer(store)
     }
 
     @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
     func onPostgreSQL() throws {
-        let database = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(database) }
-        let store = try PostgresStore(url: TestPostgres.url(database: database))
-        try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
-            try TestPostgres.psql(database, sql).split(separator: "|", omittingEmptySubsequences: false).map { Int64($0) ?? 0 }
+        try TestStores.postgres { store, database in
+            try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
+                try TestPostgres.psql(database, sql).split(separator: "|", omittingEmptySubsequences: false).map { Int64($0) ?? 0 }
+            }
+            try ConversionContract.postbackTokensFindTheirOffer(store)
         }
-        try ConversionContract.postbackTokensFindTheirOffer(store)
     }
 }

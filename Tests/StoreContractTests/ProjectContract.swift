@@ -73,10 +73,7 @@ enum ProjectContract {
 @Suite("Project contract: SQLite")
 struct SQLiteProjectContract {
     func withStore(_ body: (any ProjectContract.Projects) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try body(try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path))
+        try TestStores.sqlite { store, _ in try body(store) }
     }
 
     @Test func aProjectFromEntryToGeneratedCodes() throws { try withStore(ProjectContract.aProjectFromEntryToGeneratedCodes) }
@@ -87,9 +84,7 @@ struct SQLiteProjectContract {
     "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
 struct PostgresProjectContract {
     func withStore(_ body: (any ProjectContract.Projects) throws -> Void) throws {
-        let database = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(database) }
-        try body(try PostgresStore(url: TestPostgres.url(database: database)))
+        try TestStores.postgres { store, _ in try body(store) }
     }
 
     @Test func aProjectFromEntryToGeneratedCodes() throws { try withStore(ProjectContract.aProjectFromEntryToGeneratedCodes) }

@@ -1,4 +1,6 @@
 import ClickModel
+import Dispatch
+import Synchronization
 
 /// The reports, the same on SQLite and PostgreSQL. Whole days are read from
 /// the daily rollups, the partial days at the ends of a range from the
@@ -7,13 +9,40 @@ public enum ReportsSQL {
     // MARK: offers
 
     /// Per offer: how many of its members have a conversion, and something due, in the range.
-    public struct MemberCounts: Sendable {
+    struct MemberCounts: Sendable {
         var withConversions: Int64 = 0
         var withPaymentsDue: Int64 = 0
     }
 
-    /// The offers' report from its two parts, which a store may read side by side.
-    public static func offerReport(totals: ([Offer], [UInt32: KPISums]), members: [UInt32: MemberCounts]) -> [OfferKPIs] {
+    /// The offers' report from its two parts, read side by side (each store
+    /// keeps several connections): the offers' totals, and the members' pass,
+    /// which is most of the work. `read` runs a part on a connection of its own.
+    public static func offerReport(_ query: ReportQuery,
+                                   read: @Sendable (_ part: @Sendable (any SQLConnection) throws -> Void) throws -> Void) throws -> [OfferKPIs] {
+        let spans = ReportSpans(query)
+        let totals = Mutex<Result<([Offer], [UInt32: KPISums]), any Error>?>(nil)
+        let members = Mutex<Result<[UInt32: MemberCounts], any Error>?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                let result = Result { () throws -> ([Offer], [UInt32: KPISums]) in
+                    let found = Mutex<([Offer], [UInt32: KPISums])?>(nil)
+                    try read { db in let value = try offerTotals(db, query, spans); found.withLock { $0 = value } }
+                    return found.withLock { $0! }
+                }
+                totals.withLock { $0 = result }
+            } else {
+                let result = Result { () throws -> [UInt32: MemberCounts] in
+                    let found = Mutex<[UInt32: MemberCounts]?>(nil)
+                    try read { db in let value = try memberCounts(db, spans); found.withLock { $0 = value } }
+                    return found.withLock { $0! }
+                }
+                members.withLock { $0 = result }
+            }
+        }
+        return combine(totals: try totals.withLock { $0! }.get(), members: try members.withLock { $0! }.get())
+    }
+
+    static func combine(totals: ([Offer], [UInt32: KPISums]), members: [UInt32: MemberCounts]) -> [OfferKPIs] {
         var (offers, sums) = totals
         for (offerID, counts) in members where sums[offerID] != nil {
             sums[offerID]!.membersWithConversions = counts.withConversions
@@ -23,7 +52,7 @@ public enum ReportsSQL {
     }
 
     /// The selected offers and every KPI of theirs but the two that count members.
-    public static func offerTotals(_ db: some SQLConnection, _ query: ReportQuery, _ spans: ReportSpans) throws -> ([Offer], [UInt32: KPISums]) {
+    static func offerTotals(_ db: some SQLConnection, _ query: ReportQuery, _ spans: ReportSpans) throws -> ([Offer], [UInt32: KPISums]) {
         let offers = try selectedOffers(db, query)
         var sums: [UInt32: KPISums] = [:]
         for offer in offers { sums[offer.id] = KPISums() }
@@ -62,7 +91,7 @@ public enum ReportsSQL {
 
     /// Counts, per offer, the members with a conversion and those with
     /// something due in the range, from their days and the partial days' minutes.
-    public static func memberCounts(_ db: some SQLConnection, _ spans: ReportSpans) throws -> [UInt32: MemberCounts] {
+    static func memberCounts(_ db: some SQLConnection, _ spans: ReportSpans) throws -> [UInt32: MemberCounts] {
         var counts: [UInt32: MemberCounts] = [:]
         func count(_ key: UInt64, conversions: Int64, due: Int64) {
             guard conversions > 0 || due > 0 else { return }
