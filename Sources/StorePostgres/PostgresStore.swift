@@ -16,10 +16,9 @@ import Synchronization
 /// kept open, and waits for the event loop's answer; a connection that fails
 /// is replaced on the next call.
 ///
-/// So far it holds the click path (clicks, their rollups and the compacted
-/// rollups, written its own way) and the parts whose logic is shared with
-/// SQLite through `SQLConnection` (keys, the workspace, the outbox), each
-/// with the same contract tests as SQLite.
+/// It is the whole `ClicklineStore`: the click path and the edge's catalogue
+/// written its own way, everything else through the logic it shares with
+/// SQLite (`SQLConnection`, Store's `*SQL`), under the same contract tests.
 public final class PostgresStore: Sendable {
     public let url: String
     let configuration: PostgresConnection.Configuration
