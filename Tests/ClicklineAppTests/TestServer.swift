@@ -132,3 +132,42 @@ extension RawConnection.Response {
         return components.queryItems?.first { $0.name == "clk" }?.value.flatMap { ClickID($0) }
     }
 }
+
+/// The stores an end-to-end test runs on: SQLite always; PostgreSQL too when
+/// the test command started a server (`CLICKLINE_TEST_POSTGRES`).
+enum StoreKind: String, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static var available: [StoreKind] {
+        ProcessInfo.processInfo.environment["CLICKLINE_TEST_POSTGRES"] == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    var testDescription: String { rawValue }
+}
+
+/// `withServer` on a store of the kind given: for PostgreSQL, a database of
+/// its own on the test server, dropped afterwards.
+func withServer(
+    on kind: StoreKind,
+    prepare: (any ClicklineStore) throws -> Void = { store in _ = try DemoData.load(into: store) },
+    _ body: (TestServer) async throws -> Void
+) async throws {
+    guard kind == .postgres, let server = ProcessInfo.processInfo.environment["CLICKLINE_TEST_POSTGRES"] else {
+        return try await withServer(prepare: prepare, body)
+    }
+    let database = "clickline_e2e_\(UInt64.random(in: 0...UInt64.max))"
+    try psql(server, "CREATE DATABASE \(database)")
+    defer { try? psql(server, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+    var url = URLComponents(string: server)!
+    url.path = "/" + database
+    try await withServer(configure: { $0.store = url.string! }, prepare: prepare, body)
+}
+
+private func psql(_ server: String, _ sql: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["psql", server, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw StoreError(.unavailable, "psql failed: \(sql)") }
+}
