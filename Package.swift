@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "StorePostgres",
             dependencies: [
-                "ClickModel", "Store",
+                "ClickModel", "Store", "Platform",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -133,3 +133,36 @@ bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 print(total - (int(bad.group(1)) if bad else 0))
 PY
 }
+
+# settle_clicks: waits (up to 10 s) until every click the running service
+# redirected is written or counted as dropped; sets redirects, dropped,
+# written, aggregated and queued from its metrics.
+settle_clicks() {
+    for _ in $(seq 1 100); do
+        read -r redirects dropped written aggregated queued <<<"$(metric clickline_edge_redirects_total \
+            clickline_clicks_dropped_total clickline_writer_clicks_total clickline_aggregator_clicks_total \
+            clickline_writer_queue_batches)"
+        (( queued == 0 && written == aggregated && aggregated + dropped == redirects )) && return 0
+        sleep 0.1
+    done
+}
+
+# postback_token: the postback token of the running service's offer 1 (the demo's).
+postback_token() {
+    curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$admin/v1/offers/1" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["postback_token"])'
+}
+
+# send_postbacks PREFIX LOG STOP_FILE TIMEOUT: sends postbacks for orders
+# PREFIX-1, PREFIX-2... until STOP_FILE exists, each noted in LOG with its
+# answer's status (000: none within TIMEOUT seconds). Run it in the background.
+send_postbacks() {
+    local token order=0
+    token=$(postback_token)
+    while [[ ! -e $3 ]]; do
+        order=$((order + 1))
+        echo "$1-$order $(curl -s -o /dev/null -w '%{http_code}' -m "$4" \
+            "http://127.0.0.1:$admin/v1/postback?token=$token&order_id=$1-$order&amount=10.00" || true)" >>"$2"
+        sleep 0.02
+    done
+}

@@ -1,5 +1,5 @@
 import ClickModel
-import Foundation
+import Platform
 import Store
 
 // The parts of the store whose logic SQLite and PostgreSQL share (Store's `*SQL`).
@@ -48,7 +48,7 @@ extension PostgresStore: OutboxStore {
 
 extension PostgresStore {
     /// Milliseconds since the Unix epoch.
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+    static func now() -> Int64 { Clocks.wallClockMilliseconds() }
 }
 
 extension PostgresStore: ProjectStore {

@@ -29,13 +29,7 @@ struct GRDBConnection: SQLConnection {
     func forEachIntegerRow(_ sql: String, _ arguments: [SQLValue], _ body: (UnsafeBufferPointer<Int64>) throws -> Void) throws {
         var integers: [Int64] = []
         for argument in arguments {
-            guard case .integer(let value) = argument else {
-                try forEachRow(sql, arguments) { row in
-                    let columns = row.values.map { value -> Int64 in if case .integer(let integer) = value { integer } else { 0 } }
-                    try columns.withUnsafeBufferPointer { try body($0) }
-                }
-                return
-            }
+            guard case .integer(let value) = argument else { return try forEachIntegerRowOfRows(sql, arguments, body) }
             integers.append(value)
         }
         let statement = try RawStatement(sql, in: db)

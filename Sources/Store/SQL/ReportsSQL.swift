@@ -23,20 +23,18 @@ public enum ReportsSQL {
         let totals = Mutex<Result<([Offer], [UInt32: KPISums]), any Error>?>(nil)
         let members = Mutex<Result<[UInt32: MemberCounts], any Error>?>(nil)
         DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                let result = Result { () throws -> ([Offer], [UInt32: KPISums]) in
-                    let found = Mutex<([Offer], [UInt32: KPISums])?>(nil)
-                    try read { db in let value = try offerTotals(db, query, spans); found.withLock { $0 = value } }
-                    return found.withLock { $0! }
+            do {
+                try read { db in
+                    if part == 0 {
+                        let value = try offerTotals(db, query, spans)
+                        totals.withLock { $0 = .success(value) }
+                    } else {
+                        let value = try memberCounts(db, spans)
+                        members.withLock { $0 = .success(value) }
+                    }
                 }
-                totals.withLock { $0 = result }
-            } else {
-                let result = Result { () throws -> [UInt32: MemberCounts] in
-                    let found = Mutex<[UInt32: MemberCounts]?>(nil)
-                    try read { db in let value = try memberCounts(db, spans); found.withLock { $0 = value } }
-                    return found.withLock { $0! }
-                }
-                members.withLock { $0 = result }
+            } catch {
+                if part == 0 { totals.withLock { $0 = .failure(error) } } else { members.withLock { $0 = .failure(error) } }
             }
         }
         return combine(totals: try totals.withLock { $0! }.get(), members: try members.withLock { $0! }.get())

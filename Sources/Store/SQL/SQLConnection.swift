@@ -28,6 +28,12 @@ extension SQLConnection {
     }
 
     public func forEachIntegerRow(_ sql: String, _ arguments: [SQLValue], _ body: (UnsafeBufferPointer<Int64>) throws -> Void) throws {
+        try forEachIntegerRowOfRows(sql, arguments, body)
+    }
+
+    /// `forEachIntegerRow` through `forEachRow`: the default, and a connection's fallback.
+    public func forEachIntegerRowOfRows(_ sql: String, _ arguments: [SQLValue],
+                                        _ body: (UnsafeBufferPointer<Int64>) throws -> Void) throws {
         var columns: [Int64] = []
         try forEachRow(sql, arguments) { row in
             columns.removeAll(keepingCapacity: true)
