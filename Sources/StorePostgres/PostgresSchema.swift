@@ -332,6 +332,14 @@ enum PostgresSchema {
                 UNIQUE (store_id, order_id)
             )
             """),
+        // A page (12 KiB for 256 clicks) is stored out of line and compressed;
+        // PostgreSQL's own compression, pglz, took about a third of writing a
+        // batch, LZ4 a fourth of that (1,000 pages in psql: 487 ms against
+        // 140 ms, 7.0 KiB against 8.0 KiB a page). A server built without LZ4
+        // stores pages uncompressed, which costs the same time as LZ4.
+        ("7: click pages compressed with LZ4", """
+            DO $$ BEGIN ALTER TABLE click_pages ALTER COLUMN data SET COMPRESSION lz4; EXCEPTION WHEN feature_not_supported THEN ALTER TABLE click_pages ALTER COLUMN data SET STORAGE EXTERNAL; END $$
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held
