@@ -130,18 +130,27 @@ public final class PostgresStore: Sendable {
 
     /// Store errors keep their meaning; broken constraints mean what they
     /// mean on SQLite (a taken key is `.conflict`, a reference to nothing
-    /// `.notFound`, any other `.invalid`); the rest is `.unavailable`.
+    /// `.notFound`, any other `.invalid`); the database's other errors and a
+    /// lost connection are `.unavailable`. Anything else is the caller's own
+    /// (a change refused by validation inside a transaction) and passes
+    /// through unchanged, as it does on SQLite.
     static func storeError(_ error: any Error) -> any Error {
-        if error is StoreError { return error }
-        if let error = error as? PSQLError, let code = error.serverInfo?[.sqlState], code.hasPrefix("23") {
+        switch error {
+        case is StoreError:
+            return error
+        case let error as PSQLError:
             let message = error.serverInfo?[.message] ?? "a constraint was broken"
-            switch code {
+            switch error.serverInfo?[.sqlState] {
             case "23505": return StoreError(.conflict, "already exists")
             case "23503": return StoreError(.notFound, "refers to something that does not exist")
-            default: return StoreError(.invalid, message)
+            case let code? where code.hasPrefix("23"): return StoreError(.invalid, message)
+            default: return StoreError(.unavailable, "PostgreSQL: \(String(reflecting: error))")
             }
+        case is ChannelError, is IOError:
+            return StoreError(.unavailable, "PostgreSQL: \(String(reflecting: error))")
+        default:
+            return error
         }
-        return StoreError(.unavailable, "PostgreSQL: \(String(reflecting: error))")
     }
 
     deinit {
