@@ -194,16 +194,18 @@ let package = Package(
             dependencies: ["StoreSQLite", "Store", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // Fresh stores of the kind under test, and the PostgreSQL test server, for the suites that need a store.
+        .target(name: "StoreTesting", dependencies: ["Store", "StoreSQLite", "StorePostgres"], path: "Tests/StoreTesting", swiftSettings: strict),
         .testTarget(
             name: "StoreContractTests",
-            dependencies: ["Store", "StoreSQLite", "StorePostgres", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Store", "StoreSQLite", "StorePostgres", "StoreTesting", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(name: "OfferCoreTests", dependencies: ["OfferCore", "Store", "ClickModel"], swiftSettings: strict),
         .testTarget(name: "MailTests", dependencies: ["Mail", "Store"], swiftSettings: strict),
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Store", "StoreSQLite", "ClickModel", "OfferCore",
+                "API", "Store", "StoreSQLite", "StoreTesting", "ClickModel", "OfferCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -213,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "ClicklineAppTests",
             dependencies: [
-                "ClicklineApp", "API", "ClickModel", "Store", "StoreSQLite", "OfferCore", "clickline",
+                "ClicklineApp", "API", "ClickModel", "Store", "StoreSQLite", "StoreTesting", "OfferCore", "clickline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -4,32 +4,38 @@ import Hummingbird
 import HummingbirdTesting
 import OfferCore
 import Store
-import StoreSQLite
+import StoreTesting
 import Testing
 
-/// The catalogue and partner APIs over a fresh SQLite store, driven through
+/// The catalogue and partner APIs over a fresh store of the kind under test
+/// (SQLite, or PostgreSQL in the test command's second pass), driven through
 /// HummingbirdTesting, with an admin key, an ops key and helpers that speak JSON.
 struct APIFixture {
-    let directory: URL
-    let store: SQLiteStore
+    let location: TestStoreLocation
+    let store: any ClicklineStore
     let adminKey: String
     let opsKey: String
     static let trackingBase = "https://go.example.com"
     static let dashboardBase = "https://partners.example.com"
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-api-\(UUID().uuidString)")
-        store = try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path)
-        adminKey = Secrets.make(.adminKey)
-        opsKey = Secrets.make(.opsKey)
-        try store.insertKey(role: .admin, hash: Secrets.hash(adminKey))
-        try store.insertKey(role: .ops, hash: Secrets.hash(opsKey))
+        location = try TestStoreLocation.fresh()
+        do {
+            store = try location.open()
+            adminKey = Secrets.make(.adminKey)
+            opsKey = Secrets.make(.opsKey)
+            try store.insertKey(role: .admin, hash: Secrets.hash(adminKey))
+            try store.insertKey(role: .ops, hash: Secrets.hash(opsKey))
+        } catch {
+            location.remove()
+            throw error
+        }
     }
 
     /// Runs `body` with a client of the router, and removes the store after.
     static func run(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
         let fixture = try APIFixture()
-        defer { try? FileManager.default.removeItem(at: fixture.directory) }
+        defer { fixture.location.remove() }
         let urls = PublicURLs(tracking: { trackingBase }, dashboard: { dashboardBase })
         let app = Application(router: AdminAPI.catalogueRouter(store: fixture.store, urls: urls))
         try await app.test(.router) { client in
@@ -70,7 +76,7 @@ struct APIClient {
     let client: any TestClientProtocol
     let fixture: APIFixture
 
-    var store: SQLiteStore { fixture.store }
+    var store: any ClicklineStore { fixture.store }
 
     enum Auth {
         case admin, ops, none

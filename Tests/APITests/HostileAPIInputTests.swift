@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Store
-import StoreSQLite
 import Testing
 
 /// What partners, scripts and attackers may send the API: every case gets

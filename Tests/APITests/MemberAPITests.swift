@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Store
-import StoreSQLite
+import StoreTesting
 import Testing
 
 @Suite("Admin API: partners and members")
@@ -18,9 +18,8 @@ struct MemberAPITests {
             #expect(read.string("email") == "jane@example.com")
 
             // The database holds no token, only its hash.
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: api.store.path))
-            let wal = (try? Data(contentsOf: URL(fileURLWithPath: api.store.path + "-wal"))) ?? Data()
-            #expect(bytes.range(of: Data(token.utf8)) == nil && wal.range(of: Data(token.utf8)) == nil)
+            let stored = try api.fixture.location.storedBytes()
+            #expect(!stored.isEmpty && stored.range(of: Data(token.utf8)) == nil)
 
             // A new token replaces the old one.
             let renewed = try await api.create("/v1/partners/\(id)/token", [String: Any]())

@@ -2,7 +2,6 @@ import ClickModel
 import Foundation
 import Hummingbird
 import Store
-import StoreSQLite
 import Testing
 
 @Suite("Projects and workflow stages")

@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import OfferCore
 import Store
-import StoreSQLite
 import Testing
 
 /// Shopify order webhooks with a real-shaped order (Fixtures/shopify-order.json:

@@ -1,4 +1,5 @@
 import Foundation
+import StoreTesting
 import Testing
 
 /// The real `clickline` binary, started as a process with `serve --demo` on
@@ -6,8 +7,7 @@ import Testing
 /// (signal handling, the process-wide metrics backend).
 final class BinaryServer {
     let process = Process()
-    let directory: URL
-    let store: String
+    let location: TestStoreLocation
     private(set) var edgePort = 0
     private(set) var adminPort = 0
     private(set) var adminKey = ""
@@ -15,10 +15,9 @@ final class BinaryServer {
     init(workers: Int = 2) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("clickline")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "no clickline binary next to the tests")
-        directory = TestServer.newDirectory()
-        store = "sqlite:" + directory.appendingPathComponent("clickline.sqlite").path
+        location = try TestStoreLocation.fresh()
         process.executableURL = binary
-        process.arguments = ["serve", "--demo", "--store", store, "--edge-port", "0", "--admin-port", "0", "--bind", "127.0.0.1",
+        process.arguments = ["serve", "--demo", "--store", location.setting, "--edge-port", "0", "--admin-port", "0", "--bind", "127.0.0.1",
                              "--workers", "\(workers)", "--log-level", "warning"]
         let output = Pipe()
         process.standardOutput = output
@@ -50,6 +49,6 @@ final class BinaryServer {
 
     deinit {
         if process.isRunning { terminate() }
-        try? FileManager.default.removeItem(at: directory)
+        location.remove()
     }
 }

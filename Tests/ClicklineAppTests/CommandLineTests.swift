@@ -2,6 +2,7 @@ import ClicklineApp
 import Foundation
 import OfferCore
 import Store
+import StoreTesting
 import Testing
 
 /// The `clickline` binary's commands, run as a user would run them.
@@ -25,9 +26,9 @@ struct CommandLineTests {
 
     @Test func keysCreatePrintsAWorkingKeyAloneOnItsLastLine() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
-        let directory = TestServer.newDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = "sqlite:" + directory.appendingPathComponent("clickline.sqlite").path
+        let location = try TestStoreLocation.fresh()
+        defer { location.remove() }
+        let store = location.setting
 
         #expect(try Self.run(["migrate", "--store", store]).status == 0)
         let created = try Self.run(["keys", "create", "--role", "admin", "--store", store])

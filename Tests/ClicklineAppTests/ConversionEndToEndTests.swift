@@ -10,9 +10,8 @@ extension EndToEnd {
         /// A shopper clicks a child's link on the real edge; the brand's server
         /// posts the sale back with the click id; the child is credited with its
         /// sub id, and the parent earns its override, to the cent.
-        @Test(arguments: StoreKind.available)
-        func aPostbackCreditsTheClickOnTheEdge(on store: StoreKind) async throws {
-            try await withServer(on: store) { server in
+        @Test func aPostbackCreditsTheClickOnTheEdge() async throws {
+            try await withServer { server in
                 let offer = try #require(try server.store.offer(id: 1))
                 let token = try #require(offer.postbackToken)
                 let redirect = try HTTP.get(port: server.edgePort, "/haircare/abc123.ben7?sub1=june-mail")

@@ -4,6 +4,7 @@ import ClicklineApp
 import Foundation
 import OfferCore
 import Store
+import StoreTesting
 import Testing
 
 extension EndToEnd {
@@ -12,10 +13,10 @@ extension EndToEnd {
         /// Clicks made right before a graceful stop are all stored, and after a
         /// restart the live counters equal what is stored.
         @Test func countersAfterARestartEqualTheStoredRows() async throws {
-            let directory = TestServer.newDirectory()
-            defer { try? FileManager.default.removeItem(at: directory) }
+            let location = try TestStoreLocation.fresh()
+            defer { location.remove() }
 
-            let first = try await TestServer(directory: directory, prepare: prepareOutcomeFixtures)
+            let first = try await TestServer(location: location, prepare: prepareOutcomeFixtures)
             var ids: [ClickID] = []
             for path in ["/haircare/abc123", "/haircare/abc123", "/haircare/abc123.ben7/website2", "/haircare/nobody",
                          "/winter/abc123", "/haircare/dora", "/shampoo/abc123/insta?sub2=x"] {
@@ -27,8 +28,7 @@ extension EndToEnd {
             // Stop at once: the edge stops, the aggregator drains every ring, the writer stores everything.
             try await first.stop()
 
-            let second = try await TestServer(directory: directory, prepare: { _ in })
-            defer { second.removeFiles() }
+            let second = try await TestServer(location: location, prepare: { _ in })
             let stored = try second.store.storedClickCount()
             #expect(stored == 8)
             for id in ids { #expect(try second.store.click(id: id) != nil) }
@@ -67,7 +67,7 @@ extension EndToEnd {
             #expect(server.process.terminationReason == .exit)
             #expect(server.process.terminationStatus == 0)
 
-            let reopened = try ClicklineApplication.openStore(server.store)
+            let reopened = try server.location.open()
             let row = try #require(try reopened.click(id: id), "the click was lost at shutdown")
             #expect(row.outcome == .billable)
         }

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import OfferCore
 import Store
+import StoreTesting
 import Testing
 
 /// The suites that start the real service, one at a time: each runs servers
@@ -14,9 +15,10 @@ import Testing
 enum EndToEnd {}
 
 /// The real service, started in this process on ephemeral loopback ports with
-/// its own SQLite file, and the keys to talk to its admin port.
+/// a store of its own of the kind under test (SQLite, or PostgreSQL in the
+/// test command's second pass), and the keys to talk to its admin port.
 final class TestServer: @unchecked Sendable {
-    let directory: URL
+    let location: TestStoreLocation
     let app: ClicklineApplication
     let edgePort: Int
     let adminPort: Int
@@ -25,11 +27,10 @@ final class TestServer: @unchecked Sendable {
     private let running: Task<Void, any Error>
 
     var store: any ClicklineStore { app.store }
-    var databasePath: String { directory.appendingPathComponent("clickline.sqlite").path }
 
-    static func settings(directory: URL) -> Settings {
+    static func settings(location: TestStoreLocation) -> Settings {
         var settings = Settings()
-        settings.store = "sqlite:" + directory.appendingPathComponent("clickline.sqlite").path
+        settings.store = location.setting
         settings.edgePort = 0
         settings.adminPort = 0
         settings.bind = "127.0.0.1"
@@ -40,15 +41,13 @@ final class TestServer: @unchecked Sendable {
         return settings
     }
 
-    static func newDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("clickline-e2e-\(UUID().uuidString)")
-    }
-
-    /// Starts the service; `prepare` runs against the store first (catalogue fixtures).
-    init(directory: URL = TestServer.newDirectory(), configure: (inout Settings) -> Void = { _ in },
+    /// Starts the service on `location` (a fresh store unless given);
+    /// `prepare` runs against the store first (catalogue fixtures).
+    init(location: TestStoreLocation? = nil, configure: (inout Settings) -> Void = { _ in },
          prepare: (any ClicklineStore) throws -> Void = { _ in }) async throws {
-        self.directory = directory
-        var settings = Self.settings(directory: directory)
+        let location = try location ?? TestStoreLocation.fresh()
+        self.location = location
+        var settings = Self.settings(location: location)
         configure(&settings)
         let store = try ClicklineApplication.openStore(settings.store)
         try prepare(store)
@@ -77,8 +76,9 @@ final class TestServer: @unchecked Sendable {
         try await running.value
     }
 
-    func removeFiles() {
-        try? FileManager.default.removeItem(at: directory)
+    /// Deletes the store (after `stop()`).
+    func removeStore() {
+        location.remove()
     }
 
     /// `GET` on the admin port with a key.
@@ -118,11 +118,11 @@ func withServer(
         try await body(server)
     } catch {
         try? await server.stop()
-        server.removeFiles()
+        server.removeStore()
         throw error
     }
     try await server.stop()
-    server.removeFiles()
+    server.removeStore()
 }
 
 extension RawConnection.Response {
@@ -131,43 +131,4 @@ extension RawConnection.Response {
         guard let location = header("Location"), let components = URLComponents(string: location) else { return nil }
         return components.queryItems?.first { $0.name == "clk" }?.value.flatMap { ClickID($0) }
     }
-}
-
-/// The stores an end-to-end test runs on: SQLite always; PostgreSQL too when
-/// the test command started a server (`CLICKLINE_TEST_POSTGRES`).
-enum StoreKind: String, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-
-    static var available: [StoreKind] {
-        ProcessInfo.processInfo.environment["CLICKLINE_TEST_POSTGRES"] == nil ? [.sqlite] : [.sqlite, .postgres]
-    }
-
-    var testDescription: String { rawValue }
-}
-
-/// `withServer` on a store of the kind given: for PostgreSQL, a database of
-/// its own on the test server, dropped afterwards.
-func withServer(
-    on kind: StoreKind,
-    prepare: (any ClicklineStore) throws -> Void = { store in _ = try DemoData.load(into: store) },
-    _ body: (TestServer) async throws -> Void
-) async throws {
-    guard kind == .postgres, let server = ProcessInfo.processInfo.environment["CLICKLINE_TEST_POSTGRES"] else {
-        return try await withServer(prepare: prepare, body)
-    }
-    let database = "clickline_e2e_\(UInt64.random(in: 0...UInt64.max))"
-    try psql(server, "CREATE DATABASE \(database)")
-    defer { try? psql(server, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
-    var url = URLComponents(string: server)!
-    url.path = "/" + database
-    try await withServer(configure: { $0.store = url.string! }, prepare: prepare, body)
-}
-
-private func psql(_ server: String, _ sql: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["psql", server, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw StoreError(.unavailable, "psql failed: \(sql)") }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Store
 import StorePostgres
 import StoreSQLite
+import StoreTesting
 import Testing
 
 /// What the catalogue must do on either database: each test takes a fresh
@@ -191,8 +192,7 @@ struct SQLiteCatalogueContract {
     @Test func shopifyStoresAreKept() throws { try withStore(CatalogueContract.shopifyStoresAreKept) }
 }
 
-@Suite("Catalogue contract: PostgreSQL", .enabled(if: TestPostgres.url != nil,
-    "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
+@Suite("Catalogue contract: PostgreSQL", .needsPostgres)
 struct PostgresCatalogueContract {
     func withStore(_ body: (any CatalogueContract.Catalogue) throws -> Void) throws {
         try TestStores.postgres { store, _ in try body(store) }
@@ -254,7 +254,7 @@ struct ClickStatsContractSuites {
         try TestStores.sqlite { store, _ in try ClickStatsContract.statisticsAgreeBeforeAndAfterCompaction(store) }
     }
 
-    @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
+    @Test(.needsPostgres)
     func onPostgreSQL() throws {
         try TestStores.postgres { store, _ in try ClickStatsContract.statisticsAgreeBeforeAndAfterCompaction(store) }
     }

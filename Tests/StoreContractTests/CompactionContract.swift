@@ -3,6 +3,7 @@ import Foundation
 import Store
 import StorePostgres
 import StoreSQLite
+import StoreTesting
 import Testing
 
 /// Rollups compacted per finished period read the same as the minutes they
@@ -81,7 +82,7 @@ struct CompactionContractSuites {
         try TestStores.sqlite { store, _ in try CompactionContract.readersAgreeBeforeAndAfterCompaction(store) }
     }
 
-    @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
+    @Test(.needsPostgres)
     func onPostgreSQL() throws {
         try TestStores.postgres { store, _ in try CompactionContract.readersAgreeBeforeAndAfterCompaction(store) }
     }

@@ -3,8 +3,14 @@ import Foundation
 import Store
 @testable import StorePostgres
 import StoreSQLite
+import StoreTesting
 import Synchronization
 import Testing
+
+extension Trait where Self == ConditionTrait {
+    /// Runs only when the test command started a PostgreSQL server; says so when skipped.
+    static var needsPostgres: Self { .enabled(if: TestPostgres.url != nil, Comment(rawValue: TestPostgres.missing)) }
+}
 
 /// Fresh stores for one test each.
 enum TestStores {
@@ -59,8 +65,7 @@ struct SQLiteSharedStoreContract {
 }
 
 /// The same on PostgreSQL.
-@Suite("Shared store contract: PostgreSQL", .enabled(if: TestPostgres.url != nil,
-    "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
+@Suite("Shared store contract: PostgreSQL", .needsPostgres)
 struct PostgresSharedStoreContract {
     func withStore(_ body: (PostgresStore, String) throws -> Void) throws {
         try TestStores.postgres(body)
@@ -97,8 +102,7 @@ struct PostgresSharedStoreContract {
 
 /// The same contract on PostgreSQL, each test in a database of its own on
 /// the server `CLICKLINE_TEST_POSTGRES` names (`scripts/test` starts one).
-@Suite("Click store contract: PostgreSQL", .enabled(if: TestPostgres.url != nil,
-    "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
+@Suite("Click store contract: PostgreSQL", .needsPostgres)
 struct PostgresClickStoreContract {
     func withStore(_ body: (any ClickStore) throws -> Void) throws {
         try TestStores.postgres { store, _ in try body(store) }
@@ -205,40 +209,5 @@ struct PostgresClickStoreContract {
     @Test func aStoreThatCannotBeReachedSaysSo() throws {
         #expect(throws: StoreError.self) { _ = try PostgresStore(url: "postgres://clickline@127.0.0.1:1/none") }
         #expect(throws: StoreError.self) { _ = try PostgresStore(url: "postgres://127.0.0.1/none") }
-    }
-}
-
-/// The test server's databases, made and dropped with `psql`.
-enum TestPostgres {
-    static let url = ProcessInfo.processInfo.environment["CLICKLINE_TEST_POSTGRES"]
-
-    static func url(database: String) -> String {
-        guard let url, var components = URLComponents(string: url) else { return "" }
-        components.path = "/" + database
-        return components.string ?? ""
-    }
-
-    static func createDatabase() throws -> String {
-        let name = "contract_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        _ = try psql("postgres", "CREATE DATABASE \(name)")
-        return name
-    }
-
-    static func dropDatabase(_ name: String) {
-        _ = try? psql("postgres", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-    }
-
-    /// Runs one statement and returns its output, unaligned and without headers.
-    static func psql(_ database: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", url(database: database), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw StoreError(.unavailable, "psql failed: \(sql)") }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

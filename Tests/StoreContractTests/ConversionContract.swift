@@ -4,6 +4,7 @@ import GRDB
 import Store
 import StorePostgres
 import StoreSQLite
+import StoreTesting
 import Testing
 
 /// What conversions, commissions and payments must do on either database.
@@ -103,7 +104,7 @@ struct ConversionContractSuites {
         }
     }
 
-    @Test(.enabled(if: TestPostgres.url != nil, "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set"))
+    @Test(.needsPostgres)
     func onPostgreSQL() throws {
         try TestStores.postgres { store, database in
             try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in

@@ -3,6 +3,7 @@ import Foundation
 import Store
 import StorePostgres
 import StoreSQLite
+import StoreTesting
 import Testing
 
 /// What projects must do on either database.
@@ -80,8 +81,7 @@ struct SQLiteProjectContract {
     @Test func refusalsSayWhy() throws { try withStore(ProjectContract.refusalsSayWhy) }
 }
 
-@Suite("Project contract: PostgreSQL", .enabled(if: TestPostgres.url != nil,
-    "no PostgreSQL to test against: CLICKLINE_TEST_POSTGRES is not set (scripts/test starts a server and sets it)"))
+@Suite("Project contract: PostgreSQL", .needsPostgres)
 struct PostgresProjectContract {
     func withStore(_ body: (any ProjectContract.Projects) throws -> Void) throws {
         try TestStores.postgres { store, _ in try body(store) }
