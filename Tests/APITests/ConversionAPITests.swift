@@ -118,8 +118,7 @@ struct ConversionAPITests {
         try await APIFixture.run { api in
             let brand = try await Self.brand(api)
             // Another connection holds the write lock until told to let go.
-            guard case .sqlite(let directory) = api.fixture.location.place else { return }
-            let blocker = try DatabaseQueue(path: directory.appendingPathComponent("clickline.sqlite").path)
+            let blocker = try DatabaseQueue(path: try #require(api.fixture.location.sqlitePath))
             let locked = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
             Thread.detachNewThread {
                 try? blocker.inTransaction(.immediate) { _ in

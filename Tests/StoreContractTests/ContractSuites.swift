@@ -16,10 +16,9 @@ extension Trait where Self == ConditionTrait {
 enum TestStores {
     /// A SQLite store in a temporary directory, removed afterwards; and its file's path.
     static func sqlite(_ body: (SQLiteStore, _ path: String) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("clickline.sqlite").path
+        let location = try TestStoreLocation.fresh(.sqlite)
+        defer { location.remove() }
+        let path = try #require(location.sqlitePath)
         try body(try SQLiteStore(path: path), path)
     }
 

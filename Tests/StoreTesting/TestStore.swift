@@ -47,14 +47,14 @@ public struct TestStoreLocation: Sendable {
     /// The `--store` setting that opens it.
     public var setting: String {
         switch place {
-        case .sqlite(let directory): "sqlite:" + sqlitePath(directory)
+        case .sqlite(let directory): "sqlite:" + Self.sqlitePath(directory)
         case .postgres(let database): TestPostgres.url(database: database)
         }
     }
 
     public func open() throws -> any ClicklineStore {
         switch place {
-        case .sqlite(let directory): try SQLiteStore(path: sqlitePath(directory))
+        case .sqlite(let directory): try SQLiteStore(path: Self.sqlitePath(directory))
         case .postgres(let database): try PostgresStore(url: TestPostgres.url(database: database))
         }
     }
@@ -63,7 +63,7 @@ public struct TestStoreLocation: Sendable {
     public func storedBytes() throws -> Data {
         switch place {
         case .sqlite(let directory):
-            let path = sqlitePath(directory)
+            let path = Self.sqlitePath(directory)
             return try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
         case .postgres(let database):
             return try TestPostgres.run("pg_dump", [TestPostgres.url(database: database), "--data-only"])
@@ -77,7 +77,13 @@ public struct TestStoreLocation: Sendable {
         }
     }
 
-    private func sqlitePath(_ directory: URL) -> String {
+    /// The SQLite file, for tests that open it themselves; nil on PostgreSQL.
+    public var sqlitePath: String? {
+        guard case .sqlite(let directory) = place else { return nil }
+        return Self.sqlitePath(directory)
+    }
+
+    private static func sqlitePath(_ directory: URL) -> String {
         directory.appendingPathComponent("clickline.sqlite").path
     }
 }
