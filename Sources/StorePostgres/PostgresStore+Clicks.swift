@@ -7,8 +7,10 @@ import Store
 extension PostgresStore: ClickStore {
     /// One transaction: the batch's pages, its rollups (appended, merged with
     /// the other batches' once their minute is over), the offers' days, and
-    /// the rollups of periods already compacted. Rows go in as arrays
-    /// (`unnest`), a statement per table.
+    /// the rollups of periods already compacted. Pages go in as arrays
+    /// (`unnest`), rollups by COPY. Each statement is queued on the
+    /// connection as soon as it is ready, so the server stores the pages while
+    /// the rollups are summed here.
     ///
     /// A commit whose answer was lost (the server stopped as it committed)
     /// leaves the writer unsure; it writes the batch again, and a batch found
@@ -41,7 +43,6 @@ extension PostgresStore: ClickStore {
     }
 
     private func insert(_ batch: ClickBatch, pages: [ClickPage], nodeID: Int) throws {
-        let rollups = batch.rollups()
         try transaction { connection in
             var firstIDs: [ByteBuffer] = [], lastIDs: [ByteBuffer] = [], counts: [Int64] = [], data: [ByteBuffer] = []
             for page in pages {
@@ -50,27 +51,38 @@ extension PostgresStore: ClickStore {
                 counts.append(Int64(page.count))
                 data.append(ByteBuffer(bytes: page.bytes))
             }
-            _ = try query(connection, """
+            let pagesStored = connection.query("""
                 INSERT INTO click_pages (first_id, last_id, node_id, count, data)
                 SELECT f, l, \(Int64(nodeID)), c, d FROM unnest(\(firstIDs)::BYTEA[], \(lastIDs)::BYTEA[], \(counts)::BIGINT[], \(data)::BYTEA[])
                     AS page(f, l, c, d)
-                """)
+                """, logger: logger)
 
-            let columns = RollupColumns(rollups)
-            _ = try query(connection, """
-                INSERT INTO click_rollups (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
-                                           clicks, billable, unique_clicks, bot, unattributed, inactive)
-                SELECT m, \(Int64(nodeID)), o, l, g, c, a, n, b, u, t, x, i
-                FROM unnest(\(columns.minute)::BIGINT[], \(columns.offer)::BIGINT[], \(columns.link)::BIGINT[], \(columns.generating)::BIGINT[],
-                            \(columns.credited)::BIGINT[], \(columns.ad)::BIGINT[], \(columns.clicks)::BIGINT[], \(columns.billable)::BIGINT[],
-                            \(columns.unique)::BIGINT[], \(columns.bot)::BIGINT[], \(columns.unattributed)::BIGINT[], \(columns.inactive)::BIGINT[])
-                    AS r(m, o, l, g, c, a, n, b, u, t, x, i)
-                """)
-
+            let rollups = batch.rollups()
+            var rows = CopyText(capacity: rollups.count * 64)
             var daily: [DailyKey: Int64] = [:]
-            for rollup in rollups where rollup.counts.billable != 0 {
-                daily[DailyKey(offerID: rollup.key.offerID, day: floorDiv(rollup.key.minute, 1440)), default: 0] += rollup.counts.billable
+            for rollup in rollups {
+                let key = rollup.key, counts = rollup.counts
+                rows.append(key.minute)
+                rows.append(Int64(nodeID))
+                rows.append(Int64(key.offerID))
+                rows.append(Int64(key.linkID))
+                rows.append(Int64(key.generatingPartnerID))
+                rows.append(Int64(key.creditedPartnerID))
+                rows.append(Int64(key.adID))
+                rows.append(counts.clicks)
+                rows.append(counts.billable)
+                rows.append(counts.unique)
+                rows.append(counts.bot)
+                rows.append(counts.unattributed)
+                rows.append(counts.inactive, endsRow: true)
+                if counts.billable != 0 {
+                    daily[DailyKey(offerID: key.offerID, day: floorDiv(key.minute, 1440)), default: 0] += counts.billable
+                }
             }
+            // The copy is queued by a task of its own: it must be answered before the next statement is queued after it.
+            _ = try Self.answer(to: pagesStored, on: connection)
+            try copy(rows, into: "click_rollups", columns: Self.rollupColumns, on: connection)
+
             if !daily.isEmpty {
                 let keys = Array(daily.keys)
                 _ = try query(connection, """
@@ -84,32 +96,22 @@ extension PostgresStore: ClickStore {
         }
     }
 
+    private static let rollupColumns = ["minute", "node_id", "offer_id", "link_id", "generating_partner_id", "credited_partner_id",
+                                        "ad_id", "clicks", "billable", "unique_clicks", "bot", "unattributed", "inactive"]
+
+    /// Appends `rows` to `table` by COPY.
+    private func copy(_ rows: CopyText, into table: String, columns: [String], on connection: PostgresConnection) throws {
+        let logger = self.logger
+        try Self.answer(on: connection) {
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                try await writer.write(rows.buffer)
+            }
+        }
+    }
+
     private struct DailyKey: Hashable {
         var offerID: UInt32
         var day: Int64
-    }
-
-    /// The rollups as one array per column.
-    struct RollupColumns {
-        var minute: [Int64] = [], offer: [Int64] = [], link: [Int64] = [], generating: [Int64] = [], credited: [Int64] = [], ad: [Int64] = []
-        var clicks: [Int64] = [], billable: [Int64] = [], unique: [Int64] = [], bot: [Int64] = [], unattributed: [Int64] = [], inactive: [Int64] = []
-
-        init(_ rollups: [ClickRollup]) {
-            for rollup in rollups {
-                minute.append(rollup.key.minute)
-                offer.append(Int64(rollup.key.offerID))
-                link.append(Int64(rollup.key.linkID))
-                generating.append(Int64(rollup.key.generatingPartnerID))
-                credited.append(Int64(rollup.key.creditedPartnerID))
-                ad.append(Int64(rollup.key.adID))
-                clicks.append(rollup.counts.clicks)
-                billable.append(rollup.counts.billable)
-                unique.append(rollup.counts.unique)
-                bot.append(rollup.counts.bot)
-                unattributed.append(rollup.counts.unattributed)
-                inactive.append(rollup.counts.inactive)
-            }
-        }
     }
 
     public func liveCounterSeed(now: Int64) throws -> LiveCounterSeed {

@@ -167,7 +167,7 @@ extension PostgresStore: ConversionStore {
     }
 
     private static func lockCommissions(_ db: PostgresSQLConnection) throws {
-        try db.execute("SELECT pg_advisory_xact_lock(7283003)", [])
+        _ = try db.execute("SELECT pg_advisory_xact_lock(7283003)", [])
     }
 
     public func payments(partnerID: UInt32?, afterID: Int64, limit: Int) throws -> [Payment] {

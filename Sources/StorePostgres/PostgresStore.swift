@@ -128,6 +128,23 @@ public final class PostgresStore: Sendable {
         return try outcome.withLock { $0! }.get()
     }
 
+    /// Runs `operation`, a call of postgres-nio's async API on `connection`
+    /// (COPY has no other), waiting for it as `answer(to:on:)` does. The
+    /// task runs on the connection's event loop, not Swift's shared pool: the
+    /// caller may be holding one of the pool's few threads while it waits.
+    static func answer<Value: Sendable>(on connection: PostgresConnection,
+                                        _ operation: @escaping @Sendable () async throws -> Value) throws -> Value {
+        let promise = connection.eventLoop.makePromise(of: Value.self)
+        Task(executorPreference: EventLoopTaskExecutor(eventLoop: connection.eventLoop)) {
+            do {
+                promise.succeed(try await operation())
+            } catch {
+                promise.fail(error)
+            }
+        }
+        return try answer(to: promise.futureResult, on: connection)
+    }
+
     /// Store errors keep their meaning; broken constraints mean what they
     /// mean on SQLite (a taken key is `.conflict`, a reference to nothing
     /// `.notFound`, any other `.invalid`); the database's other errors and a
@@ -155,5 +172,19 @@ public final class PostgresStore: Sendable {
 
     deinit {
         for connection in idle.withLock({ $0 }) { try? connection.close().wait() }
+    }
+}
+
+/// Runs a task's jobs on an event loop.
+private final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
