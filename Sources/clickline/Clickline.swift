@@ -120,11 +120,13 @@ struct Serve: AsyncParsableCommand {
         }
 
         let app = try ClicklineApplication(settings: settings, logger: logger, registry: registry, store: store)
+        // An address to connect to; bound to every address, that is loopback's, and the binding is said.
         let host = settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind
-        print("edge listening on \(host):\(app.edgePort) with \(settings.workers) workers")
+        let bound = host == settings.bind ? "" : " (bound to \(settings.bind))"
+        print("edge listening on \(host):\(app.edgePort)\(bound) with \(settings.workers) workers")
         let run = Task { try await app.run() }
         let adminPort = try await app.adminPort()
-        print("admin API listening on \(host):\(adminPort)")
+        print("admin API listening on \(host):\(adminPort)\(bound)")
         if let demoSummary, let demoAdminKey {
             let base = settings.publicURL ?? "http://localhost:\(app.edgePort)"
             print("""
