@@ -79,7 +79,8 @@ extension PostgresStore: ClickStore {
                     daily[DailyKey(offerID: key.offerID, day: floorDiv(key.minute, 1440)), default: 0] += counts.billable
                 }
             }
-            // The copy is queued by a task of its own: it must be answered before the next statement is queued after it.
+            // The pages' answer first: a refused page ends the batch here. The copy is queued by a task of its
+            // own, so nothing is queued after it until it is answered.
             _ = try Self.answer(to: pagesStored, on: connection)
             try copy(rows, into: "click_rollups", columns: Self.rollupColumns, on: connection)
 

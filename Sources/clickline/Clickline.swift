@@ -120,7 +120,7 @@ struct Serve: AsyncParsableCommand {
         }
 
         let app = try ClicklineApplication(settings: settings, logger: logger, registry: registry, store: store)
-        // An address to connect to; bound to every address, that is loopback's, and the binding is said.
+        // An address to connect to (loopback's when bound to every address), and the binding when it differs.
         let host = settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind
         let bound = host == settings.bind ? "" : " (bound to \(settings.bind))"
         print("edge listening on \(host):\(app.edgePort)\(bound) with \(settings.workers) workers")
