@@ -11,10 +11,12 @@ struct EdgeWorkerSetupTests {
         var configuration = EdgeConfiguration()
         configuration.maxConnectionsPerWorker = 4
         configuration.ringCapacity = 16
-        let closedSocket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(closedSocket >= 0)
-        Glibc.close(closedSocket)  // its number no longer names an open file
-        let worker = EdgeWorker(id: 0, configuration: configuration, listenFD: closedSocket, exchange: LinkTableExchange(),
+        // A number no open file can have: the hard limit on open files. (A socket opened and closed here
+        // would free a number that another test running at the same time may be given at once.)
+        var limit = rlimit()
+        try #require(getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0)
+        let unusedNumber = Int32(clamping: min(limit.rlim_max, 1 << 20))
+        let worker = EdgeWorker(id: 0, configuration: configuration, listenFD: unusedNumber, exchange: LinkTableExchange(),
                                 logger: Logger(label: "test"))
         #expect(throws: EdgeStartError.self) { try worker.prepare() }
     }
