@@ -205,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Store", "StoreSQLite", "StoreTesting", "ClickModel", "OfferCore",
+                "API", "Store", "StoreTesting", "ClickModel", "OfferCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -215,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "ClicklineAppTests",
             dependencies: [
-                "ClicklineApp", "API", "ClickModel", "Store", "StoreSQLite", "StoreTesting", "OfferCore", "clickline",
+                "ClicklineApp", "API", "ClickModel", "Store", "StoreTesting", "OfferCore", "clickline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
