@@ -79,7 +79,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Store", dependencies: ["ClickModel"], swiftSettings: strict),
+        .target(name: "Store", dependencies: ["ClickModel", "Platform"], swiftSettings: strict),
 
         // MARK: level 2
         .target(

@@ -7,12 +7,17 @@ import Store
 /// admin API and the partner API.
 public enum AdminAPI {
     /// Builds the router.
-    public static func router(store: any ClicklineStore, sources: OpsSources, metrics: MetricsExporter,
-                              urls: PublicURLs, sessions: Sessions = Sessions()) -> Router<ClicklineRequestContext> {
+    ///
+    /// `/healthz`, `/readyz`, `/metrics`, `/v1/ops/live` and its stream, and
+    /// the pages' static parts answer from memory and never wait on the store.
+    public static func router(store: SQLStore, sources: OpsSources, metrics: MetricsExporter, urls: PublicURLs,
+                              deadlines: RequestDeadlines = RequestDeadlines(),
+                              sessions: Sessions = Sessions()) -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
         let routes = KnownRoutes()
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
+        router.add(middleware: DeadlineMiddleware(deadlines: deadlines))
         router.add(middleware: StoreErrorMiddleware())
 
         router.get("/healthz") { _, _ in
@@ -45,17 +50,19 @@ public enum AdminAPI {
 
     /// A router of the catalogue's admin API and the partner API alone, with
     /// the same middleware as in `router`: what their tests drive.
-    public static func catalogueRouter(store: any ClicklineStore, urls: PublicURLs) -> Router<ClicklineRequestContext> {
+    public static func catalogueRouter(store: SQLStore, urls: PublicURLs,
+                                       deadlines: RequestDeadlines = RequestDeadlines()) -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
         let routes = KnownRoutes()
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
+        router.add(middleware: DeadlineMiddleware(deadlines: deadlines))
         router.add(middleware: StoreErrorMiddleware())
         addCatalogue(to: router, store: store, urls: urls)
         routes.set(router.routes)
         return router
     }
 
-    static func addCatalogue(to router: Router<ClicklineRequestContext>, store: any ClicklineStore, urls: PublicURLs) {
+    static func addCatalogue(to router: Router<ClicklineRequestContext>, store: SQLStore, urls: PublicURLs) {
         let conversions = ConversionAPI(store: store)
         conversions.registerPublic(on: router)
 

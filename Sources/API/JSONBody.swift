@@ -117,7 +117,7 @@ struct StoreErrorMiddleware: RouterMiddleware {
 
 /// A field of a JSON object as sent: absent, `null`, or a value. PATCH bodies
 /// change only the fields present; `null` clears a field that may be empty.
-enum Sent<Value> {
+enum Sent<Value: Sendable>: Sendable {
     case absent, null, value(Value)
 
     var value: Value? {

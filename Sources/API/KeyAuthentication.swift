@@ -4,41 +4,78 @@ import OfferCore
 import Store
 import Synchronization
 
-/// Keys as the store says, and while the store cannot answer, as it said
-/// last: so that `/metrics` and the live figures stay readable through an
-/// outage of the database, which is when operators need them. A key the
-/// store answered for within `grace` keeps its role during an outage; a
-/// revoked key stops working as soon as the store answers again.
+/// Keys as the store says, answered from memory once known: so that
+/// `/metrics` and the live figures never wait on the store, and stay
+/// readable through an outage of the database, which is when operators need
+/// them most.
+///
+/// A key the store vouched for is answered from memory for `grace`; once its
+/// last check is older than `recheckAfter`, a use of it also starts a check in
+/// the background, so a revoked key stops working within about that long of
+/// the store's answering again. A key never seen is looked up (that once,
+/// the caller waits).
 public final class RememberedKeys: KeyStore {
-    private let store: any KeyStore
-    private let grace: Int64
-    private let known = Mutex<[[UInt8]: (role: KeyRole, checkedAt: Int64)]>([:])
-
-    /// - Parameter grace: how long an answer counts during an outage, in milliseconds. Default 10 minutes.
-    public init(_ store: any KeyStore, grace: Int64 = 600_000) {
-        self.store = store
-        self.grace = grace
+    private struct Remembered {
+        var role: KeyRole
+        var checkedAt: Int64
+        var rechecking = false
     }
 
-    public func insertKey(role: KeyRole, hash: [UInt8]) throws { try store.insertKey(role: role, hash: hash) }
+    private let store: any KeyStore
+    private let grace: Int64
+    private let recheckAfter: Int64
+    private let known = Mutex<[[UInt8]: Remembered]>([:])
 
-    public func role(forKeyHash hash: [UInt8]) throws -> KeyRole? {
+    /// - Parameters:
+    ///   - grace: how long an answer counts without a newer one, in milliseconds. Default 10 minutes.
+    ///   - recheckAfter: how old an answer may be before a use of the key checks it again. Default 10 seconds.
+    public init(_ store: any KeyStore, grace: Int64 = 600_000, recheckAfter: Int64 = 10_000) {
+        self.store = store
+        self.grace = grace
+        self.recheckAfter = recheckAfter
+    }
+
+    public func insertKey(role: KeyRole, hash: [UInt8]) async throws { try await store.insertKey(role: role, hash: hash) }
+
+    public func role(forKeyHash hash: [UInt8]) async throws -> KeyRole? {
         let now = Timestamp.now()
-        do {
-            let role = try store.role(forKeyHash: hash)
-            known.withLock { known in
-                if let role {
-                    if known.count >= 1_000 { known.removeAll() }  // a handful of keys in practice; never unbounded
-                    known[hash] = (role, now)
-                } else {
-                    known[hash] = nil
-                }
+        enum Answer { case remembered(KeyRole, recheck: Bool), ask }
+        let answer = known.withLock { known -> Answer in
+            guard var remembered = known[hash], now - remembered.checkedAt <= grace else { return .ask }
+            let recheck = now - remembered.checkedAt > recheckAfter && !remembered.rechecking
+            if recheck {
+                remembered.rechecking = true
+                known[hash] = remembered
             }
-            return role
-        } catch {
-            guard let remembered = known.withLock({ $0[hash] }), now - remembered.checkedAt <= grace else { throw error }
-            return remembered.role
+            return .remembered(remembered.role, recheck: recheck)
         }
+        switch answer {
+        case .ask:
+            return try await check(hash, now: now)
+        case .remembered(let role, let recheck):
+            if recheck { Task { _ = try? await self.check(hash, now: now) } }
+            return role
+        }
+    }
+
+    /// Asks the store and remembers its answer.
+    private func check(_ hash: [UInt8], now: Int64) async throws -> KeyRole? {
+        let role: KeyRole?
+        do {
+            role = try await store.role(forKeyHash: hash)
+        } catch {
+            known.withLock { $0[hash]?.rechecking = false }
+            throw error
+        }
+        known.withLock { known in
+            if let role {
+                if known.count >= 1_000 { known.removeAll() }  // a handful of keys in practice; never unbounded
+                known[hash] = Remembered(role: role, checkedAt: now)
+            } else {
+                known[hash] = nil
+            }
+        }
+        return role
     }
 }
 
@@ -70,7 +107,7 @@ public struct RequireKey: RouterMiddleware {
         guard let key = Self.bearerToken(request) else { throw APIError.unauthorized() }
         let role: KeyRole?
         do {
-            role = try keys.role(forKeyHash: Secrets.hash(key))
+            role = try await keys.role(forKeyHash: Secrets.hash(key))
         } catch {
             throw APIError.unavailable("the key store cannot be read")
         }

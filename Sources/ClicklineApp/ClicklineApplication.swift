@@ -28,7 +28,7 @@ import UnixSignals
 /// closes last.
 public final class ClicklineApplication: Sendable {
     public let settings: Settings
-    public let store: any ClicklineStore
+    public let store: SQLStore
     public let edge: EdgeServer
     public let aggregator: Aggregator
     public let registry: PrometheusCollectorRegistry
@@ -45,18 +45,21 @@ public final class ClicklineApplication: Sendable {
     /// - Parameter store: the store, when the caller opened it already (to load
     ///   demo data, say); opened from `settings.store` otherwise.
     public init(settings: Settings, logger: Logger, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                store openedStore: (any ClicklineStore)? = nil) throws {
+                store openedStore: SQLStore? = nil) async throws {
         self.settings = settings
         self.logger = logger
         self.registry = registry
-        let store = try openedStore ?? Self.openStore(settings.store)
+        let store: SQLStore
+        if let openedStore { store = openedStore } else { store = try await Self.openStore(settings) }
         self.store = store
 
         let exchange = LinkTableExchange()
-        publisher = CataloguePublisher(store: store, pollMilliseconds: settings.cataloguePollMilliseconds, logger: logger) { table in
+        let publisher = CataloguePublisher(store: store.backend, pollMilliseconds: settings.cataloguePollMilliseconds, logger: logger) { table in
             exchange.publish(table)
         }
-        try publisher.publishNow()
+        self.publisher = publisher
+        // The first table and the counters are read on a thread of their own: they wait on the database.
+        try await onOwnThread("first-catalogue") { try publisher.publishNow() }
 
         var edgeConfiguration = EdgeConfiguration()
         edgeConfiguration.host = settings.bind
@@ -69,18 +72,19 @@ public final class ClicklineApplication: Sendable {
             requestLine: settings.requestLineLimit, headerBlock: settings.headerBlockLimit, headerCount: settings.headerCountLimit)
         edgeConfiguration.headerTimeoutMilliseconds = settings.headerTimeoutMilliseconds
         edgeConfiguration.keepAliveTimeoutMilliseconds = settings.keepAliveTimeoutMilliseconds
-        edgeConfiguration.clientHashSalt = try store.clientHashSalt()
+        edgeConfiguration.clientHashSalt = try await store.clientHashSalt()
         edge = try EdgeServer(configuration: edgeConfiguration, exchange: exchange, logger: logger)
 
-        writer = ClickWriter(store: store, nodeID: settings.nodeID, maxQueuedBatches: settings.writerQueueBatches,
+        writer = ClickWriter(store: store.backend, nodeID: settings.nodeID, maxQueuedBatches: settings.writerQueueBatches,
                              retentionDays: settings.clickRetentionDays, logger: logger)
         var aggregation = AggregatorConfiguration()
         aggregation.flushMilliseconds = settings.flushMilliseconds
         aggregation.maxBatchClicks = settings.maxBatchClicks
-        let seed = try store.liveCounterSeed(now: Clocks.wallClockMilliseconds())
+        let backend = store.backend
+        let seed = try await onOwnThread("counter-seed") { try backend.liveCounterSeed(now: Clocks.wallClockMilliseconds()) }
         aggregator = Aggregator(channels: edge.channels, writer: writer, seed: seed, configuration: aggregation, logger: logger)
 
-        let edge = self.edge, aggregator = self.aggregator, writer = self.writer, publisher = self.publisher
+        let edge = self.edge, aggregator = self.aggregator, writer = self.writer
         let edgeStarted = self.edgeStarted
         let sources = OpsSources(
             live: { aggregator.live },
@@ -88,13 +92,17 @@ public final class ClicklineApplication: Sendable {
             writer: { writer.stats.snapshot() },
             aggregatedClicks: { aggregator.aggregatedClicks },
             catalogueVersion: { publisher.version },
-            isReady: { edgeStarted.load(ordering: .relaxed) && (try? store.catalogueVersion()) != nil })
+            isReady: { [health = store.health, limit = Duration.milliseconds(settings.storeReadyTimeoutMilliseconds)] in
+                edgeStarted.load(ordering: .relaxed) && health.isAnswering(within: limit)
+            })
         let adminPort = self.adminPortValue
         let urls = PublicURLs(
             tracking: { [settings] in settings.publicURL ?? "http://localhost:\(edge.port)" },
             dashboard: { [settings] in settings.dashboardURL ?? "http://localhost:\(adminPort.load(ordering: .relaxed))" })
+        let deadlines = RequestDeadlines(conversions: .milliseconds(settings.postbackDeadlineMilliseconds),
+                                         other: .milliseconds(settings.requestDeadlineMilliseconds))
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
-                                     urls: urls)
+                                     urls: urls, deadlines: deadlines)
         routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(
             router: router,
@@ -105,10 +113,16 @@ public final class ClicklineApplication: Sendable {
             logger: logger)
     }
 
-    /// Opens the store named by `--store`.
-    public static func openStore(_ url: String) throws -> any ClicklineStore {
-        if url.hasPrefix("sqlite:") { return try SQLiteStore(url: url) }
-        return try PostgresStore(url: url)
+    /// Opens the store named by `--store`, creating or migrating its schema.
+    public static func openStore(_ settings: Settings) async throws -> SQLStore {
+        let url = settings.store
+        let backend: any StoreBackend
+        if url.hasPrefix("sqlite:") {
+            backend = try await onOwnThread("open-store") { try SQLiteStore(url: url) }
+        } else {
+            backend = try await PostgresStore.open(url: url, maxConnections: settings.postgresConnections)
+        }
+        return SQLStore(backend: backend)
     }
 
     /// The edge's port (known from `init` on).
@@ -129,6 +143,7 @@ public final class ClicklineApplication: Sendable {
     public func run() async throws {
         let edgeStarted = self.edgeStarted
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StoreProbeService(store: store, timeout: .milliseconds(settings.storeReadyTimeoutMilliseconds))),
             .init(service: CataloguePublisherService(publisher: publisher)),
             .init(service: ClickPipelineService(aggregator: aggregator)),
             .init(service: api),
@@ -139,12 +154,13 @@ public final class ClicklineApplication: Sendable {
             services.insert(.init(service: OutboxDeliveryService(sender: OutboxSender(store: store, server: server, from: settings.smtpFrom,
                                                                                         logger: logger))), at: 1)
         }
-        if let source = store as? any CatalogueChangeSource {
+        if let source = store.backend as? any CatalogueChangeSource {
             services.insert(.init(service: CatalogueListenerService(source: source, publisher: publisher, logger: logger)), at: 1)
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         self.group.withLock { $0 = group }
         try await group.run()
+        await store.backend.close()
         logger.info("stopped", metadata: ["clicks_written": "\(writer.stats.snapshot().clicksWritten)"])
     }
 

@@ -7,8 +7,8 @@ import Platform
 import ServiceLifecycle
 import Store
 
-/// Runs a blocking call (a thread join) on a thread of its own, so no
-/// cooperative thread waits on it.
+/// Runs a blocking call (a thread join, a read at start) on a thread of its
+/// own, so no thread of Swift's shared executor waits on it.
 func offload(_ name: String, _ body: @escaping @Sendable () -> Void) async {
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
         let thread = OwnedThread(name: name) {
@@ -16,6 +16,29 @@ func offload(_ name: String, _ body: @escaping @Sendable () -> Void) async {
             continuation.resume()
         }
         _ = thread  // the thread ends on its own; nothing joins it
+    }
+}
+
+/// `offload` for a call that returns a value or throws.
+func onOwnThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let thread = OwnedThread(name: name) { continuation.resume(with: Result { try body() }) }
+        _ = thread
+    }
+}
+
+/// Probes the store every half second, for `/readyz` (`StoreHealth`).
+struct StoreProbeService: Service {
+    let store: SQLStore
+    let timeout: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await store.probe(timeout: timeout)
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
     }
 }
 

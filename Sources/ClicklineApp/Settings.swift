@@ -30,6 +30,10 @@ public struct Settings: Sendable, Equatable {
     public var writerQueueBatches = 64
     public var clickRetentionDays = 90
     public var cataloguePollMilliseconds = 100
+    public var postbackDeadlineMilliseconds = 2_000
+    public var requestDeadlineMilliseconds = 10_000
+    public var storeReadyTimeoutMilliseconds = 3_000
+    public var postgresConnections = 16
     public var logLevel = "info"
 
     public init() {}
@@ -125,6 +129,18 @@ public struct Settings: Sendable, Equatable {
         },
         spec("catalogue-poll-ms", "100", "How often the catalogue version is checked (one indexed read) for changes to publish to the edge.") {
             $0.cataloguePollMilliseconds = try int($1, "catalogue-poll-ms", 10...10_000)
+        },
+        spec("postback-deadline-ms", "2000", "Postbacks and order webhooks are answered within this many milliseconds: past it, 503 with Retry-After, and nothing is recorded.") {
+            $0.postbackDeadlineMilliseconds = try int($1, "postback-deadline-ms", 10...600_000)
+        },
+        spec("request-deadline-ms", "10000", "Every other request of the admin port is answered within this many milliseconds (503 with Retry-After past it).") {
+            $0.requestDeadlineMilliseconds = try int($1, "request-deadline-ms", 10...600_000)
+        },
+        spec("store-ready-timeout-ms", "3000", "/readyz answers 503 once the store has not answered for this many milliseconds; /healthz stays 200.") {
+            $0.storeReadyTimeoutMilliseconds = try int($1, "store-ready-timeout-ms", 100...600_000)
+        },
+        spec("postgres-connections", "16", "Connections the PostgreSQL store's pool opens at most for requests (the click writer and the catalogue keep a few of their own).") {
+            $0.postgresConnections = try int($1, "postgres-connections", 1...1_000)
         },
         spec("log-level", "info", "trace, debug, info, notice, warning, error or critical.") { s, v in
             guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(v) else {

@@ -36,7 +36,7 @@ public struct OutboxSender: Sendable {
         let milliseconds = Int64(now.timeIntervalSince1970 * 1000)
         let due: [OutboxMessage]
         do {
-            due = try store.messagesDue(now: milliseconds, limit: batchSize)
+            due = try await store.messagesDue(now: milliseconds, limit: batchSize)
         } catch {
             logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
             return 0
@@ -51,10 +51,10 @@ public struct OutboxSender: Sendable {
                                            messageID: "outbox-\(message.id).\(message.createdAt)@\(Self.domain(of: from))", date: now)
                     do {
                         try await send(from, message.to, mail.rendered)
-                        try store.markSent(messageID: message.id, at: milliseconds)
+                        try await store.markSent(messageID: message.id, at: milliseconds)
                         sent += 1
                     } catch let error as SMTPError where error.code != 0 {
-                        record(message, error, at: milliseconds)
+                        await record(message, error, at: milliseconds)
                     }
                     pending = pending.dropFirst()
                 }
@@ -62,18 +62,18 @@ public struct OutboxSender: Sendable {
         } catch {
             // The session broke (connection refused, closed, no reply): what was not sent waits for the next try.
             logger.warning("cannot reach the mail server", metadata: ["server": "\(server.host):\(server.port)", "error": "\(error)"])
-            for message in pending { record(message, error, at: milliseconds) }
+            for message in pending { await record(message, error, at: milliseconds) }
         }
         return sent
     }
 
-    private func record(_ message: OutboxMessage, _ error: any Error, at now: Int64) {
+    private func record(_ message: OutboxMessage, _ error: any Error, at now: Int64) async {
         let permanent = (error as? SMTPError)?.isPermanent ?? false
         let attempts = message.attempts + 1
         // 30 s, 1 min, 2 min... at most an hour apart.
         let retryAt = permanent || attempts >= maxAttempts ? nil : now + min(30_000 << (attempts - 1), 3_600_000)
         do {
-            try store.markFailed(messageID: message.id, error: "\(error)", retryAt: retryAt)
+            try await store.markFailed(messageID: message.id, error: "\(error)", retryAt: retryAt)
         } catch {
             logger.error("cannot record a delivery attempt", metadata: ["message": "\(message.id)", "error": "\(error)"])
         }

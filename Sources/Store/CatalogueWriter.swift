@@ -13,56 +13,56 @@ import ClickModel
 ///   is rethrown as it is.
 public protocol CatalogueWriter: Sendable {
     // MARK: offers
-    func createOffer(_ offer: Offer) throws -> Offer
-    func offer(id: UInt32) throws -> Offer?
-    func offers(_ query: OfferQuery) throws -> [Offer]
-    func updateOffer(id: UInt32, _ change: (inout Offer) throws -> Void) throws -> Offer
+    func createOffer(_ offer: Offer) async throws -> Offer
+    func offer(id: UInt32) async throws -> Offer?
+    func offers(_ query: OfferQuery) async throws -> [Offer]
+    func updateOffer(id: UInt32, _ change: @escaping @Sendable (inout Offer) throws -> Void) async throws -> Offer
 
     // MARK: links
-    func createLink(_ link: TrackingLink) throws -> TrackingLink
-    func links(offerID: UInt32) throws -> [TrackingLink]
-    func link(code: Code) throws -> TrackingLink?
+    func createLink(_ link: TrackingLink) async throws -> TrackingLink
+    func links(offerID: UInt32) async throws -> [TrackingLink]
+    func link(code: Code) async throws -> TrackingLink?
     /// Links of offers the partner is an active member of, by link id.
-    func links(forMember partnerID: UInt32) throws -> [PartnerLink]
+    func links(forMember partnerID: UInt32) async throws -> [PartnerLink]
 
     // MARK: partners
     /// Stores a partner; `tokenHash` is the SHA-256 of its API token.
-    func createPartner(_ partner: Partner, tokenHash: [UInt8]?) throws -> Partner
-    func partner(id: UInt32) throws -> Partner?
-    func partner(code: Code) throws -> Partner?
-    func partner(tokenHash: [UInt8]) throws -> Partner?
-    func partners(_ query: PartnerQuery) throws -> [Partner]
-    func updatePartner(id: UInt32, _ change: (inout Partner) throws -> Void) throws -> Partner
-    func setPartnerTokenHash(partnerID: UInt32, hash: [UInt8]) throws
+    func createPartner(_ partner: Partner, tokenHash: [UInt8]?) async throws -> Partner
+    func partner(id: UInt32) async throws -> Partner?
+    func partner(code: Code) async throws -> Partner?
+    func partner(tokenHash: [UInt8]) async throws -> Partner?
+    func partners(_ query: PartnerQuery) async throws -> [Partner]
+    func updatePartner(id: UInt32, _ change: @escaping @Sendable (inout Partner) throws -> Void) async throws -> Partner
+    func setPartnerTokenHash(partnerID: UInt32, hash: [UInt8]) async throws
 
     // MARK: members
     /// Makes each partner a member of the offer, unless it is one already
     /// (then it keeps its code and token and comes back with `created` false).
     /// Unknown partners throw `StoreError(.notFound)` and add nobody.
-    func addMembers(offerID: UInt32, partnerIDs: [UInt32], terms: MemberTerms, credentials: MemberCredentials) throws -> [MemberAddition]
-    func member(offerID: UInt32, partnerID: UInt32) throws -> Member?
-    func members(_ query: MemberQuery) throws -> [Member]
+    func addMembers(offerID: UInt32, partnerIDs: [UInt32], terms: MemberTerms, credentials: MemberCredentials) async throws -> [MemberAddition]
+    func member(offerID: UInt32, partnerID: UInt32) async throws -> Member?
+    func members(_ query: MemberQuery) async throws -> [Member]
     /// Every membership of one partner.
-    func memberships(partnerID: UInt32) throws -> [Member]
-    func updateMember(offerID: UInt32, partnerID: UInt32, _ change: (inout Member) throws -> Void) throws -> Member
+    func memberships(partnerID: UInt32) async throws -> [Member]
+    func updateMember(offerID: UInt32, partnerID: UInt32, _ change: @escaping @Sendable (inout Member) throws -> Void) async throws -> Member
     /// Gives the member a new promo code made by `make` (retried with the next
     /// attempt while the code is taken); its redemptions start again at 0.
-    func refreshPromoCode(offerID: UInt32, partnerID: UInt32, make: (_ partner: Partner, _ attempt: Int) -> String) throws -> Member
-    func removeMember(offerID: UInt32, partnerID: UInt32) throws
-    func member(dashboardToken: String) throws -> Member?
+    func refreshPromoCode(offerID: UInt32, partnerID: UInt32, make: @escaping @Sendable (_ partner: Partner, _ attempt: Int) -> String) async throws -> Member
+    func removeMember(offerID: UInt32, partnerID: UInt32) async throws
+    func member(dashboardToken: String) async throws -> Member?
     /// Redeems a promo code (any case) on one order: the code must belong to a
     /// live member of a live offer and be under the offer's usage limit; then
     /// its use is counted, in the same transaction as the checks.
-    func redeemPromoCode(_ code: String, at now: Int64) throws -> PromoRedemption
+    func redeemPromoCode(_ code: String, at now: Int64) async throws -> PromoRedemption
 
     // MARK: ads
-    func createAd(_ ad: Ad) throws -> Ad
-    func ads(partnerID: UInt32) throws -> [Ad]
+    func createAd(_ ad: Ad) async throws -> Ad
+    func ads(partnerID: UInt32) async throws -> [Ad]
 
     // MARK: Shopify stores
-    func createShopifyStore(_ store: ShopifyStore) throws -> ShopifyStore
-    func shopifyStores() throws -> [ShopifyStore]
-    func shopifyStore(id: UInt32) throws -> ShopifyStore?
+    func createShopifyStore(_ store: ShopifyStore) async throws -> ShopifyStore
+    func shopifyStores() async throws -> [ShopifyStore]
+    func shopifyStore(id: UInt32) async throws -> ShopifyStore?
 }
 
 /// A page of offers: filters, and the id after which the page starts.
@@ -121,11 +121,11 @@ extension CatalogueWriter {
     /// Makes a partner a member with a dashboard token and no promo code:
     /// enough for link offers, fixtures and demo data.
     public func addMember(offerID: UInt32, partnerID: UInt32, status: ActivityStatus = .active,
-                          dashboardToken: @escaping @Sendable () -> String) throws {
-        _ = try addMembers(offerID: offerID, partnerIDs: [partnerID], terms: MemberTerms(),
+                          dashboardToken: @escaping @Sendable () -> String) async throws {
+        _ = try await addMembers(offerID: offerID, partnerIDs: [partnerID], terms: MemberTerms(),
                            credentials: MemberCredentials(dashboardToken: dashboardToken, promoCode: nil))
         if status != .active {
-            _ = try updateMember(offerID: offerID, partnerID: partnerID) { $0.status = status }
+            _ = try await updateMember(offerID: offerID, partnerID: partnerID) { $0.status = status }
         }
     }
 }

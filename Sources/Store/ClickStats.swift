@@ -4,7 +4,7 @@ import ClickModel
 public protocol ClickStatsStore: Sendable {
     /// The clicks a partner made or was credited with in `[from, to)`,
     /// grouped by the dimensions asked for; one row when none is.
-    func partnerClickStats(_ query: PartnerClickStatsQuery) throws -> [ClickStatsRow]
+    func partnerClickStats(_ query: PartnerClickStatsQuery) async throws -> [ClickStatsRow]
 }
 
 /// What a partner's statistics can be split by.

@@ -9,25 +9,31 @@ import ClickModel
 ///   transaction; `(offer, order_id)` is unique, and a second recording of an
 ///   order returns the first and changes nothing. Shopify deliveries seen
 ///   before (webhook id, event id, or store and order) change nothing either.
+///   Conversions recorded at the same time may share one commit; each is
+///   answered only once it is durable. Past the task's `Deadline`, a
+///   conversion not stored yet is not stored, and the call throws
+///   `StoreError(.unavailable)`.
 /// - `reverseConversion` reverses unpaid lines and adds a negative line for
 ///   each paid one, so the partner's balance goes negative.
 /// - `pay` marks lines paid and records the payments in one transaction.
 public protocol ConversionStore: Sendable {
     /// The offer whose postback token this is, compared in constant time.
-    func offer(postbackToken: String) throws -> Offer?
+    func offer(postbackToken: String) async throws -> Offer?
 
-    func recordConversion(_ request: ConversionRequest, plan: (ConversionEvidence) -> ConversionPlan) throws -> ConversionRecording
-    func conversion(id: Int64) throws -> Conversion?
-    func conversions(_ query: ConversionQuery) throws -> [Conversion]
+    /// - Parameter plan: the business rules: who the evidence credits and what they earn.
+    func recordConversion(_ request: ConversionRequest,
+                          plan: @escaping @Sendable (ConversionEvidence) -> ConversionPlan) async throws -> ConversionRecording
+    func conversion(id: Int64) async throws -> Conversion?
+    func conversions(_ query: ConversionQuery) async throws -> [Conversion]
     /// Reverses a conversion (a refund); a reversed one is returned as it is.
-    func reverseConversion(id: Int64, at now: Int64) throws -> Conversion
+    func reverseConversion(id: Int64, at now: Int64) async throws -> Conversion
 
     /// What is due per partner: approved lines (pending ones whose hold ended
     /// by `now` count as approved), summed.
-    func paymentsDue(_ query: PaymentQuery) throws -> [PaymentDue]
+    func paymentsDue(_ query: PaymentQuery) async throws -> [PaymentDue]
     /// Pays every partner whose due sum is positive, one payment each.
-    func pay(_ query: PaymentQuery, reference: String?) throws -> [Payment]
-    func payments(partnerID: UInt32?, afterID: Int64, limit: Int) throws -> [Payment]
+    func pay(_ query: PaymentQuery, reference: String?) async throws -> [Payment]
+    func payments(partnerID: UInt32?, afterID: Int64, limit: Int) async throws -> [Payment]
 }
 
 /// Where a conversion came from.

@@ -63,13 +63,13 @@ public struct OutboxQuery: Sendable {
 /// then records each one's outcome.
 public protocol OutboxStore: Sendable {
     /// Stores the messages in one transaction, queued, and returns them with their ids.
-    func enqueue(_ messages: [OutboxMessage]) throws -> [OutboxMessage]
+    func enqueue(_ messages: [OutboxMessage]) async throws -> [OutboxMessage]
     /// Messages in id order, after `afterID`.
-    func outbox(_ query: OutboxQuery) throws -> [OutboxMessage]
+    func outbox(_ query: OutboxQuery) async throws -> [OutboxMessage]
     /// Queued messages whose next attempt is due at `now`, oldest first.
-    func messagesDue(now: Int64, limit: Int) throws -> [OutboxMessage]
+    func messagesDue(now: Int64, limit: Int) async throws -> [OutboxMessage]
     /// Records a delivery.
-    func markSent(messageID: Int64, at now: Int64) throws
+    func markSent(messageID: Int64, at now: Int64) async throws
     /// Records a failed attempt: queued again for `retryAt`, or failed for good when nil.
-    func markFailed(messageID: Int64, error: String, retryAt: Int64?) throws
+    func markFailed(messageID: Int64, error: String, retryAt: Int64?) async throws
 }

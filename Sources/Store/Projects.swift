@@ -115,33 +115,33 @@ public struct StageDeletion: Sendable, Equatable {
 /// offer must exist and be of the type its kind generates (`.invalid`).
 public protocol ProjectStore: Sendable {
     /// Creates the project with its stages, in the order given.
-    func createProject(_ project: Project, stages: [Stage]) throws -> Project
-    func project(id: UInt32) throws -> Project?
+    func createProject(_ project: Project, stages: [Stage]) async throws -> Project
+    func project(id: UInt32) async throws -> Project?
     /// Projects in id order, after `afterID`.
-    func projects(afterID: UInt32, limit: Int) throws -> [Project]
+    func projects(afterID: UInt32, limit: Int) async throws -> [Project]
     /// The project's stages, in order.
-    func stages(projectID: UInt32) throws -> [Stage]
+    func stages(projectID: UInt32) async throws -> [Stage]
     /// Everyone in the project, by partner id.
-    func projectMembers(projectID: UInt32) throws -> [ProjectMember]
+    func projectMembers(projectID: UInt32) async throws -> [ProjectMember]
 
     /// Inserts a stage at `position` (0-based among the stages; last when nil
     /// or past the end); the stages from there on move down one.
-    func addStage(projectID: UInt32, _ stage: Stage, at position: Int?) throws -> Stage
+    func addStage(projectID: UInt32, _ stage: Stage, at position: Int?) async throws -> Stage
     /// Renames a stage, sets up its offer, or moves it to another position.
-    func updateStage(projectID: UInt32, stageID: UInt32, _ change: (inout Stage) throws -> Void) throws -> Stage
+    func updateStage(projectID: UInt32, stageID: UInt32, _ change: @escaping @Sendable (inout Stage) throws -> Void) async throws -> Stage
     /// Deletes a stage; its members move into the stage after it, or the one
     /// before it when it was the last. A last stage with members cannot be
     /// deleted (`.conflict`): they would have nowhere to go.
-    func deleteStage(projectID: UInt32, stageID: UInt32) throws -> StageDeletion
+    func deleteStage(projectID: UInt32, stageID: UInt32) async throws -> StageDeletion
 
     /// Puts partners into the project's first stage; those already in it stay where they are.
-    func enterProject(projectID: UInt32, partnerIDs: [UInt32]) throws -> [ProjectEntry]
+    func enterProject(projectID: UInt32, partnerIDs: [UInt32]) async throws -> [ProjectEntry]
     /// Moves members of the project to one of its stages.
-    func moveMembers(projectID: UInt32, partnerIDs: [UInt32], to stageID: UInt32) throws -> [ProjectMember]
+    func moveMembers(projectID: UInt32, partnerIDs: [UInt32], to stageID: UInt32) async throws -> [ProjectMember]
     /// The step of a generating stage, for the given members of it (all of
     /// them when nil): each joins the stage's offer with `terms` (a member
     /// that already belongs keeps its link or code) and moves on to the next
     /// stage when there is one. Nothing is done unless all of it is.
     func generate(projectID: UInt32, stageID: UInt32, partnerIDs: [UInt32]?, terms: MemberTerms,
-                  credentials: MemberCredentials) throws -> [Generation]
+                  credentials: MemberCredentials) async throws -> [Generation]
 }

@@ -4,11 +4,11 @@ import ClickModel
 /// number of clicks and conversions (SPEC section 6).
 public protocol ReportStore: Sendable {
     /// The KPIs of each offer in the range, offers filtered by status and type.
-    func offerReport(_ query: ReportQuery) throws -> [OfferKPIs]
+    func offerReport(_ query: ReportQuery) async throws -> [OfferKPIs]
     /// The KPIs of each member of one offer in the range.
-    func memberReport(offerID: UInt32, _ query: ReportQuery, text: String?) throws -> [MemberKPIs]
+    func memberReport(offerID: UInt32, _ query: ReportQuery, text: String?) async throws -> [MemberKPIs]
     /// Billable clicks and sales per UTC day of the range, for charts.
-    func dailySeries(_ query: ReportQuery) throws -> [DailyPoint]
+    func dailySeries(_ query: ReportQuery) async throws -> [DailyPoint]
 }
 
 public struct ReportQuery: Sendable {

@@ -31,9 +31,6 @@ public protocol ClickStore: Sendable {
 
     /// How many clicks are stored.
     func storedClickCount() throws -> Int
-
-    /// The stored click with this id, if any.
-    func click(id: ClickID) throws -> StoredClickRow?
 }
 
 /// What one round of `compactRollups` did.
@@ -141,23 +138,28 @@ public enum KeyRole: String, Sendable, CaseIterable, Codable {
 
 /// Keys of the admin and ops APIs, stored only as hashes.
 public protocol KeyStore: Sendable {
-    func insertKey(role: KeyRole, hash: [UInt8]) throws
+    func insertKey(role: KeyRole, hash: [UInt8]) async throws
     /// The role of the key with this hash, unless unknown or revoked.
-    func role(forKeyHash hash: [UInt8]) throws -> KeyRole?
+    func role(forKeyHash hash: [UInt8]) async throws -> KeyRole?
 }
 
 /// Facts about the store itself.
 public protocol WorkspaceStore: Sendable {
     /// The salt of client fingerprints: random, made once when the store is
     /// created, so fingerprints survive restarts and differ between stores.
-    func clientHashSalt() throws -> UInt64
+    func clientHashSalt() async throws -> UInt64
     /// The workspace's one currency (default USD); conversions in another are refused.
-    func currency() throws -> Currency
+    func currency() async throws -> Currency
 }
 
-/// Everything the service needs from its store.
-public typealias ClicklineStore = ClickStore & CatalogueStore & KeyStore & WorkspaceStore & CatalogueWriter & ClickStatsStore
-    & ConversionStore & ReportStore & ProjectStore & OutboxStore
+/// What each database provides: transactions for the logic written once
+/// (`SQLDatabase`, run by `SQLStore`), and its own ways of storing clicks and
+/// loading the edge's catalogue, which are tuned to it. The click writer and
+/// the catalogue publisher call those from threads of their own.
+public protocol StoreBackend: SQLDatabase, ClickStore, CatalogueStore {
+    /// Lets go of the database; nothing may be called after.
+    func close() async
+}
 
 /// A store that could not do what was asked.
 public struct StoreError: Error, CustomStringConvertible, Sendable {

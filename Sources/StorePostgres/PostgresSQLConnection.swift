@@ -6,7 +6,10 @@ import Store
 /// The shared store logic's connection (`SQLConnection`) on a PostgreSQL
 /// connection: `?` placeholders become `$1`, `$2`..., values are bound in
 /// PostgreSQL's binary format, and integer columns of any width, text, bytea,
-/// float8 and booleans are read back.
+/// float8 and booleans are read back. Each statement waits for its answer on
+/// the calling thread, which is one of the store's own (`PostgresStore`),
+/// never one of Swift's shared executor; the server's errors come out as
+/// `StoreError`s at the statement that failed.
 struct PostgresSQLConnection: SQLConnection {
     let connection: PostgresConnection
     let logger: Logger
@@ -34,8 +37,12 @@ struct PostgresSQLConnection: SQLConnection {
         guard numbered.count == arguments.count else {
             throw StoreError(.invalid, "\(numbered.count) placeholders for \(arguments.count) values")
         }
-        return try PostgresStore.answer(to: connection.query(PostgresQuery(unsafeSQL: numbered.sql, binds: binds), logger: logger),
-                                        on: connection)
+        do {
+            return try PostgresStore.answer(to: connection.query(PostgresQuery(unsafeSQL: numbered.sql, binds: binds), logger: logger),
+                                            on: connection)
+        } catch {
+            throw PostgresStore.storeError(error)
+        }
     }
 
     /// `?` outside quoted strings and identifiers becomes `$n`, the next
@@ -89,17 +96,5 @@ struct PostgresSQLConnection: SQLConnection {
         default:
             throw StoreError(.unavailable, "column \(cell.columnName) has type \(cell.dataType), which the store does not read")
         }
-    }
-}
-
-extension PostgresStore {
-    /// Runs `body` in a transaction on a connection for the shared store logic.
-    func sqlTransaction<T>(_ body: (PostgresSQLConnection) throws -> T) throws -> T {
-        try transaction { connection in try body(PostgresSQLConnection(connection: connection, logger: logger)) }
-    }
-
-    /// Runs `body` on a connection for the shared store logic, outside a transaction (single reads).
-    func sqlConnection<T>(_ body: (PostgresSQLConnection) throws -> T) throws -> T {
-        try withConnection { connection in try body(PostgresSQLConnection(connection: connection, logger: logger)) }
     }
 }

@@ -5,7 +5,7 @@ import Store
 
 extension PostgresStore: CatalogueStore {
     public func catalogueVersion() throws -> Int64 {
-        try sqlConnection { db in try WorkspaceSQL.catalogueVersion(db) }
+        try withConnection { connection in try WorkspaceSQL.catalogueVersion(PostgresSQLConnection(connection: connection, logger: logger)) }
     }
 
     /// Everything the edge reads, and the version, from one snapshot
@@ -43,127 +43,6 @@ extension PostgresStore: CatalogueStore {
             }
             return (data, version)
         }
-    }
-}
-
-/// The catalogue's reads and writes: the logic shared with SQLite (`CatalogueSQL`).
-extension PostgresStore: CatalogueWriter {
-    public func createOffer(_ offer: Offer) throws -> Offer {
-        try sqlTransaction { db in try CatalogueSQL.createOffer(db, offer, now: Self.now()) }
-    }
-
-    public func offer(id: UInt32) throws -> Offer? {
-        try sqlConnection { db in try CatalogueSQL.offer(db, id: id) }
-    }
-
-    public func offers(_ query: OfferQuery) throws -> [Offer] {
-        try sqlConnection { db in try CatalogueSQL.offers(db, query) }
-    }
-
-    public func updateOffer(id: UInt32, _ change: (inout Offer) throws -> Void) throws -> Offer {
-        try sqlTransaction { db in try CatalogueSQL.updateOffer(db, id: id, now: Self.now(), change) }
-    }
-
-    public func createLink(_ link: TrackingLink) throws -> TrackingLink {
-        try sqlTransaction { db in try CatalogueSQL.createLink(db, link, now: Self.now()) }
-    }
-
-    public func links(offerID: UInt32) throws -> [TrackingLink] {
-        try sqlConnection { db in try CatalogueSQL.links(db, offerID: offerID) }
-    }
-
-    public func link(code: Code) throws -> TrackingLink? {
-        try sqlConnection { db in try CatalogueSQL.link(db, code: code) }
-    }
-
-    public func links(forMember partnerID: UInt32) throws -> [PartnerLink] {
-        try sqlConnection { db in try CatalogueSQL.links(db, forMember: partnerID, now: Self.now()) }
-    }
-
-    public func createPartner(_ partner: Partner, tokenHash: [UInt8]?) throws -> Partner {
-        try sqlTransaction { db in try CatalogueSQL.createPartner(db, partner, tokenHash: tokenHash, now: Self.now()) }
-    }
-
-    public func partner(id: UInt32) throws -> Partner? {
-        try sqlConnection { db in try CatalogueSQL.partner(db, id: id) }
-    }
-
-    public func partner(code: Code) throws -> Partner? {
-        try sqlConnection { db in try CatalogueSQL.partner(db, code: code) }
-    }
-
-    public func partner(tokenHash: [UInt8]) throws -> Partner? {
-        try sqlConnection { db in try CatalogueSQL.partner(db, tokenHash: tokenHash) }
-    }
-
-    public func partners(_ query: PartnerQuery) throws -> [Partner] {
-        try sqlConnection { db in try CatalogueSQL.partners(db, query) }
-    }
-
-    public func updatePartner(id: UInt32, _ change: (inout Partner) throws -> Void) throws -> Partner {
-        try sqlTransaction { db in try CatalogueSQL.updatePartner(db, id: id, now: Self.now(), change) }
-    }
-
-    public func setPartnerTokenHash(partnerID: UInt32, hash: [UInt8]) throws {
-        try sqlTransaction { db in try CatalogueSQL.setPartnerTokenHash(db, partnerID: partnerID, hash: hash) }
-    }
-
-    public func addMembers(offerID: UInt32, partnerIDs: [UInt32], terms: MemberTerms, credentials: MemberCredentials) throws -> [MemberAddition] {
-        try sqlTransaction { db in
-            try CatalogueSQL.addMembers(db, offerID: offerID, partnerIDs: partnerIDs, terms: terms, credentials: credentials, now: Self.now())
-        }
-    }
-
-    public func member(offerID: UInt32, partnerID: UInt32) throws -> Member? {
-        try sqlConnection { db in try CatalogueSQL.member(db, offerID: offerID, partnerID: partnerID) }
-    }
-
-    public func members(_ query: MemberQuery) throws -> [Member] {
-        try sqlConnection { db in try CatalogueSQL.members(db, query) }
-    }
-
-    public func memberships(partnerID: UInt32) throws -> [Member] {
-        try sqlConnection { db in try CatalogueSQL.memberships(db, partnerID: partnerID) }
-    }
-
-    public func member(dashboardToken: String) throws -> Member? {
-        try sqlConnection { db in try CatalogueSQL.member(db, dashboardToken: dashboardToken) }
-    }
-
-    public func updateMember(offerID: UInt32, partnerID: UInt32, _ change: (inout Member) throws -> Void) throws -> Member {
-        try sqlTransaction { db in try CatalogueSQL.updateMember(db, offerID: offerID, partnerID: partnerID, change) }
-    }
-
-    public func refreshPromoCode(offerID: UInt32, partnerID: UInt32, make: (Partner, Int) -> String) throws -> Member {
-        try sqlTransaction { db in try CatalogueSQL.refreshPromoCode(db, offerID: offerID, partnerID: partnerID, make: make) }
-    }
-
-    public func removeMember(offerID: UInt32, partnerID: UInt32) throws {
-        try sqlTransaction { db in try CatalogueSQL.removeMember(db, offerID: offerID, partnerID: partnerID) }
-    }
-
-    public func redeemPromoCode(_ code: String, at now: Int64) throws -> PromoRedemption {
-        try sqlTransaction { db in try CatalogueSQL.redeemPromoCode(db, code, at: now) }
-    }
-
-    public func createAd(_ ad: Ad) throws -> Ad {
-        try sqlTransaction { db in try CatalogueSQL.createAd(db, ad, now: Self.now()) }
-    }
-
-    public func ads(partnerID: UInt32) throws -> [Ad] {
-        try sqlConnection { db in try CatalogueSQL.ads(db, partnerID: partnerID) }
-    }
-
-    public func createShopifyStore(_ store: ShopifyStore) throws -> ShopifyStore {
-        try sqlTransaction { db in try CatalogueSQL.createShopifyStore(db, store, now: Self.now()) }
-    }
-
-    public func shopifyStores() throws -> [ShopifyStore] {
-        try sqlConnection { db in try CatalogueSQL.shopifyStores(db) }
-    }
-
-    public func shopifyStore(id: UInt32) throws -> ShopifyStore? {
-        try sqlConnection { db in try CatalogueSQL.shopifyStore(db, id: id) }
     }
 }
 

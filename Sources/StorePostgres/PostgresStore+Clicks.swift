@@ -182,23 +182,4 @@ extension PostgresStore: ClickStore {
             Int(try query(connection, "SELECT coalesce(sum(count), 0)::BIGINT FROM click_pages").rows.first?.decode(Int64.self) ?? 0)
         }
     }
-
-    public func click(id: ClickID) throws -> StoredClickRow? {
-        let key = id.bigEndianBytes
-        return try withConnection { connection in
-            // Pages of consecutive batches may overlap by the few milliseconds a
-            // click waits in a ring: the page holding `id` is among the last few
-            // that start at or before it.
-            for row in try query(connection, """
-                SELECT last_id, data FROM click_pages WHERE first_id <= \(ByteBuffer(bytes: key)) ORDER BY first_id DESC LIMIT 8
-                """).rows {
-                let (lastID, data) = try row.decode((ByteBuffer, ByteBuffer).self)
-                guard !Array(buffer: lastID).lexicographicallyPrecedes(key) else { continue }
-                let page = ClickPage(bytes: Array(buffer: data))
-                if page.isValid, let click = page.click(id: id) { return click }
-            }
-            return nil
-        }
-    }
-
 }

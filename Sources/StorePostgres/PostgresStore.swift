@@ -10,15 +10,20 @@ import Synchronization
 /// The store on PostgreSQL (postgres-nio), for several nodes sharing one
 /// database: `--store postgres://user:password@host:port/database`.
 ///
-/// The store's protocols are synchronous, like the SQLite store's: callers
-/// are the click writer's own thread, the service's start, and handlers that
-/// already wait on SQLite. Each call runs on one connection, taken from a few
-/// kept open, and waits for the event loop's answer; a connection that fails
-/// is replaced on the next call.
+/// Two ways in, for two kinds of caller:
+/// - The logic shared with SQLite (`SQLDatabase`, run by `SQLStore`) leases
+///   its connections from a `PostgresClient` pool of at most
+///   `maxConnections`, and runs each transaction on a thread of a pool of as
+///   many threads of its own, where each statement waits for its answer.
+///   The caller, an HTTP request say, awaits the transaction and holds no
+///   thread meanwhile.
+/// - The click writer, the compaction and the catalogue publisher call from
+///   threads of their own and wait there, each call on one connection taken
+///   from a few kept open beside the pool (`withConnection`); a connection
+///   that fails is replaced on the next call.
 ///
-/// It is the whole `ClicklineStore`: the click path and the edge's catalogue
-/// written its own way, everything else through the logic it shares with
-/// SQLite (`SQLConnection`, Store's `*SQL`), under the same contract tests.
+/// The click path and the edge's catalogue are written their own way here;
+/// everything else is the logic written once, under the same contract tests.
 public final class PostgresStore: Sendable {
     public let url: String
     let configuration: PostgresConnection.Configuration
@@ -26,13 +31,44 @@ public final class PostgresStore: Sendable {
     private let idle = Mutex<[PostgresConnection]>([])
     private let nextID = Atomic<Int>(1)
     private static let maxIdle = 4
+    /// The shared logic's connections, and the threads its transactions run on.
+    private let client: PostgresClient
+    private let threads: NIOThreadPool
+    private let clientRun: Task<Void, Never>
 
-    /// Connects, creates or migrates the schema, and keeps the connection.
-    public init(url: String, logger: Logger = Logger(label: "clickline.postgres")) throws {
+    /// Connects, creates or migrates the schema, and starts the pool. It
+    /// waits for the server on the calling thread: call it from a thread of
+    /// one's own (`open(url:)` does).
+    /// - Parameter maxConnections: the most connections the shared logic's pool opens (default 16).
+    public init(url: String, maxConnections: Int = 16, logger: Logger = Logger(label: "clickline.postgres")) throws {
         self.url = url
         self.configuration = try Self.configuration(from: url)
         self.logger = logger
-        try withConnection { connection in try PostgresSchema.migrate(connection, logger: logger) }
+        var options = PostgresClient.Configuration.Options()
+        options.minimumConnections = 1
+        options.maximumConnections = maxConnections
+        options.connectionIdleTimeout = .seconds(60)
+        var poolConfiguration = PostgresClient.Configuration(
+            host: configuration.host ?? "localhost", port: configuration.port ?? 5432, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: .disable)
+        poolConfiguration.options = options
+        let client = PostgresClient(configuration: poolConfiguration, backgroundLogger: logger)
+        self.client = client
+        threads = NIOThreadPool(numberOfThreads: maxConnections)
+        threads.start()
+        clientRun = Task { await client.run() }
+        do {
+            try withConnection { connection in try PostgresSchema.migrate(connection, logger: logger) }
+        } catch {
+            clientRun.cancel()
+            threads.shutdownGracefully { _ in }
+            throw error
+        }
+    }
+
+    /// Opens the store on a thread of the shared pool's, not the caller's.
+    public static func open(url: String, maxConnections: Int = 16) async throws -> PostgresStore {
+        try await NIOThreadPool.singleton.runIfActive { try PostgresStore(url: url, maxConnections: maxConnections) }
     }
 
     /// `postgres://user:password@host:port/database` (port 5432 and database
@@ -171,7 +207,69 @@ public final class PostgresStore: Sendable {
     }
 
     deinit {
-        for connection in idle.withLock({ $0 }) { try? connection.close().wait() }
+        clientRun.cancel()
+        for connection in idle.withLock({ $0 }) { Self.closeSoon(connection) }
+    }
+}
+
+// MARK: - The shared logic's transactions
+
+extension PostgresStore: StoreBackend {
+    /// A read-only repeatable-read transaction: one snapshot for all it reads.
+    /// A deadline becomes its `statement_timeout`.
+    public func read<T: Sendable>(deadline: ContinuousClock.Instant?,
+                                  _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        let settings = Deadline.millisecondsLeft(until: deadline).map { ["SET LOCAL statement_timeout = \($0)"] } ?? []
+        return try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", settings: settings, body)
+    }
+
+    /// A read-committed transaction. A deadline becomes its `lock_timeout`
+    /// and `statement_timeout`; a serialized write first takes a
+    /// transaction-scoped advisory lock, so nodes take turns at it.
+    public func write<T: Sendable>(_ options: WriteOptions, _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        var settings: [String] = []
+        if let wait = options.millisecondsLeft() {
+            settings.append("SET LOCAL lock_timeout = \(wait)")
+            settings.append("SET LOCAL statement_timeout = \(wait)")
+        }
+        if options.serialized { settings.append("SELECT pg_advisory_xact_lock(7283003)") }
+        return try await transaction(begin: "BEGIN", settings: settings, body)
+    }
+
+    public func probe(deadline: ContinuousClock.Instant) async throws {
+        try await write(WriteOptions(deadline: deadline)) { db in _ = try db.row("SELECT 1") }
+    }
+
+    public func close() async {
+        clientRun.cancel()
+        try? await threads.shutdownGracefully()
+        for connection in idle.withLock({ state in defer { state.removeAll() }; return state }) { try? await connection.close() }
+    }
+
+    /// Leases a connection from the pool and runs the transaction on one of
+    /// the store's threads; committed when `body` returns, rolled back when it throws.
+    private func transaction<T: Sendable>(begin: String, settings: [String],
+                                          _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        let logger = self.logger, threads = self.threads
+        do {
+            return try await client.withConnection { connection in
+                try await threads.runIfActive {
+                    let db = PostgresSQLConnection(connection: connection, logger: logger)
+                    try db.execute(begin, [])
+                    do {
+                        for setting in settings { _ = try db.rows(setting) }
+                        let result = try body(db)
+                        try db.execute("COMMIT", [])
+                        return result
+                    } catch {
+                        _ = try? db.execute("ROLLBACK", [])
+                        throw error
+                    }
+                }
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
     }
 }
 

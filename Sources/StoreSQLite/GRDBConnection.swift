@@ -4,23 +4,39 @@ import Store
 
 /// The shared store logic's connection (`SQLConnection`) on a GRDB database,
 /// inside the read or write transaction that handed it out.
+///
+/// Statements are prepared once per connection and kept (GRDB's statement
+/// cache): the shared logic's SQL is a fixed set of strings, and preparing
+/// them again cost more than running them. SQLite's errors come out as
+/// `StoreError`s at the statement that failed, so that the shared logic can
+/// tell a taken key from a lost database inside its transaction.
 struct GRDBConnection: SQLConnection {
     let db: Database
 
     init(_ db: Database) { self.db = db }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
-        try db.execute(sql: sql, arguments: Self.arguments(arguments))
-        return db.changesCount
+        try translatingErrors {
+            try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
+            return db.changesCount
+        }
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        try Row.fetchAll(db, sql: sql, arguments: Self.arguments(arguments)).map(Self.row)
+        try translatingErrors { try Row.fetchAll(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments)).map(Self.row) }
     }
 
     func forEachRow(_ sql: String, _ arguments: [SQLValue], _ body: (SQLRow) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: Self.arguments(arguments))
-        while let row = try cursor.next() { try body(Self.row(row)) }
+        let cursor = try translatingErrors { try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: Self.arguments(arguments)) }
+        while let row = try translatingErrors({ try cursor.next() }) { try body(Self.row(row)) }
+    }
+
+    private func translatingErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw SQLiteStore.translate(error)
+        }
     }
 
     /// Through SQLite's C API, columns read in place into one buffer: no

@@ -6,7 +6,7 @@ import Synchronization
 
 extension SQLiteStore: CatalogueStore {
     public func catalogueVersion() throws -> Int64 {
-        try read { db in try WorkspaceSQL.catalogueVersion(GRDBConnection(db)) }
+        try readBlocking { db in try WorkspaceSQL.catalogueVersion(GRDBConnection(db)) }
     }
 
     /// Reads the catalogue in three parts side by side (partners, memberships,
@@ -22,7 +22,7 @@ extension SQLiteStore: CatalogueStore {
         let parts = Mutex<[Int: Result<(CatalogData, Int64), any Error>]>([:])
         DispatchQueue.concurrentPerform(iterations: 3) { part in
             let result = Result {
-                try read { db in
+                try readBlocking { db in
                     let version = try Int64.fetchOne(db, sql: "SELECT catalogue_version FROM workspace WHERE id = 1") ?? 0
                     return (try Self.loadCataloguePart(part, db), version)
                 }
@@ -87,25 +87,5 @@ extension SQLiteStore: CatalogueStore {
             }
         }
         return data
-    }
-}
-
-extension SQLiteStore: KeyStore {
-    public func insertKey(role: KeyRole, hash: [UInt8]) throws {
-        try write { db in try KeysSQL.insert(GRDBConnection(db), role: role, hash: hash, now: Self.now()) }
-    }
-
-    public func role(forKeyHash hash: [UInt8]) throws -> KeyRole? {
-        try read { db in try KeysSQL.role(GRDBConnection(db), hash: hash) }
-    }
-}
-
-extension SQLiteStore: WorkspaceStore {
-    public func currency() throws -> Currency {
-        try read { db in try WorkspaceSQL.currency(GRDBConnection(db)) }
-    }
-
-    public func clientHashSalt() throws -> UInt64 {
-        try read { db in try WorkspaceSQL.clientHashSalt(GRDBConnection(db)) }
     }
 }

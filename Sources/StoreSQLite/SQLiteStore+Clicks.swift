@@ -7,7 +7,7 @@ extension SQLiteStore: ClickStore {
     public func write(_ batch: ClickBatch, nodeID: Int) throws {
         guard !batch.isEmpty else { return }
         let rollups = batch.rollups()
-        try write { db in
+        try writeBlocking { db in
             try Self.insertPages(batch, nodeID: nodeID, db: db)
             try Self.addRollups(rollups, nodeID: nodeID, db: db)
             try Self.addDailyClicks(rollups, db: db)
@@ -89,7 +89,7 @@ extension SQLiteStore: ClickStore {
     }
 
     public func liveCounterSeed(now: Int64) throws -> LiveCounterSeed {
-        try read { db in
+        try readBlocking { db in
             var seed = LiveCounterSeed()
             let sums = "sum(clicks), sum(billable), sum(unique_clicks), sum(bot), sum(unattributed), sum(inactive)"
             func counts(_ row: Row, from column: Int) -> OutcomeCounts {
@@ -144,7 +144,7 @@ extension SQLiteStore: ClickStore {
     /// retention is exact to within a batch.
     public func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int {
         let bound = Data(ClickID.lowerBound(milliseconds: UInt64(max(0, milliseconds))).bigEndianBytes)
-        return try write { db in
+        return try writeBlocking { db in
             var deleted = 0
             let due = try Row.fetchCursor(db, sql: """
                 SELECT id, count FROM click_pages WHERE first_id < ? AND last_id < ? ORDER BY first_id
@@ -162,29 +162,6 @@ extension SQLiteStore: ClickStore {
     }
 
     public func storedClickCount() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(count), 0) FROM click_pages") ?? 0 }
-    }
-
-    public func click(id: ClickID) throws -> StoredClickRow? {
-        try read { db in try Self.fetchClick(db, id: id) }
-    }
-
-    static func fetchClick(_ db: Database, id: ClickID) throws -> StoredClickRow? {
-        // Pages of consecutive batches may overlap by the few milliseconds a
-        // click waits in a ring, so the page holding `id` is among the last
-        // few that start at or before it.
-        // Read one page at a time, newest first, and stop at the one holding it:
-        // nearly always the first.
-        let candidates = try Row.fetchCursor(db, sql: """
-            SELECT last_id, data FROM click_pages WHERE first_id <= ? ORDER BY first_id DESC LIMIT 8
-            """, arguments: [Data(id.bigEndianBytes)])
-        let key = id.bigEndianBytes
-        while let row = try candidates.next() {
-            guard let lastID = row.dataNoCopy(atIndex: 0), lastID.lexicographicallyPrecedes(key) == false else { continue }
-            let page = ClickPage(bytes: [UInt8](row[1] as Data))
-            guard page.isValid else { continue }
-            if let click = page.click(id: id) { return click }
-        }
-        return nil
+        try readBlocking { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(count), 0) FROM click_pages") ?? 0 }
     }
 }

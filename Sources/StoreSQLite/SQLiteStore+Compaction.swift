@@ -21,7 +21,7 @@ extension SQLiteStore {
         var complete = true
         for compaction in Compaction.allCases {
             let current = floorDiv(floorDiv(now, 60_000), compaction.minutes)
-            let (first, last) = try read { db -> (Int64, Int64) in
+            let (first, last) = try readBlocking { db -> (Int64, Int64) in
                 let through = try Self.compactedThrough(db, compaction)
                 let oldest = try Int64.fetchOne(db, sql: "SELECT MIN(minute) FROM click_rollups")
                     .map { floorDiv($0, compaction.minutes) } ?? current
@@ -29,7 +29,7 @@ extension SQLiteStore {
             }
             let end = min(last, first + Int64(limit) - 1)
             if last > end { complete = false }
-            try write { db in
+            try writeBlocking { db in
                 if first <= end {
                     let statement = try RawStatement(compaction.sql, in: db)
                     for period in first...end {

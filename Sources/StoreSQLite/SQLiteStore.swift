@@ -1,6 +1,7 @@
 import ClickModel
 import Foundation
 import GRDB
+import GRDBSQLite
 import Store
 
 /// The embedded store: one SQLite database in WAL mode, owned by this object,
@@ -12,7 +13,12 @@ import Store
 /// little (measured: no difference in the writer benchmark against NORMAL).
 ///
 /// Threading: GRDB's `DatabasePool` serialises writes on one connection and
-/// runs reads concurrently beside it; every method may be called from any thread.
+/// runs reads concurrently beside it, each on a dispatch queue of its own.
+/// The shared store logic reaches them through GRDB's async access
+/// (`SQLDatabase`), so no thread of Swift's shared executor waits on SQLite,
+/// and a task cancelled while it waits for a connection gives up its turn.
+/// The click writer and the catalogue publisher call the blocking methods
+/// from threads of their own.
 public final class SQLiteStore: Sendable {
     public let path: String
     let pool: DatabasePool
@@ -25,7 +31,7 @@ public final class SQLiteStore: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Read pages through a memory map instead of read() calls, and keep
@@ -52,13 +58,63 @@ public final class SQLiteStore: Sendable {
 
     /// Milliseconds since the Unix epoch.
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// How long a statement waits for another connection's lock (another
+    /// process's, in practice: this store has one writer) before it fails.
+    static let busyTimeout: TimeInterval = 5
 }
 
-// MARK: - Errors
+
+// MARK: - The shared logic's transactions
+
+extension SQLiteStore: StoreBackend {
+    /// Reads in WAL mode wait for no lock, so the deadline has nothing to bound.
+    public func read<T: Sendable>(deadline: ContinuousClock.Instant?,
+                                  _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        do {
+            return try await pool.read { db in try body(GRDBConnection(db)) }
+        } catch let error as DatabaseError {
+            throw Self.translate(error)
+        }
+    }
+
+    /// An immediate transaction: the write lock is taken at its start, so a
+    /// lock held by another process is waited for there (at most the busy
+    /// timeout, or until the deadline), before anything is done.
+    public func write<T: Sendable>(_ options: WriteOptions, _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                let wait = options.millisecondsLeft().map { min($0, Int(Self.busyTimeout * 1000)) }
+                if let wait { sqlite3_busy_timeout(db.sqliteConnection, Int32(wait)) }
+                defer { if wait != nil { sqlite3_busy_timeout(db.sqliteConnection, Int32(Self.busyTimeout * 1000)) } }
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(GRDBConnection(db))
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as DatabaseError {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Takes the write lock and lets it go at once: an empty transaction writes nothing.
+    public func probe(deadline: ContinuousClock.Instant) async throws {
+        try await write(WriteOptions(deadline: deadline)) { _ in }
+    }
+
+    public func close() async {
+        try? pool.close()
+    }
+}
+
+// MARK: - The click writer's and the publisher's transactions
 
 extension SQLiteStore {
-    /// Runs a write and turns SQLite's errors into `StoreError`s.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs a write on the calling thread, waiting for it: for the click
+    /// writer's and the compaction's own threads only.
+    func writeBlocking<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.write(body)
         } catch let error as DatabaseError {
@@ -66,7 +122,9 @@ extension SQLiteStore {
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs a read on the calling thread, waiting for it: for the threads of
+    /// the click pipeline and the catalogue publisher, and for start-up.
+    func readBlocking<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.read(body)
         } catch let error as DatabaseError {

@@ -40,6 +40,10 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("writer-queue")) var writerQueue: String?
     @Option(name: .customLong("click-retention-days")) var clickRetentionDays: String?
     @Option(name: .customLong("catalogue-poll-ms")) var cataloguePollMs: String?
+    @Option(name: .customLong("postback-deadline-ms")) var postbackDeadlineMs: String?
+    @Option(name: .customLong("request-deadline-ms")) var requestDeadlineMs: String?
+    @Option(name: .customLong("store-ready-timeout-ms")) var storeReadyTimeoutMs: String?
+    @Option(name: .customLong("postgres-connections")) var postgresConnections: String?
     @Option(name: .customLong("log-level")) var logLevel: String?
 
     var flags: [String: String] {
@@ -50,7 +54,9 @@ struct SettingsOptions: ParsableArguments {
             ("ring-capacity", ringCapacity), ("max-connections", maxConnections), ("request-line-limit", requestLineLimit),
             ("header-limit", headerLimit), ("header-count-limit", headerCountLimit), ("header-timeout-ms", headerTimeoutMs),
             ("keepalive-timeout-ms", keepaliveTimeoutMs), ("batch-max-clicks", batchMaxClicks), ("writer-queue", writerQueue),
-            ("click-retention-days", clickRetentionDays), ("catalogue-poll-ms", cataloguePollMs), ("log-level", logLevel),
+            ("click-retention-days", clickRetentionDays), ("catalogue-poll-ms", cataloguePollMs),
+            ("postback-deadline-ms", postbackDeadlineMs), ("request-deadline-ms", requestDeadlineMs),
+            ("store-ready-timeout-ms", storeReadyTimeoutMs), ("postgres-connections", postgresConnections), ("log-level", logLevel),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
     }
@@ -109,17 +115,17 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
         // The demo is loaded before the service starts, so its first table already holds it.
-        let store = try ClicklineApplication.openStore(settings.store)
+        let store = try await ClicklineApplication.openStore(settings)
         var demoSummary: DemoData.Summary?
         var demoAdminKey: String?
         if demo {
-            demoSummary = try DemoData.load(into: store)
+            demoSummary = try await DemoData.load(into: store)
             let key = Secrets.make(.adminKey)
-            try store.insertKey(role: .admin, hash: Secrets.hash(key))
+            try await store.insertKey(role: .admin, hash: Secrets.hash(key))
             demoAdminKey = key
         }
 
-        let app = try ClicklineApplication(settings: settings, logger: logger, registry: registry, store: store)
+        let app = try await ClicklineApplication(settings: settings, logger: logger, registry: registry, store: store)
         // An address to connect to (loopback's when bound to every address), and the binding when it differs.
         let host = settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind
         let bound = host == settings.bind ? "" : " (bound to \(settings.bind))"
@@ -148,13 +154,14 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-struct Migrate: ParsableCommand {
+struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create or migrate the store, then exit.")
     @OptionGroup var options: StoreOptions
 
-    func run() throws {
+    func run() async throws {
         let settings = try options.resolve()
-        _ = try ClicklineApplication.openStore(settings.store)
+        let store = try await ClicklineApplication.openStore(settings)
+        await store.backend.close()
         print("store \(settings.store) is migrated")
     }
 }
@@ -162,31 +169,33 @@ struct Migrate: ParsableCommand {
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Manage admin and ops keys.", subcommands: [Create.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key; it is printed once, alone on the last line.")
         @OptionGroup var options: StoreOptions
         @Option(help: "admin (everything) or ops (reads /v1/ops and /metrics).") var role: String
 
-        func run() throws {
+        func run() async throws {
             guard let role = KeyRole(rawValue: role) else { throw ValidationError("--role must be admin or ops") }
             let settings = try options.resolve()
-            let store = try ClicklineApplication.openStore(settings.store)
+            let store = try await ClicklineApplication.openStore(settings)
             let key = Secrets.make(role == .admin ? .adminKey : .opsKey)
-            try store.insertKey(role: role, hash: Secrets.hash(key))
+            try await store.insertKey(role: role, hash: Secrets.hash(key))
+            await store.backend.close()
             print("created an \(role.rawValue) key; it is stored only as a hash and cannot be shown again:")
             print(key)
         }
     }
 }
 
-struct DemoDataCommand: ParsableCommand {
+struct DemoDataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "demo-data", abstract: "Load the demo brand into the store.")
     @OptionGroup var options: StoreOptions
 
-    func run() throws {
+    func run() async throws {
         let settings = try options.resolve()
-        let store = try ClicklineApplication.openStore(settings.store)
-        let summary = try DemoData.load(into: store)
+        let store = try await ClicklineApplication.openStore(settings)
+        let summary = try await DemoData.load(into: store)
+        await store.backend.close()
         print("demo brand \(summary.createdNow ? "loaded" : "already loaded")")
         print("tracking path: \(summary.trackingPath)")
         print("partner token (\(summary.partnerCode)): \(summary.partnerToken)")

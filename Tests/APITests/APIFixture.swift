@@ -12,20 +12,20 @@ import Testing
 /// HummingbirdTesting, with an admin key, an ops key and helpers that speak JSON.
 struct APIFixture {
     let location: TestStoreLocation
-    let store: any ClicklineStore
+    let store: SQLStore
     let adminKey: String
     let opsKey: String
     static let trackingBase = "https://go.example.com"
     static let dashboardBase = "https://partners.example.com"
 
-    init() throws {
+    init() async throws {
         location = try TestStoreLocation.fresh()
         do {
-            store = try location.open()
+            store = try await location.open()
             adminKey = Secrets.make(.adminKey)
             opsKey = Secrets.make(.opsKey)
-            try store.insertKey(role: .admin, hash: Secrets.hash(adminKey))
-            try store.insertKey(role: .ops, hash: Secrets.hash(opsKey))
+            try await store.insertKey(role: .admin, hash: Secrets.hash(adminKey))
+            try await store.insertKey(role: .ops, hash: Secrets.hash(opsKey))
         } catch {
             location.remove()
             throw error
@@ -34,13 +34,19 @@ struct APIFixture {
 
     /// Runs `body` with a client of the router, and removes the store after.
     static func run(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
-        let fixture = try APIFixture()
+        let fixture = try await APIFixture()
         defer { fixture.location.remove() }
         let urls = PublicURLs(tracking: { trackingBase }, dashboard: { dashboardBase })
         let app = Application(router: AdminAPI.catalogueRouter(store: fixture.store, urls: urls))
-        try await app.test(.router) { client in
-            try await body(APIClient(client: client, fixture: fixture))
+        do {
+            try await app.test(.router) { client in
+                try await body(APIClient(client: client, fixture: fixture))
+            }
+        } catch {
+            await fixture.store.backend.close()
+            throw error
         }
+        await fixture.store.backend.close()
     }
 }
 
@@ -76,7 +82,7 @@ struct APIClient {
     let client: any TestClientProtocol
     let fixture: APIFixture
 
-    var store: any ClicklineStore { fixture.store }
+    var store: SQLStore { fixture.store }
 
     enum Auth {
         case admin, ops, none

@@ -33,7 +33,7 @@ struct ConversionAPITests {
     }
 
     /// Stores a click as the edge would have, and returns its id.
-    static func click(_ store: any ClicklineStore, offer: Int, partner: Int, at milliseconds: Int64 = Timestamp.nowForTests(),
+    static func click(_ store: SQLStore, offer: Int, partner: Int, at milliseconds: Int64 = Timestamp.nowForTests(),
                       outcome: ClickOutcome = .billable, sub1: String? = nil) throws -> ClickID {
         var ids = ClickIDGenerator(node: 0, worker: 1)
         let id = ids.next(milliseconds: UInt64(milliseconds))
@@ -46,7 +46,7 @@ struct ConversionAPITests {
         }
         batch.append(ClickRecord(id: id, offerID: UInt32(offer), linkID: 1, creditedPartnerID: outcome == .billable ? UInt32(partner) : 0,
                                  generatingPartnerID: UInt32(partner), outcome: outcome), subIDs: subs, unique: true)
-        try store.write(batch, nodeID: 0)
+        try store.backend.write(batch, nodeID: 0)
         return id
     }
 

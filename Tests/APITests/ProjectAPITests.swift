@@ -74,7 +74,7 @@ struct ProjectAPITests {
             // They are members of the offer now, with codes that redeem.
             #expect(try await api.get("/v1/offers/\(offer)/members").array("items").count == 3)
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            guard case .redeemed(let member, _) = try api.store.redeemPromoCode("zoe20", at: now) else {
+            guard case .redeemed(let member, _) = try await api.store.redeemPromoCode("zoe20", at: now) else {
                 Issue.record("Zoë's new code does not redeem")
                 return
             }

@@ -34,14 +34,14 @@ extension EndToEnd {
                 for _ in 0..<3 {
                     ids.append(try #require(try HTTP.get(port: server.edgePort, "/haircare/abc123/website2").clickID))
                 }
-                let stored = try await server.waitUntil(seconds: 3) { try server.store.storedClickCount() == 3 }
+                let stored = try await server.waitUntil(seconds: 3) { try server.store.backend.storedClickCount() == 3 }
                 try #require(stored != nil)
-                let token = try #require(try server.store.offer(id: 1)?.postbackToken)
+                let token = try #require(try await server.store.offer(id: 1)?.postbackToken)
                 let (status, _) = try HTTP.json(port: server.adminPort, "GET",
                                                 "/v1/postback?token=\(token)&clk=\(ids[0])&order_id=B-1&amount=100.00", token: nil)
                 #expect(status == 201)
-                let alice = try #require(try server.store.partner(code: Code("abc123")!))
-                let member = try #require(try server.store.member(offerID: 1, partnerID: alice.id))
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!))
+                let member = try #require(try await server.store.member(offerID: 1, partnerID: alice.id))
 
                 try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
                 let process = Process()
@@ -74,7 +74,7 @@ extension EndToEnd {
                 let ops = try #require(pages["ops"])
                 #expect(ops["total_clicks"] as? String == "3", "filled in from the event stream")
                 #expect(ops["workers"] as? Int == 2)
-                #expect(ops["catalogue"] as? [String] == ["\(try server.store.catalogueVersion())", "\(try server.store.catalogueVersion())"],
+                #expect(ops["catalogue"] as? [String] == ["\(try server.store.backend.catalogueVersion())", "\(try server.store.backend.catalogueVersion())"],
                         "each worker answers from the current catalogue")
                 #expect((ops["status"] as? String)?.hasPrefix("live") == true)
 

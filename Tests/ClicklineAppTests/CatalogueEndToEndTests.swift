@@ -43,7 +43,7 @@ extension EndToEnd {
 
                 // The edge follows the catalogue within a second, without a restart:
                 // every worker answers from the version of the last write.
-                let version = Int(try server.store.catalogueVersion())
+                let version = Int(try server.store.backend.catalogueVersion())
                 let reached = try await server.waitUntil(seconds: 1) {
                     try server.live().workers.allSatisfy { $0.catalogueVersion >= version }
                 }
@@ -56,9 +56,9 @@ extension EndToEnd {
                 #expect(try HTTP.get(port: server.edgePort, "/spring/paula").status == 302)
 
                 // The click credits the child, with the parent's ad, once stored.
-                let stored = try await server.waitUntil(seconds: 3) { try server.store.click(id: clickID) != nil }
+                let stored = try await server.waitUntil(seconds: 3) { try await server.store.click(id: clickID) != nil }
                 #expect(stored != nil)
-                let click = try #require(try server.store.click(id: clickID))
+                let click = try #require(try await server.store.click(id: clickID))
                 #expect(click.outcome == .billable)
                 #expect(Int(click.creditedPartnerID) == childID)
                 #expect(Int(click.generatingPartnerID) == parentID)

@@ -24,7 +24,7 @@ struct CommandLineTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test func keysCreatePrintsAWorkingKeyAloneOnItsLastLine() throws {
+    @Test func keysCreatePrintsAWorkingKeyAloneOnItsLastLine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
         let location = try TestStoreLocation.fresh()
         defer { location.remove() }
@@ -44,10 +44,14 @@ struct CommandLineTests {
         #expect(demo.status == 0)
         #expect(demo.output.contains("partner token (abc123): clp_"))
 
-        let opened = try ClicklineApplication.openStore(store)
-        #expect(try opened.role(forKeyHash: Secrets.hash(key)) == .admin)
-        #expect(try opened.role(forKeyHash: Secrets.hash(opsKey)) == .ops)
-        #expect(try opened.link(code: DemoData.parentCode) == nil && opened.partner(code: DemoData.parentCode) != nil)
+        var settings = Settings()
+        settings.store = store
+        let opened = try await ClicklineApplication.openStore(settings)
+        #expect(try await opened.role(forKeyHash: Secrets.hash(key)) == .admin)
+        #expect(try await opened.role(forKeyHash: Secrets.hash(opsKey)) == .ops)
+        #expect(try await opened.link(code: DemoData.parentCode) == nil)
+        #expect(try await opened.partner(code: DemoData.parentCode) != nil)
+        await opened.backend.close()
     }
 
     @Test func serveTakesEverySettingAsAFlag() throws {

@@ -12,19 +12,19 @@ extension EndToEnd {
         /// sub id, and the parent earns its override, to the cent.
         @Test func aPostbackCreditsTheClickOnTheEdge() async throws {
             try await withServer { server in
-                let offer = try #require(try server.store.offer(id: 1))
+                let offer = try #require(try await server.store.offer(id: 1))
                 let token = try #require(offer.postbackToken)
                 let redirect = try HTTP.get(port: server.edgePort, "/haircare/abc123.ben7?sub1=june-mail")
                 #expect(redirect.status == 302)
                 let clk = try #require(redirect.clickID)
-                let stored = try await server.waitUntil(seconds: 3) { try server.store.click(id: clk) != nil }
+                let stored = try await server.waitUntil(seconds: 3) { try await server.store.click(id: clk) != nil }
                 #expect(stored != nil, "the click was not stored")
 
                 let path = "/v1/postback?token=\(token)&clk=\(clk)&order_id=E2E-1&amount=123.45"
                 let (status, conversion) = try HTTP.json(port: server.adminPort, "GET", path, token: nil)
                 #expect(status == 201)
-                let ben = try #require(try server.store.partner(code: Code("ben7")!))
-                let alice = try #require(try server.store.partner(code: Code("abc123")!))
+                let ben = try #require(try await server.store.partner(code: Code("ben7")!))
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!))
                 #expect(conversion["partner_id"] as? Int == Int(ben.id))
                 #expect(conversion["sub1"] as? String == "june-mail")
                 #expect(conversion["amount"] as? Int == 12_345)

@@ -8,10 +8,10 @@ import Testing
 
 /// Adds to the demo brand what the outcome table needs beyond it: an
 /// inactive member of the active offer.
-func prepareOutcomeFixtures(_ store: any ClicklineStore) throws {
-    _ = try DemoData.load(into: store)
-    let dora = try store.createPartner(Partner(name: "Dora", code: Code("dora")!), tokenHash: nil)
-    try store.addMember(offerID: 1, partnerID: dora.id, status: .inactive, dashboardToken: { Secrets.make(.dashboardToken) })
+func prepareOutcomeFixtures(_ store: SQLStore) async throws {
+    _ = try await DemoData.load(into: store)
+    let dora = try await store.createPartner(Partner(name: "Dora", code: Code("dora")!), tokenHash: nil)
+    try await store.addMember(offerID: 1, partnerID: dora.id, status: .inactive, dashboardToken: { Secrets.make(.dashboardToken) })
 }
 
 extension EndToEnd {
@@ -22,8 +22,8 @@ extension EndToEnd {
         @Test func everyRowOfTheOutcomeTable() async throws {
             try await withServer(prepare: prepareOutcomeFixtures) { server in
                 let port = server.edgePort
-                let alice = try #require(try server.store.partner(code: Code("abc123")!)).id
-                let ben = try #require(try server.store.partner(code: Code("ben7")!)).id
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!)).id
+                let ben = try #require(try await server.store.partner(code: Code("ben7")!)).id
 
                 // Valid: billable, credited to the partner, with its ad and sub ids.
                 let valid = try HTTP.get(port: port, "/haircare/abc123/website2?sub1=spring&color=red")
@@ -74,8 +74,8 @@ extension EndToEnd {
                 #expect(try HTTP.get(port: port, "/healthz").status == 200)
 
                 // Eleven redirects, all recorded (the two inactive ones too).
-                try #require(try await server.waitUntil(seconds: 5) { try server.store.storedClickCount() == 11 } != nil)
-                func row(_ id: ClickID) throws -> StoredClickRow { try #require(try server.store.click(id: id)) }
+                try #require(try await server.waitUntil(seconds: 5) { try server.store.backend.storedClickCount() == 11 } != nil)
+                func row(_ id: ClickID) throws -> StoredClickRow { try #require(try await server.store.click(id: id)) }
 
                 let validRow = try row(validID)
                 #expect(validRow.outcome == .billable && validRow.creditedPartnerID == alice && validRow.adID != 0)
@@ -141,7 +141,7 @@ extension EndToEnd {
                 if status == 405 { #expect(response.header("Allow") == "GET, HEAD") }
                 // Nothing is recorded for a refused request.
                 try await Task.sleep(for: .milliseconds(150))
-                #expect(try server.store.storedClickCount() == 0)
+                #expect(try server.store.backend.storedClickCount() == 0)
                 #expect(try server.live().totals.clicks == 0)
             }
         }
@@ -177,7 +177,7 @@ extension EndToEnd {
                 let id = try #require(response.clickID)
                 let visibleAfter = try await server.waitUntil(seconds: 1) { try server.live().totals.clicks == before + 1 }
                 #expect(visibleAfter != nil, "not visible in /v1/ops/live within 1 s")
-                let storedAfter = try await server.waitUntil(seconds: 2) { try server.store.click(id: id) != nil }
+                let storedAfter = try await server.waitUntil(seconds: 2) { try await server.store.click(id: id) != nil }
                 #expect(storedAfter != nil, "not stored within 2 s (flush every 50 ms in tests)")
                 let live = try server.live()
                 #expect(live.topOffers.first?.offerID == 1)
@@ -188,23 +188,23 @@ extension EndToEnd {
         @Test func catalogueChangesReachTheEdgeWithinOneSecond() async throws {
             try await withServer { server in
                 #expect(try HTTP.get(port: server.edgePort, "/newlink/abc123").status == 404)
-                let offer = try server.store.createOffer(Offer(name: "New", destination: try Destination(validating: "https://new.example/"))).id
-                _ = try server.store.createLink(TrackingLink(
+                let offer = try await server.store.createOffer(Offer(name: "New", destination: try Destination(validating: "https://new.example/"))).id
+                _ = try await server.store.createLink(TrackingLink(
                     offerID: offer, code: Code("newlink")!, destination: try Destination(validating: "https://new.example/x")))
-                let alice = try #require(try server.store.partner(code: Code("abc123")!)).id
-                try server.store.addMember(offerID: offer, partnerID: alice, dashboardToken: { Secrets.make(.dashboardToken) })
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!)).id
+                try await server.store.addMember(offerID: offer, partnerID: alice, dashboardToken: { Secrets.make(.dashboardToken) })
                 let reached = try await server.waitUntil(seconds: 1) {
                     try HTTP.get(port: server.edgePort, "/newlink/abc123").header("Location")?.hasPrefix("https://new.example/x?clk=") == true
                 }
                 #expect(reached != nil, "the new link did not reach the edge within 1 s")
 
-                _ = try server.store.updateOffer(id: offer) { $0.status = .paused }
+                _ = try await server.store.updateOffer(id: offer) { $0.status = .paused }
                 let paused = try await server.waitUntil(seconds: 1) {
                     try HTTP.get(port: server.edgePort, "/newlink/abc123").header("Location") == "https://new.example/x"
                 }
                 #expect(paused != nil, "pausing did not reach the edge within 1 s")
                 // Every worker reports the table it answers from; all of them hold the latest.
-                let version = Int(try server.store.catalogueVersion())
+                let version = Int(try server.store.backend.catalogueVersion())
                 let everyWorker = try await server.waitUntil(seconds: 1) {
                     try server.live().workers.allSatisfy { $0.catalogueVersion == version }
                 }

@@ -126,10 +126,10 @@ extension EndToEnd {
                 partial.closeNow()
 
                 let expected = Self.cases.reduce(0) { $0 + $1.clicks } + 1
-                _ = try await server.waitUntil(seconds: 2) { try server.store.storedClickCount() >= expected }
+                _ = try await server.waitUntil(seconds: 2) { try server.store.backend.storedClickCount() >= expected }
                 try await Task.sleep(for: .milliseconds(300))  // a click too many would show by now
                 #expect(try server.live().totals.clicks == Int64(expected))
-                #expect(try server.store.storedClickCount() == expected)
+                #expect(try server.store.backend.storedClickCount() == expected)
             }
         }
     }

@@ -72,12 +72,12 @@ extension EndToEnd {
         /// A member's dashboard, with a sale, a partial payment and a reversal.
         @Test func aMembersDashboardShowsItsCommissionAndPayments() async throws {
             try await withServer { server in
-                let alice = try #require(try server.store.partner(code: Code("abc123")!))
-                _ = try server.store.updateOffer(id: 1) { $0.holdDays = 0 }
-                let token = try #require(try server.store.offer(id: 1)?.postbackToken)
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!))
+                _ = try await server.store.updateOffer(id: 1) { $0.holdDays = 0 }
+                let token = try #require(try await server.store.offer(id: 1)?.postbackToken)
                 var clicks: [ClickID] = []
                 for _ in 0..<3 { clicks.append(try #require(try HTTP.get(port: server.edgePort, "/haircare/abc123").clickID)) }
-                _ = try await server.waitUntil(seconds: 3) { try server.store.storedClickCount() == 3 }
+                _ = try await server.waitUntil(seconds: 3) { try server.store.backend.storedClickCount() == 3 }
                 for (index, amount) in ["80.00", "45.50", "10.00"].enumerated() {
                     let (status, _) = try HTTP.json(port: server.adminPort, "GET",
                                                     "/v1/postback?token=\(token)&clk=\(clicks[index])&order_id=D-\(index)&amount=\(amount)", token: nil)
@@ -91,7 +91,7 @@ extension EndToEnd {
                                                "/v1/postback?token=\(token)&clk=\(clicks[2])&order_id=D-3&amount=20.00", token: nil)
                 let (_, _) = try HTTP.json(port: server.adminPort, "POST", "/v1/conversions/\(fresh["id"] as? Int ?? 0)/reverse",
                                            token: server.adminKey, body: [String: Any]())
-                let member = try #require(try server.store.member(offerID: 1, partnerID: alice.id))
+                let member = try #require(try await server.store.member(offerID: 1, partnerID: alice.id))
 
                 let (status, dashboard) = try HTTP.json(port: server.adminPort, "GET", "/v1/dashboard/\(member.dashboardToken)", token: nil)
                 #expect(status == 200)

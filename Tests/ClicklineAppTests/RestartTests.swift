@@ -29,13 +29,13 @@ extension EndToEnd {
             try await first.stop()
 
             let second = try await TestServer(location: location, prepare: { _ in })
-            let stored = try second.store.storedClickCount()
+            let stored = try second.store.backend.storedClickCount()
             #expect(stored == 8)
-            for id in ids { #expect(try second.store.click(id: id) != nil) }
+            for id in ids { #expect(try await second.store.click(id: id) != nil) }
 
             var byOutcome: [ClickOutcome: Int64] = [:]
             var unique: Int64 = 0
-            for id in ids { if let row = try second.store.click(id: id) {
+            for id in ids { if let row = try await second.store.click(id: id) {
                 byOutcome[row.outcome, default: 0] += 1
                 if row.flags.contains(.unique) { unique += 1 }
             } }
@@ -67,8 +67,8 @@ extension EndToEnd {
             #expect(server.process.terminationReason == .exit)
             #expect(server.process.terminationStatus == 0)
 
-            let reopened = try server.location.open()
-            let row = try #require(try reopened.click(id: id), "the click was lost at shutdown")
+            let reopened = try await server.location.open()
+            let row = try #require(try await reopened.click(id: id), "the click was lost at shutdown")
             #expect(row.outcome == .billable)
         }
     }

@@ -26,7 +26,7 @@ final class TestServer: @unchecked Sendable {
     let opsKey: String
     private let running: Task<Void, any Error>
 
-    var store: any ClicklineStore { app.store }
+    var store: SQLStore { app.store }
 
     static func settings(location: TestStoreLocation) -> Settings {
         var settings = Settings()
@@ -44,21 +44,21 @@ final class TestServer: @unchecked Sendable {
     /// Starts the service on `location` (a fresh store unless given);
     /// `prepare` runs against the store first (catalogue fixtures).
     init(location: TestStoreLocation? = nil, configure: (inout Settings) -> Void = { _ in },
-         prepare: (any ClicklineStore) throws -> Void = { _ in }) async throws {
+         prepare: (SQLStore) async throws -> Void = { _ in }) async throws {
         let location = try location ?? TestStoreLocation.fresh()
         self.location = location
         var settings = Self.settings(location: location)
         configure(&settings)
-        let store = try ClicklineApplication.openStore(settings.store)
-        try prepare(store)
+        let store = try await ClicklineApplication.openStore(settings)
+        try await prepare(store)
         adminKey = Secrets.make(.adminKey)
         opsKey = Secrets.make(.opsKey)
-        try store.insertKey(role: .admin, hash: Secrets.hash(adminKey))
-        try store.insertKey(role: .ops, hash: Secrets.hash(opsKey))
+        try await store.insertKey(role: .admin, hash: Secrets.hash(adminKey))
+        try await store.insertKey(role: .ops, hash: Secrets.hash(opsKey))
 
         var logger = Logger(label: "clickline-test")
         logger.logLevel = .warning
-        let app = try ClicklineApplication(settings: settings, logger: logger, store: store)
+        let app = try await ClicklineApplication(settings: settings, logger: logger, store: store)
         self.app = app
         running = Task { try await app.run() }
         edgePort = app.edgePort
@@ -94,10 +94,10 @@ final class TestServer: @unchecked Sendable {
 
     /// Polls `condition` every 20 ms for up to `seconds`; returns the time it took, or nil.
     @discardableResult
-    func waitUntil(seconds: Double, _ condition: () throws -> Bool) async throws -> Double? {
+    func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws -> Double? {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < .milliseconds(Int(seconds * 1000)) {
-            if try condition() {
+            if try await condition() {
                 let elapsed = ContinuousClock.now - start
                 return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             }
@@ -110,7 +110,7 @@ final class TestServer: @unchecked Sendable {
 /// Runs `body` against a fresh server and always stops it.
 func withServer(
     configure: (inout Settings) -> Void = { _ in },
-    prepare: (any ClicklineStore) throws -> Void = { store in _ = try DemoData.load(into: store) },
+    prepare: (SQLStore) async throws -> Void = { store in _ = try await DemoData.load(into: store) },
     _ body: (TestServer) async throws -> Void
 ) async throws {
     let server = try await TestServer(configure: configure, prepare: prepare)

@@ -16,7 +16,7 @@ enum ClickStoreContract {
     }
 
     /// Every click of a batch spanning several pages is stored and found by its id, sub ids and all.
-    static func everyClickIsStoredAndFound(_ store: any ClickStore) throws {
+    static func everyClickIsStoredAndFound(_ store: SQLStore) async throws {
         var ids = ClickIDGenerator(node: 3, worker: 1)
         var batch = ClickBatch()
         var written: [ClickRecord] = []
@@ -29,16 +29,16 @@ enum ClickStoreContract {
             batch.append(record, subIDs: index % 2 == 0 ? subIDs : nil, unique: index % 3 == 0)
             written.append(record)
         }
-        try store.write(batch, nodeID: 3)
-        #expect(try store.storedClickCount() == 700)
+        try store.backend.write(batch, nodeID: 3)
+        #expect(try store.backend.storedClickCount() == 700)
         for (index, record) in written.enumerated() where index % 37 == 0 || index == 699 {
-            let found = try #require(try store.click(id: record.id), "click \(index) not found")
+            let found = try #require(try await store.click(id: record.id), "click \(index) not found")
             #expect(found.offerID == record.offerID && found.linkID == record.linkID && found.adID == record.adID)
             #expect(found.outcome == record.outcome)
             #expect(found.subIDs.first.flatMap { $0 } == (index % 2 == 0 ? "s\(index)" : nil))
         }
         var other = ClickIDGenerator(node: 4, worker: 1)
-        #expect(try store.click(id: other.next(milliseconds: noon)) == nil)
+        #expect(try await store.click(id: other.next(milliseconds: noon)) == nil)
     }
 
     /// The live counters' seed holds exactly the sums of what was written, and today's unique clicks.

@@ -11,16 +11,16 @@ import Testing
 enum CompactionContract {
     typealias Readers = ClickStore & ClickStatsStore & ReportStore & CatalogueWriter
 
-    static func readersAgreeBeforeAndAfterCompaction(_ store: any Readers) throws {
-        let offer = try store.createOffer(Offer(name: "O")).id
+    static func readersAgreeBeforeAndAfterCompaction(_ store: SQLStore) async throws {
+        let offer = try await store.createOffer(Offer(name: "O")).id
         let destination = try Destination(validating: "https://shop.example.com/")
-        let spring = try store.createLink(TrackingLink(offerID: offer, code: Code("spring")!, destination: destination)).id
-        let summer = try store.createLink(TrackingLink(offerID: offer, code: Code("summer")!, destination: destination)).id
-        let parent = try store.createPartner(Partner(name: "P", code: Code("paula")!), tokenHash: nil).id
-        let child = try store.createPartner(Partner(name: "C", code: Code("carl")!, parentID: parent), tokenHash: nil).id
-        let ad = try store.createAd(Ad(partnerID: parent, code: Code("news")!, name: "News")).id
-        try store.addMember(offerID: offer, partnerID: parent, dashboardToken: CatalogueContract.token)
-        try store.addMember(offerID: offer, partnerID: child, dashboardToken: CatalogueContract.token)
+        let spring = try await store.createLink(TrackingLink(offerID: offer, code: Code("spring")!, destination: destination)).id
+        let summer = try await store.createLink(TrackingLink(offerID: offer, code: Code("summer")!, destination: destination)).id
+        let parent = try await store.createPartner(Partner(name: "P", code: Code("paula")!), tokenHash: nil).id
+        let child = try await store.createPartner(Partner(name: "C", code: Code("carl")!, parentID: parent), tokenHash: nil).id
+        let ad = try await store.createAd(Ad(partnerID: parent, code: Code("news")!, name: "News")).id
+        try await store.addMember(offerID: offer, partnerID: parent, dashboardToken: CatalogueContract.token)
+        try await store.addMember(offerID: offer, partnerID: child, dashboardToken: CatalogueContract.token)
 
         // Two days of clicks, 90 minutes apart: the parent's own, with its ad, and its child's.
         let day: Int64 = 20_400
@@ -32,16 +32,21 @@ enum CompactionContract {
             batch.append(ClickStoreContract.click(&ids, at: at, offer: offer, link: step % 2 == 0 ? spring : summer, partner: parent,
                                                  ad: step % 4 == 0 ? ad : 0, client: UInt64(step)).credited(to: credited), unique: step % 5 == 0)
         }
-        try store.write(batch, nodeID: 0)
+        try store.backend.write(batch, nodeID: 0)
 
         let from = day * 86_400_000 + 1_800_000, to = (day + 2) * 86_400_000 - 600_000  // partial hours at both ends
         let queries = [[], [ClickStatsDimension.link], [.ad], [.child], [.link, .ad, .child]].flatMap { dimensions in
             [parent, child].map { PartnerClickStatsQuery(partnerID: $0, from: from, to: to, dimensions: dimensions) }
         }
         let report = ReportQuery(from: day * 86_400_000, to: (day + 2) * 86_400_000, now: (day + 2) * 86_400_000)
-        let before = try queries.map { try store.partnerClickStats($0) }
-        let membersBefore = try store.memberReport(offerID: offer, report, text: nil)
-        let offersBefore = try store.offerReport(report)
+        func statistics() async throws -> [[ClickStatsRow]] {
+            var rows: [[ClickStatsRow]] = []
+            for query in queries { rows.append(try await store.partnerClickStats(query)) }
+            return rows
+        }
+        let before = try await statistics()
+        let membersBefore = try await store.memberReport(offerID: offer, report, text: nil)
+        let offersBefore = try await store.offerReport(report)
         #expect(offersBefore.map(\.sums.clicks) == [32])
         #expect(before[0].first?.counts.clicks == 31, "the first click is before the range")
         #expect(before[1].first?.counts.clicks == 10, "the child's own view: the clicks credited to it")
@@ -52,39 +57,39 @@ enum CompactionContract {
         var rounds = 0
         while true {
             rounds += 1
-            let round = try store.compactRollups(now: (day + 3) * 86_400_000, limit: 24)
+            let round = try store.backend.compactRollups(now: (day + 3) * 86_400_000, limit: 24)
             if round.isComplete { break }
             #expect(round.hours == 24)
             // Half-way, the readers still agree: compacted hours from the table, the rest by the minute.
-            #expect(try queries.map { try store.partnerClickStats($0) } == before)
+            #expect(try await statistics() == before)
         }
         #expect(rounds == 3, "three days of hours, 24 at a time")
-        #expect(try queries.map { try store.partnerClickStats($0) } == before)
-        #expect(try store.memberReport(offerID: offer, report, text: nil) == membersBefore)
-        #expect(try store.offerReport(report) == offersBefore)
-        #expect(try store.dailySeries(report).map(\.clicks) == [16, 16])
+        #expect(try await statistics() == before)
+        #expect(try await store.memberReport(offerID: offer, report, text: nil) == membersBefore)
+        #expect(try await store.offerReport(report) == offersBefore)
+        #expect(try await store.dailySeries(report).map(\.clicks) == [16, 16])
 
         // A click written now for the first hour, which is compacted, is counted.
         var late = ClickBatch()
         late.append(ClickStoreContract.click(&ids, at: UInt64(day * 86_400_000 + 2_000_000), offer: offer, link: spring, partner: parent, client: 99)
             .credited(to: child), unique: false)
-        try store.write(late, nodeID: 0)
-        #expect(try store.partnerClickStats(queries[0]).first?.counts.clicks == 32)
-        #expect(try store.partnerClickStats(queries[1]).first?.counts.clicks == 11)
-        #expect(try store.memberReport(offerID: offer, report, text: nil).map(\.clicks).sorted() == [12, 21])
-        #expect(try store.offerReport(report).map(\.sums.clicks) == [33])
+        try store.backend.write(late, nodeID: 0)
+        #expect(try await store.partnerClickStats(queries[0]).first?.counts.clicks == 32)
+        #expect(try await store.partnerClickStats(queries[1]).first?.counts.clicks == 11)
+        #expect(try await store.memberReport(offerID: offer, report, text: nil).map(\.clicks).sorted() == [12, 21])
+        #expect(try await store.offerReport(report).map(\.sums.clicks) == [33])
     }
 }
 
 @Suite("Compaction contract")
 struct CompactionContractSuites {
-    @Test func onSQLite() throws {
-        try TestStores.sqlite { store, _ in try CompactionContract.readersAgreeBeforeAndAfterCompaction(store) }
+    @Test func onSQLite() async throws {
+        try await TestStores.sqlite { store, _ in try await CompactionContract.readersAgreeBeforeAndAfterCompaction(store) }
     }
 
     @Test(.needsPostgres)
-    func onPostgreSQL() throws {
-        try TestStores.postgres { store, _ in try CompactionContract.readersAgreeBeforeAndAfterCompaction(store) }
+    func onPostgreSQL() async throws {
+        try await TestStores.postgres { store, _ in try await CompactionContract.readersAgreeBeforeAndAfterCompaction(store) }
     }
 }
 

@@ -12,53 +12,64 @@ extension Trait where Self == ConditionTrait {
     static var needsPostgres: Self { .enabled(if: TestPostgres.url != nil, Comment(rawValue: TestPostgres.missing)) }
 }
 
-/// Fresh stores for one test each.
+/// Fresh stores for one test each: the logic written once on a backend of each kind.
 enum TestStores {
     /// A SQLite store in a temporary directory, removed afterwards; and its file's path.
-    static func sqlite(_ body: (SQLiteStore, _ path: String) throws -> Void) throws {
+    static func sqlite(_ body: (SQLStore, _ path: String) async throws -> Void) async throws {
         let location = try TestStoreLocation.fresh(.sqlite)
         defer { location.remove() }
         let path = try #require(location.sqlitePath)
-        try body(try SQLiteStore(path: path), path)
+        let store = SQLStore(backend: try SQLiteStore(path: path))
+        try await body(store, path)
+        await store.backend.close()
     }
 
     /// A PostgreSQL store in a database of its own on the test server, dropped afterwards; and the database's name.
-    static func postgres(_ body: (PostgresStore, _ database: String) throws -> Void) throws {
+    static func postgres(_ body: (SQLStore, _ database: String) async throws -> Void) async throws {
         let database = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(database) }
-        try body(try PostgresStore(url: TestPostgres.url(database: database)), database)
+        let store = SQLStore(backend: try await PostgresStore.open(url: TestPostgres.url(database: database)))
+        do {
+            try await body(store, database)
+        } catch {
+            await store.backend.close()
+            throw error
+        }
+        await store.backend.close()
     }
 }
 
 /// The click store's contract on SQLite.
 @Suite("Click store contract: SQLite")
 struct SQLiteClickStoreContract {
-    func withStore(_ body: (any ClickStore) throws -> Void) throws {
-        try TestStores.sqlite { store, _ in try body(store) }
+    func withStore(_ body: (any ClickStore) throws -> Void) async throws {
+        try await TestStores.sqlite { store, _ in try body(store.backend) }
     }
 
-    @Test func everyClickIsStoredAndFound() throws { try withStore(ClickStoreContract.everyClickIsStoredAndFound) }
-    @Test func theSeedHoldsTheSumsOfWhatWasWritten() throws { try withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
-    @Test func rollupsOfOneKeyFromManyBatchesAddUp() throws { try withStore(ClickStoreContract.rollupsOfOneKeyFromManyBatchesAddUp) }
-    @Test func aBatchWithAStoredClickIsRefusedWhole() throws { try withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
-    @Test func oldClicksAreDeletedByWholePages() throws { try withStore(ClickStoreContract.oldClicksAreDeletedByWholePages) }
-    @Test func finishedPeriodsAreCompactedOnce() throws { try withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
+    @Test func everyClickIsStoredAndFound() async throws {
+        try await TestStores.sqlite { store, _ in try await ClickStoreContract.everyClickIsStoredAndFound(store) }
+    }
+    @Test func theSeedHoldsTheSumsOfWhatWasWritten() async throws { try await withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
+    @Test func rollupsOfOneKeyFromManyBatchesAddUp() async throws { try await withStore(ClickStoreContract.rollupsOfOneKeyFromManyBatchesAddUp) }
+    @Test func aBatchWithAStoredClickIsRefusedWhole() async throws { try await withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
+    @Test func oldClicksAreDeletedByWholePages() async throws { try await withStore(ClickStoreContract.oldClicksAreDeletedByWholePages) }
+    @Test func finishedPeriodsAreCompactedOnce() async throws { try await withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
 }
 
 /// The shared logic's contract on SQLite.
 @Suite("Shared store contract: SQLite")
 struct SQLiteSharedStoreContract {
-    func withStore(_ body: (SQLiteStore) throws -> Void) throws {
-        try TestStores.sqlite { store, _ in try body(store) }
+    func withStore(_ body: (SQLStore) async throws -> Void) async throws {
+        try await TestStores.sqlite { store, _ in try await body(store) }
     }
 
-    @Test func keysAreFoundByHashWithTheirRole() throws { try withStore(SharedStoreContract.keysAreFoundByHashWithTheirRole) }
-    @Test func theWorkspaceHasItsCurrencyAndSalt() throws { try withStore(SharedStoreContract.theWorkspaceHasItsCurrencyAndSalt) }
-    @Test func outboxMessagesGoFromQueuedToSentOrFailed() throws {
-        try withStore { store in
-            let jane = try store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
-            let zoe = try store.createPartner(Partner(name: "Zoë", code: Code("zoe")!), tokenHash: nil).id
-            try SharedStoreContract.outboxMessagesGoFromQueuedToSentOrFailed(store, partners: (jane, zoe))
+    @Test func keysAreFoundByHashWithTheirRole() async throws { try await withStore(SharedStoreContract.keysAreFoundByHashWithTheirRole) }
+    @Test func theWorkspaceHasItsCurrencyAndSalt() async throws { try await withStore(SharedStoreContract.theWorkspaceHasItsCurrencyAndSalt) }
+    @Test func outboxMessagesGoFromQueuedToSentOrFailed() async throws {
+        try await withStore { store in
+            let jane = try await store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+            let zoe = try await store.createPartner(Partner(name: "Zoë", code: Code("zoe")!), tokenHash: nil).id
+            try await SharedStoreContract.outboxMessagesGoFromQueuedToSentOrFailed(store, partners: (jane, zoe))
         }
     }
 }
@@ -66,27 +77,27 @@ struct SQLiteSharedStoreContract {
 /// The same on PostgreSQL.
 @Suite("Shared store contract: PostgreSQL", .needsPostgres)
 struct PostgresSharedStoreContract {
-    func withStore(_ body: (PostgresStore, String) throws -> Void) throws {
-        try TestStores.postgres(body)
+    func withStore(_ body: (SQLStore, String) async throws -> Void) async throws {
+        try await TestStores.postgres(body)
     }
 
-    @Test func keysAreFoundByHashWithTheirRole() throws { try withStore { store, _ in try SharedStoreContract.keysAreFoundByHashWithTheirRole(store) } }
-    @Test func theWorkspaceHasItsCurrencyAndSalt() throws {
-        try withStore { store, _ in try SharedStoreContract.theWorkspaceHasItsCurrencyAndSalt(store) }
+    @Test func keysAreFoundByHashWithTheirRole() async throws {
+        try await withStore { store, _ in try await SharedStoreContract.keysAreFoundByHashWithTheirRole(store) }
     }
-    @Test func outboxMessagesGoFromQueuedToSentOrFailed() throws {
-        try withStore { store, database in
-            // Partners come from SQL until the catalogue writer is shared too.
-            func partner(_ name: String, _ code: String) throws -> UInt32 {
-                UInt32(try TestPostgres.psql(database, "INSERT INTO partners (name, code, created_at) VALUES ('\(name)', '\(code)', 0) RETURNING id"))!
-            }
-            try SharedStoreContract.outboxMessagesGoFromQueuedToSentOrFailed(store, partners: (try partner("Jane", "jane"), try partner("Zoë", "zoe")))
+    @Test func theWorkspaceHasItsCurrencyAndSalt() async throws {
+        try await withStore { store, _ in try await SharedStoreContract.theWorkspaceHasItsCurrencyAndSalt(store) }
+    }
+    @Test func outboxMessagesGoFromQueuedToSentOrFailed() async throws {
+        try await withStore { store, _ in
+            let jane = try await store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+            let zoe = try await store.createPartner(Partner(name: "Zoë", code: Code("zoe")!), tokenHash: nil).id
+            try await SharedStoreContract.outboxMessagesGoFromQueuedToSentOrFailed(store, partners: (jane, zoe))
         }
     }
 
     /// A change of what the edge reads bumps the version once per statement; other changes do not.
-    @Test func catalogueChangesBumpTheVersion() throws {
-        try withStore { _, database in
+    @Test func catalogueChangesBumpTheVersion() async throws {
+        try await withStore { _, database in
             #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "0")
             _ = try TestPostgres.psql(database, "INSERT INTO partners (name, code, created_at) VALUES ('A', 'a', 0), ('B', 'b', 0)")
             #expect(try TestPostgres.psql(database, "SELECT catalogue_version FROM workspace") == "1")
@@ -103,16 +114,18 @@ struct PostgresSharedStoreContract {
 /// the server `CLICKLINE_TEST_POSTGRES` names (`scripts/test` starts one).
 @Suite("Click store contract: PostgreSQL", .needsPostgres)
 struct PostgresClickStoreContract {
-    func withStore(_ body: (any ClickStore) throws -> Void) throws {
-        try TestStores.postgres { store, _ in try body(store) }
+    func withStore(_ body: (any ClickStore) throws -> Void) async throws {
+        try await TestStores.postgres { store, _ in try body(store.backend) }
     }
 
-    @Test func everyClickIsStoredAndFound() throws { try withStore(ClickStoreContract.everyClickIsStoredAndFound) }
-    @Test func theSeedHoldsTheSumsOfWhatWasWritten() throws { try withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
-    @Test func rollupsOfOneKeyFromManyBatchesAddUp() throws { try withStore(ClickStoreContract.rollupsOfOneKeyFromManyBatchesAddUp) }
-    @Test func aBatchWithAStoredClickIsRefusedWhole() throws { try withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
-    @Test func oldClicksAreDeletedByWholePages() throws { try withStore(ClickStoreContract.oldClicksAreDeletedByWholePages) }
-    @Test func finishedPeriodsAreCompactedOnce() throws { try withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
+    @Test func everyClickIsStoredAndFound() async throws {
+        try await TestStores.postgres { store, _ in try await ClickStoreContract.everyClickIsStoredAndFound(store) }
+    }
+    @Test func theSeedHoldsTheSumsOfWhatWasWritten() async throws { try await withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
+    @Test func rollupsOfOneKeyFromManyBatchesAddUp() async throws { try await withStore(ClickStoreContract.rollupsOfOneKeyFromManyBatchesAddUp) }
+    @Test func aBatchWithAStoredClickIsRefusedWhole() async throws { try await withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
+    @Test func oldClicksAreDeletedByWholePages() async throws { try await withStore(ClickStoreContract.oldClicksAreDeletedByWholePages) }
+    @Test func finishedPeriodsAreCompactedOnce() async throws { try await withStore(ClickStoreContract.finishedPeriodsAreCompactedOnce) }
 
     /// Several nodes migrate the same database at once: one applies each version.
     @Test func nodesStartingTogetherMigrateOnce() async throws {
@@ -120,7 +133,7 @@ struct PostgresClickStoreContract {
         defer { TestPostgres.dropDatabase(database) }
         let url = TestPostgres.url(database: database)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 { group.addTask { _ = try PostgresStore(url: url) } }
+            for _ in 0..<4 { group.addTask { await (try PostgresStore.open(url: url)).close() } }
             try await group.waitForAll()
         }
         #expect(try TestPostgres.psql(database, "SELECT count(*) FROM schema_migrations") == "\(PostgresSchema.migrations.count)")
@@ -129,10 +142,11 @@ struct PostgresClickStoreContract {
 
     /// A batch written again whole (its commit's answer was lost) is taken as
     /// written, once; a batch that only shares clicks with a stored one is refused.
-    @Test func aBatchStoredWholeIsTakenAsWrittenWhenWrittenAgain() throws {
+    @Test func aBatchStoredWholeIsTakenAsWrittenWhenWrittenAgain() async throws {
         let database = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(database) }
-        let store = try PostgresStore(url: TestPostgres.url(database: database))
+        let store = try await PostgresStore.open(url: TestPostgres.url(database: database))
+        defer { Task { await store.close() } }
         var ids = ClickIDGenerator(node: 0, worker: 0)
         let records = (0..<300).map { ClickStoreContract.click(&ids, at: ClickStoreContract.noon + UInt64($0)) }
         var batch = ClickBatch()
@@ -149,10 +163,11 @@ struct PostgresClickStoreContract {
     }
 
     /// Batches append rollup rows; a finished minute's become one row per key.
-    @Test func finishedMinutesAreMergedIntoOneRowPerKey() throws {
+    @Test func finishedMinutesAreMergedIntoOneRowPerKey() async throws {
         let database = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(database) }
-        let store = try PostgresStore(url: TestPostgres.url(database: database))
+        let store = try await PostgresStore.open(url: TestPostgres.url(database: database))
+        defer { Task { await store.close() } }
         var ids = ClickIDGenerator(node: 0, worker: 0)
         for index in 0..<5 {
             var batch = ClickBatch()
@@ -170,12 +185,13 @@ struct PostgresClickStoreContract {
     @Test func listenersAreToldOfCatalogueChanges() async throws {
         let database = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(database) }
-        let store = try PostgresStore(url: TestPostgres.url(database: database))
+        let store = SQLStore(backend: try await PostgresStore.open(url: TestPostgres.url(database: database)))
+        let backend = try #require(store.backend as? PostgresStore)
         final class Count: Sendable {
             let value = Mutex(0)
         }
         let count = Count()
-        let listening = Task { [store] in try await store.listenForCatalogueChanges { count.value.withLock { $0 += 1 } } }
+        let listening = Task { try await backend.listenForCatalogueChanges { count.value.withLock { $0 += 1 } } }
         func told() -> Int { count.value.withLock { $0 } }
         defer { listening.cancel() }
         /// Waits up to `limit` milliseconds for a first word; how long it took, or nil.
@@ -190,23 +206,23 @@ struct PostgresClickStoreContract {
         var partners = 0
         repeat {
             partners += 1
-            _ = try store.createPartner(Partner(name: "P\(partners)", code: Code("p\(partners)")!), tokenHash: nil)
+            _ = try await store.createPartner(Partner(name: "P\(partners)", code: Code("p\(partners)")!), tokenHash: nil)
         } while try await firstWord(within: 500) == nil && partners < 20
         try #require(told() > 0, "never told of a change")
 
         try await Task.sleep(for: .milliseconds(200))
         count.value.withLock { $0 = 0 }
-        try store.insertKey(role: .ops, hash: Array(repeating: 3, count: 32))
-        try store.setPartnerTokenHash(partnerID: 1, hash: Array(repeating: 4, count: 32))
+        try await store.insertKey(role: .ops, hash: Array(repeating: 3, count: 32))
+        try await store.setPartnerTokenHash(partnerID: 1, hash: Array(repeating: 4, count: 32))
         #expect(try await firstWord(within: 300) == nil, "keys and tokens are nothing the edge reads")
-        _ = try store.createOffer(Offer(name: "Summer"))
+        _ = try await store.createOffer(Offer(name: "Summer"))
         let waited = try await firstWord(within: 1_000)
         #expect(waited != nil, "a new offer was told within a second")
         #expect(told() == 1)
     }
 
-    @Test func aStoreThatCannotBeReachedSaysSo() throws {
-        #expect(throws: StoreError.self) { _ = try PostgresStore(url: "postgres://clickline@127.0.0.1:1/none") }
-        #expect(throws: StoreError.self) { _ = try PostgresStore(url: "postgres://127.0.0.1/none") }
+    @Test func aStoreThatCannotBeReachedSaysSo() async throws {
+        await #expect(throws: StoreError.self) { _ = try await PostgresStore.open(url: "postgres://clickline@127.0.0.1:1/none") }
+        await #expect(throws: StoreError.self) { _ = try await PostgresStore.open(url: "postgres://127.0.0.1/none") }
     }
 }

@@ -28,11 +28,11 @@ enum ConversionContract {
     /// after payment, paid), the rollups equal sums over the raw rows, so
     /// reports can read the rollups alone. `sums` runs a query of sums on the
     /// store's database and answers its one row (nil sums as 0).
-    static func rollupsAlwaysEqualTheRawRows(_ store: any Conversions, sums: (String) throws -> [Int64]) throws {
-        let offer = try store.createOffer(Offer(name: "O")).id
-        let parent = try store.createPartner(Partner(name: "P", code: Code("p")!), tokenHash: nil).id
-        let child = try store.createPartner(Partner(name: "C", code: Code("c")!, parentID: parent), tokenHash: nil).id
-        try store.addMember(offerID: offer, partnerID: child, dashboardToken: CatalogueContract.token)
+    static func rollupsAlwaysEqualTheRawRows(_ store: SQLStore, sums: (String) throws -> [Int64]) async throws {
+        let offer = try await store.createOffer(Offer(name: "O")).id
+        let parent = try await store.createPartner(Partner(name: "P", code: Code("p")!), tokenHash: nil).id
+        let child = try await store.createPartner(Partner(name: "C", code: Code("c")!, parentID: parent), tokenHash: nil).id
+        try await store.addMember(offerID: offer, partnerID: child, dashboardToken: CatalogueContract.token)
 
         var ids = ClickIDGenerator(node: 0, worker: 0)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -41,28 +41,28 @@ enum ConversionContract {
             let id = ids.next(milliseconds: UInt64(now - 60_000))
             var batch = ClickBatch()
             batch.append(ClickRecord(id: id, offerID: offer, linkID: 1, creditedPartnerID: child, generatingPartnerID: child), unique: false)
-            try store.write(batch, nodeID: 0)
+            try store.backend.write(batch, nodeID: 0)
             let request = ConversionRequest(offerID: offer, orderID: "o-\(order)", amount: Money(minorUnits: 1_000 + Int64(order) * 333, currency: .usd),
                                             source: .postback, clickID: id.description, now: now + Int64(order) * 61_000)
-            guard case .created(let conversion) = try store.recordConversion(request, plan: plan) else {
+            guard case .created(let conversion) = try await store.recordConversion(request, plan: plan) else {
                 Issue.record("order \(order) was not created")
                 return
             }
             #expect(conversion.partnerID == child && conversion.commissions.count == 2)
             conversionIDs.append(conversion.id)
-            guard case .existing = try store.recordConversion(request, plan: plan) else {
+            guard case .existing = try await store.recordConversion(request, plan: plan) else {
                 Issue.record("a repeated order was recorded again")
                 return
             }
         }
-        _ = try store.reverseConversion(id: conversionIDs[0], at: now)
-        let payments = try store.pay(PaymentQuery(now: now + 1_000_000), reference: "first")
+        _ = try await store.reverseConversion(id: conversionIDs[0], at: now)
+        let payments = try await store.pay(PaymentQuery(now: now + 1_000_000), reference: "first")
         #expect(payments.map(\.partnerID) == [parent, child] && payments.map(\.reference) == ["first", "first"])
-        #expect(try store.payments(partnerID: child, afterID: 0, limit: 10).map(\.id) == [payments[1].id])
-        _ = try store.reverseConversion(id: conversionIDs[1], at: now)
-        let twice = try store.reverseConversion(id: conversionIDs[1], at: now)
+        #expect(try await store.payments(partnerID: child, afterID: 0, limit: 10).map(\.id) == [payments[1].id])
+        _ = try await store.reverseConversion(id: conversionIDs[1], at: now)
+        let twice = try await store.reverseConversion(id: conversionIDs[1], at: now)
         #expect(twice.status == .reversed)
-        #expect(try store.conversions(ConversionQuery(status: .reversed)).map(\.id) == [conversionIDs[0], conversionIDs[1]])
+        #expect(try await store.conversions(ConversionQuery(status: .reversed)).map(\.id) == [conversionIDs[0], conversionIDs[1]])
 
         let rollup = try sums("SELECT SUM(conversions), SUM(sales), SUM(commissions), SUM(paid) FROM conversion_rollups")
         let conversions = try sums("SELECT COUNT(*), SUM(amount) FROM conversions WHERE status = 'accepted'")
@@ -79,38 +79,38 @@ enum ConversionContract {
                 == sums("SELECT SUM(amount) FROM commissions WHERE status != 'reversed' AND partner_id = \(partner)"))
         }
         // After the payment, the second reversal left negative balances due.
-        let due = try store.paymentsDue(PaymentQuery(now: now + 2_000_000))
+        let due = try await store.paymentsDue(PaymentQuery(now: now + 2_000_000))
         #expect(due.map(\.amount.minorUnits) == [-100, -133])
     }
 
     /// A postback's token finds its offer, and nothing else does.
-    static func postbackTokensFindTheirOffer(_ store: any Conversions) throws {
-        let offer = try store.createOffer(Offer(name: "O", postbackToken: "clb_secret")).id
-        #expect(try store.offer(postbackToken: "clb_secret")?.id == offer)
-        #expect(try store.offer(postbackToken: "clb_secreT") == nil)
-        #expect(try store.offer(postbackToken: "") == nil)
+    static func postbackTokensFindTheirOffer(_ store: SQLStore) async throws {
+        let offer = try await store.createOffer(Offer(name: "O", postbackToken: "clb_secret")).id
+        #expect(try await store.offer(postbackToken: "clb_secret")?.id == offer)
+        #expect(try await store.offer(postbackToken: "clb_secreT") == nil)
+        #expect(try await store.offer(postbackToken: "") == nil)
     }
 }
 
 @Suite("Conversion contract")
 struct ConversionContractSuites {
-    @Test func onSQLite() throws {
-        try TestStores.sqlite { store, path in
+    @Test func onSQLite() async throws {
+        try await TestStores.sqlite { store, path in
             let queue = try DatabaseQueue(path: path)
-            try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
+            try await ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
                 try queue.read { db in try Row.fetchOne(db, sql: sql)!.databaseValues.map { Int64.fromDatabaseValue($0) ?? 0 } }
             }
-            try ConversionContract.postbackTokensFindTheirOffer(store)
+            try await ConversionContract.postbackTokensFindTheirOffer(store)
         }
     }
 
     @Test(.needsPostgres)
-    func onPostgreSQL() throws {
-        try TestStores.postgres { store, database in
-            try ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
+    func onPostgreSQL() async throws {
+        try await TestStores.postgres { store, database in
+            try await ConversionContract.rollupsAlwaysEqualTheRawRows(store) { sql in
                 try TestPostgres.psql(database, sql).split(separator: "|", omittingEmptySubsequences: false).map { Int64($0) ?? 0 }
             }
-            try ConversionContract.postbackTokensFindTheirOffer(store)
+            try await ConversionContract.postbackTokensFindTheirOffer(store)
         }
     }
 }

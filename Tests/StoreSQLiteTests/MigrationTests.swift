@@ -9,7 +9,7 @@ import Testing
 struct MigrationTests {
     /// Clicks stored a row each by the first schema are found, sub ids and
     /// all, once the store has moved them into pages.
-    @Test func clicksOfTheFirstSchemaMoveIntoPages() throws {
+    @Test func clicksOfTheFirstSchemaMoveIntoPages() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-migration-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -20,8 +20,8 @@ struct MigrationTests {
         let second = ids.next(milliseconds: 1_800_000_000_001)
         do {
             let queue = try DatabaseQueue(path: path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "v1: workspace, catalogue, keys, clicks, rollups")
-            try queue.write { db in
+            try await SQLiteStore.migrator.migrate(queue, upTo: "v1: workspace, catalogue, keys, clicks, rollups")
+            try await queue.write { db in
                 for (id, sub1, flags) in [(first, "spring" as String?, 8 + 4), (second, nil, 0)] {
                     try db.execute(sql: """
                         INSERT INTO clicks (id, node_id, worker_id, offer_id, link_id, credited_partner_id, generating_partner_id,
@@ -31,26 +31,27 @@ struct MigrationTests {
                 }
             }
         }
-        let store = try SQLiteStore(path: path)
-        #expect(try store.storedClickCount() == 2)
-        let moved = try #require(try store.click(id: first))
+        let backend = try SQLiteStore(path: path)
+        let store = SQLStore(backend: backend)
+        #expect(try backend.storedClickCount() == 2)
+        let moved = try #require(try await store.click(id: first))
         #expect(moved.linkID == 10 && moved.creditedPartnerID == 100)
         #expect(moved.flags.contains(.unique))
         #expect(moved.subIDs.first == "spring")
-        #expect(try store.click(id: second)?.subIDs == [nil, nil, nil, nil, nil])
+        #expect(try await store.click(id: second)?.subIDs == [nil, nil, nil, nil, nil])
     }
 
     /// Members of the second schema get a dashboard token each, offers the
     /// default terms; the edge's catalogue reads the same.
-    @Test func membersOfTheSecondSchemaGetDashboardTokens() throws {
+    @Test func membersOfTheSecondSchemaGetDashboardTokens() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-migration-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("clickline.sqlite").path
         do {
             let queue = try DatabaseQueue(path: path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "v2: clicks stored in pages")
-            try queue.write { db in
+            try await SQLiteStore.migrator.migrate(queue, upTo: "v2: clicks stored in pages")
+            try await queue.write { db in
                 try db.execute(sql: """
                     INSERT INTO offers (id, name, created_at, updated_at) VALUES (1, 'Old', 0, 0);
                     INSERT INTO partners (id, name, code, created_at) VALUES (1, 'A', 'a', 0), (2, 'B', 'b', 0);
@@ -58,20 +59,21 @@ struct MigrationTests {
                     """)
             }
         }
-        let store = try SQLiteStore(path: path)
-        let members = try store.members(MemberQuery(offerID: 1))
+        let backend = try SQLiteStore(path: path)
+        let store = SQLStore(backend: backend)
+        let members = try await store.members(MemberQuery(offerID: 1))
         #expect(members.count == 2)
         #expect(members.allSatisfy { $0.dashboardToken.hasPrefix("cld_") && $0.dashboardToken.count == 68 })
         #expect(Set(members.map(\.dashboardToken)).count == 2)
-        let offer = try #require(try store.offer(id: 1))
+        let offer = try #require(try await store.offer(id: 1))
         #expect(offer.payout == .flat(minorUnits: 0))
         #expect(offer.attributionWindowDays == 30 && offer.creditPolicy == .codeFirst)
-        #expect(try store.loadCatalogue().data.memberships.count == 2)
+        #expect(try backend.loadCatalogue().data.memberships.count == 2)
     }
 
     /// Clicks and sales stored before members had daily rows are added to
     /// them, so the member report reads the same over whole days as by the minute.
-    @Test func membersGetDailyClicksAndSalesFromTheRollups() throws {
+    @Test func membersGetDailyClicksAndSalesFromTheRollups() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-migration-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -79,8 +81,8 @@ struct MigrationTests {
         let day: Int64 = 20_000  // days since the epoch
         do {
             let queue = try DatabaseQueue(path: path)
-            try SQLiteStore.migrator.migrate(queue, upTo: "v5: daily rollups for reports")
-            try queue.write { db in
+            try await SQLiteStore.migrator.migrate(queue, upTo: "v5: daily rollups for reports")
+            try await queue.write { db in
                 try db.execute(sql: """
                     INSERT INTO offers (id, name, created_at, updated_at) VALUES (1, 'Old', 0, 0);
                     INSERT INTO partners (id, name, code, created_at) VALUES (1, 'A', 'a', 0), (2, 'B', 'b', 0);
@@ -100,23 +102,24 @@ struct MigrationTests {
                     """, arguments: [day * 1440 + 30, day])
             }
         }
-        let store = try SQLiteStore(path: path)
+        let backend = try SQLiteStore(path: path)
+        let store = SQLStore(backend: backend)
         let wholeDays = ReportQuery(from: day * 86_400_000, to: (day + 2) * 86_400_000, now: (day + 2) * 86_400_000)
         let byMinute = ReportQuery(from: day * 86_400_000 + 60_000, to: (day + 2) * 86_400_000 - 60_000, now: (day + 2) * 86_400_000)
-        let report = try store.memberReport(offerID: 1, wholeDays, text: nil)
+        let report = try await store.memberReport(offerID: 1, wholeDays, text: nil)
         #expect(report.map(\.clicks) == [9, 1])
         #expect(report.map(\.totalSales) == [10_000, 0])
         #expect(report.map(\.conversions) == [1, 0])
-        #expect(try store.memberReport(offerID: 1, byMinute, text: nil) == report, "partial days at both ends read the minutes")
+        #expect(try await store.memberReport(offerID: 1, byMinute, text: nil) == report, "partial days at both ends read the minutes")
 
         // The migration compacted every finished day: whole days read the per-member days.
-        #expect(try store.compactRollups(now: (day + 2) * 86_400_000, limit: 100) == RollupCompaction(days: 0, hours: 0, isComplete: true))
+        #expect(try backend.compactRollups(now: (day + 2) * 86_400_000, limit: 100) == RollupCompaction(days: 0, hours: 0, isComplete: true))
         // A click written late for a compacted day is added to it.
         var ids = ClickIDGenerator(node: 0, worker: 0)
         var late = ClickBatch(reservingCapacity: 1)
         late.append(makeClick(&ids, at: UInt64(day * 86_400_000 + 5_000), offer: 1, link: 7, partner: 2), unique: false)
-        try store.write(late, nodeID: 0)
-        #expect(try store.memberReport(offerID: 1, wholeDays, text: nil).map(\.clicks) == [9, 2])
-        #expect(try store.memberReport(offerID: 1, byMinute, text: nil).map(\.clicks) == [9, 1], "the late click was in the first minute")
+        try backend.write(late, nodeID: 0)
+        #expect(try await store.memberReport(offerID: 1, wholeDays, text: nil).map(\.clicks) == [9, 2])
+        #expect(try await store.memberReport(offerID: 1, byMinute, text: nil).map(\.clicks) == [9, 1], "the late click was in the first minute")
     }
 }

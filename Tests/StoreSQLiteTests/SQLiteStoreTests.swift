@@ -8,10 +8,13 @@ import Testing
 final class TemporaryStore {
     let directory: URL
     let store: SQLiteStore
+    /// The logic written once, on `store`.
+    let shared: SQLStore
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-store-\(UUID().uuidString)")
         store = try SQLiteStore(path: directory.appendingPathComponent("nested/clickline.sqlite").path)
+        shared = SQLStore(backend: store)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
@@ -33,7 +36,7 @@ func makeSubIDs(_ values: [String]) -> SubIDs {
 struct SQLiteClickStoreTests {
     static let now: UInt64 = 1_800_000_000_000
 
-    @Test func storesClicksWithTheirSubIDsAndFlags() throws {
+    @Test func storesClicksWithTheirSubIDsAndFlags() async throws {
         let temporary = try TemporaryStore()
         var ids = ClickIDGenerator(node: 0, worker: 0)
         var batch = ClickBatch()
@@ -43,12 +46,12 @@ struct SQLiteClickStoreTests {
         try temporary.store.write(batch, nodeID: 3)
 
         #expect(try temporary.store.storedClickCount() == 2)
-        let row = try #require(try temporary.store.click(id: first.id))
+        let row = try #require(try await temporary.shared.click(id: first.id))
         #expect(row.offerID == 1 && row.linkID == 10 && row.creditedPartnerID == 100 && row.adID == 5)
         #expect(row.outcome == .billable)
         #expect(row.flags.contains(.unique) && row.flags.contains(.hasSubIDs))
         #expect(row.subIDs == ["spring sale", nil, "東京", nil, nil])
-        #expect(try temporary.store.click(id: ClickID(rawValue: 12345)) == nil)
+        #expect(try await temporary.shared.click(id: ClickID(rawValue: 12345)) == nil)
     }
 
     @Test func rollupsEqualTheStoredClicks() throws {
@@ -122,7 +125,7 @@ struct SQLiteClickStoreTests {
         #expect(try temporary.store.liveCounterSeed(now: Int64(Self.now)).totals.clicks == 900)
     }
 
-    @Test func everyClickIsFoundAcrossPagesAndBatches() throws {
+    @Test func everyClickIsFoundAcrossPagesAndBatches() async throws {
         let temporary = try TemporaryStore()
         // Two workers whose clicks interleave in time, written in batches that overlap in id.
         var workers = [ClickIDGenerator(node: 0, worker: 0), ClickIDGenerator(node: 0, worker: 1)]
@@ -137,8 +140,8 @@ struct SQLiteClickStoreTests {
             }
             try temporary.store.write(batch, nodeID: 0)
         }
-        for id in all { #expect(try temporary.store.click(id: id)?.id == id) }
-        #expect(try temporary.store.click(id: ClickID.lowerBound(milliseconds: Self.now + 50)) == nil)
+        for id in all { #expect(try await temporary.shared.click(id: id)?.id == id) }
+        #expect(try await temporary.shared.click(id: ClickID.lowerBound(milliseconds: Self.now + 50)) == nil)
         #expect(try temporary.store.storedClickCount() == 2_800)
     }
 }
@@ -178,11 +181,11 @@ struct ClickPageTests {
 
 @Suite("SQLite store: the workspace")
 struct SQLiteWorkspaceTests {
-    @Test func saltIsStableAcrossOpens() throws {
+    @Test func saltIsStableAcrossOpens() async throws {
         let temporary = try TemporaryStore()
-        let salt = try temporary.store.clientHashSalt()
-        let reopened = try SQLiteStore(path: temporary.store.path)
-        #expect(try reopened.clientHashSalt() == salt)
+        let salt = try await temporary.shared.clientHashSalt()
+        let reopened = SQLStore(backend: try SQLiteStore(path: temporary.store.path))
+        #expect(try await reopened.clientHashSalt() == salt)
     }
 }
 

@@ -52,10 +52,11 @@ public struct TestStoreLocation: Sendable {
         }
     }
 
-    public func open() throws -> any ClicklineStore {
+    /// Opens the store: the shared logic on the backend of this kind.
+    public func open() async throws -> SQLStore {
         switch place {
-        case .sqlite(let directory): try SQLiteStore(path: Self.sqlitePath(directory))
-        case .postgres(let database): try PostgresStore(url: TestPostgres.url(database: database))
+        case .sqlite(let directory): SQLStore(backend: try SQLiteStore(path: Self.sqlitePath(directory)))
+        case .postgres(let database): SQLStore(backend: try await PostgresStore.open(url: TestPostgres.url(database: database)))
         }
     }
 

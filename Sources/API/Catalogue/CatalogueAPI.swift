@@ -7,7 +7,7 @@ import Store
 /// The admin API of the catalogue (SPEC section 5): offers, links, partners,
 /// members, ads and Shopify stores, behind an admin key.
 struct CatalogueAPI: Sendable {
-    let store: any ClicklineStore
+    let store: any CatalogueWriter
     let urls: PublicURLs
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
@@ -38,7 +38,7 @@ struct CatalogueAPI: Sendable {
     @Sendable func createOffer(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         var offer = try await JSONBody.decode(OfferInput.self, from: request, context: context).newOffer()
         offer.postbackToken = Secrets.make(.postbackToken)
-        let created = try store.createOffer(offer)
+        let created = try await store.createOffer(offer)
         return try JSONBody.response(OfferBody(created, now: Timestamp.now()), status: .created)
     }
 
@@ -49,30 +49,30 @@ struct CatalogueAPI: Sendable {
         if let status = query["status"] { filter.status = try Validate.choice(status, "status", as: EffectiveOfferStatus.self) }
         if let type = query["type"] { filter.type = try Validate.choice(type, "type", as: OfferType.self) }
         filter.text = query["q"]
-        let offers = try store.offers(filter)
+        let offers = try await store.offers(filter)
         return try JSONBody.response(Page(items: offers.map { OfferBody($0, now: filter.now) }, nextCursor: paging.next(offers) { $0.id }))
     }
 
     @Sendable func getOffer(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        try JSONBody.response(OfferBody(try offer(context), now: Timestamp.now()))
+        try await JSONBody.response(OfferBody(try offer(context), now: Timestamp.now()))
     }
 
     @Sendable func updateOffer(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let id = try context.id("id")
         let input = try await JSONBody.decode(OfferInput.self, from: request, context: context)
-        let updated = try store.updateOffer(id: id) { offer throws(APIError) in try input.apply(to: &offer) }
+        let updated = try await store.updateOffer(id: id) { offer throws(APIError) in try input.apply(to: &offer) }
         return try JSONBody.response(OfferBody(updated, now: Timestamp.now()))
     }
 
     @Sendable func rotatePostbackToken(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let updated = try store.updateOffer(id: try context.id("id")) { $0.postbackToken = Secrets.make(.postbackToken) }
+        let updated = try await store.updateOffer(id: try context.id("id")) { $0.postbackToken = Secrets.make(.postbackToken) }
         return try JSONBody.response(OfferBody(updated, now: Timestamp.now()))
     }
 
     // MARK: links
 
     @Sendable func createLink(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let offer = try offer(context)
+        let offer = try await offer(context)
         let input = try await JSONBody.decode(LinkInput.self, from: request, context: context)
         let code = try Validate.code(input.code, "code")
         let destination: Destination
@@ -83,30 +83,30 @@ struct CatalogueAPI: Sendable {
         } else {
             throw APIError.invalid("destination_url", "is required when the offer has no destination_url")
         }
-        if try store.link(code: code) != nil { throw APIError.conflict("code", "the link code \(code) is taken") }
-        let link = try store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination))
+        if try await store.link(code: code) != nil { throw APIError.conflict("code", "the link code \(code) is taken") }
+        let link = try await store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination))
         return try JSONBody.response(LinkBody(link), status: .created)
     }
 
     @Sendable func listLinks(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let offer = try offer(context)
-        return try JSONBody.response(Page(items: try store.links(offerID: offer.id).map(LinkBody.init), nextCursor: nil))
+        let offer = try await offer(context)
+        return try JSONBody.response(Page(items: try await store.links(offerID: offer.id).map(LinkBody.init), nextCursor: nil))
     }
 
     // MARK: members
 
     @Sendable func addMembers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let offer = try offer(context)
+        let offer = try await offer(context)
         let input = try await JSONBody.decode(AddMembersInput.self, from: request, context: context)
         let terms = try input.terms()
-        for id in input.partnerIDs where try store.partner(id: id) == nil {
+        for id in input.partnerIDs where try await store.partner(id: id) == nil {
             throw APIError.invalid("partner_ids", "partner \(id) does not exist; nobody was added")
         }
         let credentials = MemberCredentials(
             dashboardToken: { Secrets.make(.dashboardToken) },
             promoCode: offer.type == .promoCode ? PromoCodes.maker(for: offer.promo) : nil)
-        let additions = try store.addMembers(offerID: offer.id, partnerIDs: input.partnerIDs, terms: terms, credentials: credentials)
-        let link = try store.links(offerID: offer.id).first
+        let additions = try await store.addMembers(offerID: offer.id, partnerIDs: input.partnerIDs, terms: terms, credentials: credentials)
+        let link = try await store.links(offerID: offer.id).first
         let members = additions.map { addition in
             var body = memberBody(addition.member, offer: offer, link: link)
             body.addition = addition.created ? "created" : "existing"
@@ -117,46 +117,46 @@ struct CatalogueAPI: Sendable {
     }
 
     @Sendable func listMembers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let offer = try offer(context)
+        let offer = try await offer(context)
         let query = request.uri.queryParameters.dictionary
         let paging = try Paging(query)
-        let members = try store.members(MemberQuery(offerID: offer.id, text: query["q"], afterPartnerID: paging.after, limit: paging.limit))
-        let link = try store.links(offerID: offer.id).first
+        let members = try await store.members(MemberQuery(offerID: offer.id, text: query["q"], afterPartnerID: paging.after, limit: paging.limit))
+        let link = try await store.links(offerID: offer.id).first
         return try JSONBody.response(Page(items: members.map { memberBody($0, offer: offer, link: link) },
                                           nextCursor: paging.next(members) { $0.partner.id }))
     }
 
     @Sendable func getMember(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let offer = try offer(context)
+        let offer = try await offer(context)
         let partnerID = try context.id("partner_id")
-        guard let member = try store.member(offerID: offer.id, partnerID: partnerID) else {
+        guard let member = try await store.member(offerID: offer.id, partnerID: partnerID) else {
             throw APIError.notFound("partner \(partnerID) is not a member of offer \(offer.id)")
         }
-        return try JSONBody.response(memberBody(member, offer: offer, link: try store.links(offerID: offer.id).first))
+        return try JSONBody.response(memberBody(member, offer: offer, link: try await store.links(offerID: offer.id).first))
     }
 
     @Sendable func updateMember(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let offer = try offer(context)
+        let offer = try await offer(context)
         let partnerID = try context.id("partner_id")
         let input = try await JSONBody.decode(MemberInput.self, from: request, context: context)
         if input.refreshCode.value == true, offer.type != .promoCode {
             throw APIError.invalid("refresh_code", "only members of promo_code offers have a code")
         }
-        var member = try store.updateMember(offerID: offer.id, partnerID: partnerID) { member throws(APIError) in
+        var member = try await store.updateMember(offerID: offer.id, partnerID: partnerID) { member throws(APIError) in
             try input.apply(to: &member)
         }
         if input.refreshCode.value == true {
-            member = try store.refreshPromoCode(offerID: offer.id, partnerID: partnerID) { partner, attempt in
+            member = try await store.refreshPromoCode(offerID: offer.id, partnerID: partnerID) { partner, attempt in
                 // A refreshed code must differ from the old one, so skip the name's first spelling.
                 PromoCodes.make(offer.promo ?? PromoSettings(), for: partner, attempt: attempt + 1)
             }
         }
-        return try JSONBody.response(memberBody(member, offer: offer, link: try store.links(offerID: offer.id).first))
+        return try JSONBody.response(memberBody(member, offer: offer, link: try await store.links(offerID: offer.id).first))
     }
 
     @Sendable func removeMember(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let offer = try offer(context)
-        try store.removeMember(offerID: offer.id, partnerID: try context.id("partner_id"))
+        let offer = try await offer(context)
+        try await store.removeMember(offerID: offer.id, partnerID: try context.id("partner_id"))
         return Response(status: .noContent)
     }
 
@@ -174,12 +174,12 @@ struct CatalogueAPI: Sendable {
 
     @Sendable func createPartner(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let partner = try await JSONBody.decode(PartnerInput.self, from: request, context: context).newPartner()
-        if let parentID = partner.parentID, try store.partner(id: parentID) == nil {
+        if let parentID = partner.parentID, try await store.partner(id: parentID) == nil {
             throw APIError.invalid("parent_id", "partner \(parentID) does not exist")
         }
-        if try store.partner(code: partner.code) != nil { throw APIError.conflict("code", "the partner code \(partner.code) is taken") }
+        if try await store.partner(code: partner.code) != nil { throw APIError.conflict("code", "the partner code \(partner.code) is taken") }
         let token = Secrets.make(.partnerToken)
-        let created = try store.createPartner(partner, tokenHash: Secrets.hash(token))
+        let created = try await store.createPartner(partner, tokenHash: Secrets.hash(token))
         return try JSONBody.response(PartnerBody(created, token: token), status: .created)
     }
 
@@ -191,22 +191,22 @@ struct CatalogueAPI: Sendable {
             guard let id = UInt32(parent) else { throw APIError.invalid("parent_id", "must be a partner id") }
             filter.parentID = id
         }
-        let partners = try store.partners(filter)
+        let partners = try await store.partners(filter)
         return try JSONBody.response(Page(items: partners.map { PartnerBody($0) }, nextCursor: paging.next(partners) { $0.id }))
     }
 
     @Sendable func getPartner(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        try JSONBody.response(PartnerBody(try partner(context)))
+        try await JSONBody.response(PartnerBody(try partner(context)))
     }
 
     @Sendable func updatePartner(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let id = try context.id("id")
         let input = try await JSONBody.decode(PartnerInput.self, from: request, context: context)
-        if let code = input.code.value, let owner = try store.partner(code: try Validate.code(code, "code")), owner.id != id {
+        if let code = input.code.value, let owner = try await store.partner(code: try Validate.code(code, "code")), owner.id != id {
             throw APIError.conflict("code", "the partner code \(code) is taken")
         }
         do {
-            let updated = try store.updatePartner(id: id) { partner throws(APIError) in try input.apply(to: &partner) }
+            let updated = try await store.updatePartner(id: id) { partner throws(APIError) in try input.apply(to: &partner) }
             return try JSONBody.response(PartnerBody(updated))
         } catch let error as StoreError where input.parentID.value != nil && error.code != .unavailable {
             // The parent is missing or would make a cycle.
@@ -215,15 +215,15 @@ struct CatalogueAPI: Sendable {
     }
 
     @Sendable func issuePartnerToken(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let partner = try partner(context)
+        let partner = try await partner(context)
         let token = Secrets.make(.partnerToken)
-        try store.setPartnerTokenHash(partnerID: partner.id, hash: Secrets.hash(token))
+        try await store.setPartnerTokenHash(partnerID: partner.id, hash: Secrets.hash(token))
         return try JSONBody.response(PartnerBody(partner, token: token), status: .created)
     }
 
     @Sendable func listPartnerAds(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let partner = try partner(context)
-        return try JSONBody.response(Page(items: try store.ads(partnerID: partner.id).map(AdBody.init), nextCursor: nil))
+        let partner = try await partner(context)
+        return try JSONBody.response(Page(items: try await store.ads(partnerID: partner.id).map(AdBody.init), nextCursor: nil))
     }
 
     // MARK: Shopify stores
@@ -239,15 +239,15 @@ struct CatalogueAPI: Sendable {
         guard input.webhookSecret.utf8.count >= 16, input.webhookSecret.utf8.count <= 512 else {
             throw APIError.invalid("webhook_secret", "must be 16 to 512 bytes, as Shopify shows it")
         }
-        if try store.shopifyStores().contains(where: { $0.shopDomain == domain }) {
+        if try await store.shopifyStores().contains(where: { $0.shopDomain == domain }) {
             throw APIError.conflict("shop_domain", "the shop \(domain) is registered already")
         }
-        let created = try store.createShopifyStore(ShopifyStore(name: name, shopDomain: domain, webhookSecret: input.webhookSecret))
+        let created = try await store.createShopifyStore(ShopifyStore(name: name, shopDomain: domain, webhookSecret: input.webhookSecret))
         return try JSONBody.response(storeBody(created), status: .created)
     }
 
     @Sendable func listStores(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        try JSONBody.response(Page(items: try store.shopifyStores().map(storeBody), nextCursor: nil))
+        try JSONBody.response(Page(items: try await store.shopifyStores().map(storeBody), nextCursor: nil))
     }
 
     func storeBody(_ shop: ShopifyStore) -> StoreBody {
@@ -257,15 +257,15 @@ struct CatalogueAPI: Sendable {
 
     // MARK: lookups
 
-    func offer(_ context: ClicklineRequestContext) throws -> Offer {
+    func offer(_ context: ClicklineRequestContext) async throws -> Offer {
         let id = try context.id("id")
-        guard let offer = try store.offer(id: id) else { throw APIError.notFound("offer \(id) does not exist") }
+        guard let offer = try await store.offer(id: id) else { throw APIError.notFound("offer \(id) does not exist") }
         return offer
     }
 
-    func partner(_ context: ClicklineRequestContext) throws -> Partner {
+    func partner(_ context: ClicklineRequestContext) async throws -> Partner {
         let id = try context.id("id")
-        guard let partner = try store.partner(id: id) else { throw APIError.notFound("partner \(id) does not exist") }
+        guard let partner = try await store.partner(id: id) else { throw APIError.notFound("partner \(id) does not exist") }
         return partner
     }
 }

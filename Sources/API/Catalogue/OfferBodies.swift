@@ -3,7 +3,7 @@ import Foundation
 import Store
 
 /// The fields of `POST /v1/offers` and `PATCH /v1/offers/{id}`, as sent.
-struct OfferInput: Decodable {
+struct OfferInput: Decodable, Sendable {
     var name: Sent<String>
     var description: Sent<String>
     var type: Sent<String>

@@ -14,7 +14,7 @@ struct RequirePartner: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token = RequireKey.bearerToken(request) else { throw APIError.unauthorized("a partner token is required") }
-        guard let partner = try store.partner(tokenHash: Secrets.hash(token)) else {
+        guard let partner = try await store.partner(tokenHash: Secrets.hash(token)) else {
             throw APIError.unauthorized("the partner token is unknown or was replaced")
         }
         guard partner.status == .active else { throw APIError.forbidden("partner \(partner.code) is inactive") }
@@ -27,7 +27,7 @@ struct RequirePartner: RouterMiddleware {
 /// The partner API (SPEC section 5): a partner sees only itself and its
 /// direct children, and can credit only itself or a direct child.
 struct PartnerAPI: Sendable {
-    let store: any ClicklineStore
+    let store: any CatalogueWriter & ClickStatsStore
     let urls: PublicURLs
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
@@ -57,8 +57,8 @@ struct PartnerAPI: Sendable {
 
     @Sendable func me(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let me = try context.requirePartner()
-        let parent = try me.parentID.flatMap { try store.partner(id: $0) }
-        let children = try store.partners(PartnerQuery(parentID: me.id, limit: 10_000))
+        let parent = if let parentID = me.parentID { try await store.partner(id: parentID) } else { Partner?.none }
+        let children = try await store.partners(PartnerQuery(parentID: me.id, limit: 10_000))
         return try JSONBody.response(MeBody(partner: PartnerBody(me), parent: parent.map { PartnerBody($0) },
                                             children: children.map { PartnerBody($0) }))
     }
@@ -85,7 +85,7 @@ struct PartnerAPI: Sendable {
 
     @Sendable func links(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let me = try context.requirePartner()
-        let items = try store.links(forMember: me.id).map { entry in
+        let items = try await store.links(forMember: me.id).map { entry in
             PartnerLinkBody(linkID: entry.link.id, code: entry.link.code.value, offerID: entry.link.offerID, offerName: entry.offerName,
                             offerStatus: entry.offerStatus.rawValue, destinationURL: entry.link.destination.url,
                             trackingURL: urls.tracking(link: entry.link.code, partner: me.code))
@@ -95,7 +95,7 @@ struct PartnerAPI: Sendable {
 
     @Sendable func children(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let me = try context.requirePartner()
-        let children = try store.partners(PartnerQuery(parentID: me.id, limit: 10_000))
+        let children = try await store.partners(PartnerQuery(parentID: me.id, limit: 10_000))
         return try JSONBody.response(Page(items: children.map { PartnerBody($0) }, nextCursor: nil))
     }
 
@@ -108,14 +108,14 @@ struct PartnerAPI: Sendable {
             ad.mediaType = try Validate.text(mediaType, "media_type", max: 64)
         }
         ad.startsAt = try input.startsAt.map { value throws(APIError) in try Validate.time(value, "starts_at") }
-        let taken = Set(try store.ads(partnerID: me.id).map(\.code))
+        let taken = Set(try await store.ads(partnerID: me.id).map(\.code))
         if let code = input.code {
             ad.code = try Validate.code(code, "code")
             if taken.contains(ad.code) { throw APIError.conflict("code", "you have an ad with the code \(ad.code) already") }
         } else {
             ad.code = Self.adCode(for: ad.name, avoiding: taken)
         }
-        return try JSONBody.response(AdBody(try store.createAd(ad)), status: .created)
+        return try JSONBody.response(AdBody(try await store.createAd(ad)), status: .created)
     }
 
     /// A code from the ad's name (`Blog sidebar` → `blog-sidebar`), made unique
@@ -142,8 +142,8 @@ struct PartnerAPI: Sendable {
     }
 
     @Sendable func listAds(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let subject = try subjectPartner(request, context)
-        return try JSONBody.response(Page(items: try store.ads(partnerID: subject.id).map(AdBody.init), nextCursor: nil))
+        let subject = try await subjectPartner(request, context)
+        return try JSONBody.response(Page(items: try await store.ads(partnerID: subject.id).map(AdBody.init), nextCursor: nil))
     }
 
     struct GenerateInput: Decodable {
@@ -164,13 +164,13 @@ struct PartnerAPI: Sendable {
         let me = try context.requirePartner()
         let input = try await JSONBody.decode(GenerateInput.self, from: request, context: context)
         let linkCode = try Validate.code(input.linkCode, "link_code")
-        guard let link = try store.link(code: linkCode) else { throw APIError.invalid("link_code", "there is no link \(linkCode)") }
-        guard let membership = try store.member(offerID: link.offerID, partnerID: me.id), membership.status == .active else {
+        guard let link = try await store.link(code: linkCode) else { throw APIError.invalid("link_code", "there is no link \(linkCode)") }
+        guard let membership = try await store.member(offerID: link.offerID, partnerID: me.id), membership.status == .active else {
             throw APIError.forbidden("you are not an active member of the offer of link \(linkCode)")
         }
         var child: Partner?
         if let code = input.forPartnerCode, let forCode = Optional(try Validate.code(code, "for_partner_code")), forCode != me.code {
-            guard let candidate = try store.partner(code: forCode), candidate.parentID == me.id else {
+            guard let candidate = try await store.partner(code: forCode), candidate.parentID == me.id else {
                 throw APIError.forbidden("you can generate links only for yourself and your direct referral partners")
             }
             child = candidate
@@ -178,7 +178,7 @@ struct PartnerAPI: Sendable {
         var ad: Ad?
         if let code = input.adCode {
             let adCode = try Validate.code(code, "ad_code")
-            guard let owned = try store.ads(partnerID: me.id).first(where: { $0.code == adCode }) else {
+            guard let owned = try await store.ads(partnerID: me.id).first(where: { $0.code == adCode }) else {
                 throw APIError.invalid("ad_code", "you have no ad \(adCode)")
             }
             ad = owned
@@ -210,7 +210,7 @@ struct PartnerAPI: Sendable {
     /// Click statistics of the partner (or of one of its direct children with
     /// `partner_code`), by link, ad and child; from the per-minute rollups.
     @Sendable func stats(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let subject = try subjectPartner(request, context)
+        let subject = try await subjectPartner(request, context)
         let query = request.uri.queryParameters.dictionary
         let now = Timestamp.now()
         let to = try query["to"].map { value throws(APIError) in try Validate.time(value, "to") } ?? now + 60_000
@@ -222,7 +222,7 @@ struct PartnerAPI: Sendable {
                 dimensions.append(try Validate.choice(String(name), "by", as: ClickStatsDimension.self))
             }
         }
-        let rows = try store.partnerClickStats(PartnerClickStatsQuery(partnerID: subject.id, from: from, to: to, dimensions: dimensions))
+        let rows = try await store.partnerClickStats(PartnerClickStatsQuery(partnerID: subject.id, from: from, to: to, dimensions: dimensions))
         let items = rows.map { row in
             StatsRowBody(link: row.linkCode, ad: row.adCode, child: row.childCode, clicks: row.counts.clicks,
                          billable: row.counts.billable, unique: row.counts.unique, bot: row.counts.bot,
@@ -241,12 +241,12 @@ struct PartnerAPI: Sendable {
 
     /// The partner itself, or with `partner_code` one of its direct children;
     /// anyone else is 403.
-    func subjectPartner(_ request: Request, _ context: ClicklineRequestContext) throws -> Partner {
+    func subjectPartner(_ request: Request, _ context: ClicklineRequestContext) async throws -> Partner {
         let me = try context.requirePartner()
         guard let text = request.uri.queryParameters.dictionary["partner_code"] else { return me }
         let code = try Validate.code(text, "partner_code")
         if code == me.code { return me }
-        guard let other = try store.partner(code: code), other.parentID == me.id else {
+        guard let other = try await store.partner(code: code), other.parentID == me.id else {
             throw APIError.forbidden("you can see only yourself and your direct referral partners")
         }
         return other

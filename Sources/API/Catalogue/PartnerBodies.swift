@@ -3,7 +3,7 @@ import Foundation
 import Store
 
 /// The fields of `POST /v1/partners` and `PATCH /v1/partners/{id}`, as sent.
-struct PartnerInput: Decodable {
+struct PartnerInput: Decodable, Sendable {
     var name: Sent<String>
     var email: Sent<String>
     var code: Sent<String>
@@ -128,7 +128,7 @@ struct AddMembersInput: Decodable {
 }
 
 /// `PATCH /v1/offers/{id}/members/{partner_id}`.
-struct MemberInput: Decodable {
+struct MemberInput: Decodable, Sendable {
     var status: Sent<String>
     var payoutOverride: Sent<PayoutBody>
     var refreshCode: Sent<Bool>

@@ -9,7 +9,7 @@ import Store
 /// Every conversion is committed before a 2xx goes out; when the store cannot
 /// commit, the answer is 503.
 struct ConversionAPI: Sendable {
-    let store: any ClicklineStore
+    let store: any CatalogueWriter & ConversionStore & WorkspaceStore
 
     /// Routes that authenticate themselves (postback token, Shopify signature).
     func registerPublic(on router: Router<ClicklineRequestContext>) {
@@ -39,9 +39,9 @@ struct ConversionAPI: Sendable {
         guard let token = request.header("X-Clickline-Token") ?? fields["token"], !token.isEmpty else {
             throw APIError.unauthorized("the offer's postback token is required (token= or X-Clickline-Token)")
         }
-        guard let offer = try store.offer(postbackToken: token) else { throw APIError.unauthorized("the postback token is unknown") }
+        guard let offer = try await store.offer(postbackToken: token) else { throw APIError.unauthorized("the postback token is unknown") }
         let orderID = try Self.orderID(fields["order_id"])
-        let amount = try money(fields["amount"], currency: fields["currency"], field: "amount")
+        let amount = try await money(fields["amount"], currency: fields["currency"], field: "amount")
         if let event = fields["event"], event.utf8.count > 64 || Code(event) == nil {
             throw APIError.invalid("event", "an event is 1 to 64 characters of A-Z a-z 0-9 - _")
         }
@@ -49,7 +49,7 @@ struct ConversionAPI: Sendable {
         let conversionRequest = ConversionRequest(
             offerID: offer.id, orderID: orderID, amount: amount, event: fields["event"], source: .postback, clickID: clickID,
             now: Timestamp.now())
-        return try answer(try record(conversionRequest))
+        return try await answer(try record(conversionRequest))
     }
 
     /// The fields of an `application/x-www-form-urlencoded` body.
@@ -71,8 +71,8 @@ struct ConversionAPI: Sendable {
     }
 
     /// A decimal string in the workspace currency's major unit, as minor units.
-    func money(_ text: String?, currency code: String?, field: String) throws -> Money {
-        let workspace = try store.currency()
+    func money(_ text: String?, currency code: String?, field: String) async throws -> Money {
+        let workspace = try await store.currency()
         if let code, !code.isEmpty {
             guard let currency = Currency(code) else { throw APIError.invalid("currency", "a currency is an ISO 4217 code like USD") }
             guard currency == workspace else {
@@ -87,11 +87,13 @@ struct ConversionAPI: Sendable {
         return money
     }
 
-    func record(_ request: ConversionRequest) throws -> ConversionRecording {
+    func record(_ request: ConversionRequest) async throws -> ConversionRecording {
         do {
-            return try store.recordConversion(request) { ConversionRules.plan($0) }
+            return try await store.recordConversion(request) { ConversionRules.plan($0) }
         } catch let error as StoreError where error.code == .unavailable {
-            throw APIError.unavailable("the conversion could not be stored; nothing was recorded, send it again")
+            var unavailable = APIError.unavailable("the conversion could not be stored; nothing was recorded, send it again")
+            unavailable.headers[.retryAfter] = "1"
+            throw unavailable
         }
     }
 
@@ -111,7 +113,7 @@ struct ConversionAPI: Sendable {
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         let body = Array(buffer.readableBytesView)
         // The signature is checked before anything else is read.
-        guard let shop = try store.shopifyStore(id: id) else { throw APIError.notFound("store \(id) does not exist") }
+        guard let shop = try await store.shopifyStore(id: id) else { throw APIError.notFound("store \(id) does not exist") }
         guard ShopifySignature.isValid(body: body, secret: shop.webhookSecret,
                                        header: request.header("X-Shopify-Hmac-Sha256")) else {
             throw APIError.unauthorized("the X-Shopify-Hmac-Sha256 signature is missing or wrong")
@@ -127,7 +129,7 @@ struct ConversionAPI: Sendable {
         }
         if order.test == true { return try JSONBody.response(["status": "ignored", "reason": "a test order is acknowledged, not credited"]) }
         guard let sale = order.saleAmount else { throw APIError.invalid("current_subtotal_price_set", "the order has no subtotal") }
-        let amount = try money(sale.amount, currency: sale.currency, field: "current_subtotal_price_set.shop_money.amount")
+        let amount = try await money(sale.amount, currency: sale.currency, field: "current_subtotal_price_set.shop_money.amount")
         let delivery = ShopifyDelivery(
             storeID: shop.id, webhookID: request.header("X-Shopify-Webhook-Id"),
             eventID: request.header("X-Shopify-Event-Id"))
@@ -135,7 +137,7 @@ struct ConversionAPI: Sendable {
             offerID: nil, orderID: try Self.orderID(order.id.text), amount: amount, event: "order", source: .shopify,
             codes: order.codes, clickID: order.clickID, shopify: delivery, now: Timestamp.now())
         // Shopify retries anything but 2xx, so a duplicate is a 200 too.
-        var response = try answer(try record(conversionRequest))
+        var response = try await answer(try record(conversionRequest))
         if response.status == .created { response.status = .ok }
         return response
     }
@@ -164,20 +166,20 @@ struct ConversionAPI: Sendable {
         if let text = query["status"] { filter.status = try Validate.choice(text, "status", as: Conversion.Status.self) }
         if let text = query["from"] { filter.from = try Validate.time(text, "from") }
         if let text = query["to"] { filter.to = try Validate.time(text, "to") }
-        let conversions = try store.conversions(filter)
+        let conversions = try await store.conversions(filter)
         let next = conversions.count == filter.limit ? conversions.last.map { String($0.id) } : nil
         return try JSONBody.response(Page(items: conversions.map { ConversionBody(conversion: $0) }, nextCursor: next))
     }
 
     @Sendable func get(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let id = try context.id("id")
-        guard let conversion = try store.conversion(id: Int64(id)) else { throw APIError.notFound("conversion \(id) does not exist") }
+        guard let conversion = try await store.conversion(id: Int64(id)) else { throw APIError.notFound("conversion \(id) does not exist") }
         return try JSONBody.response(ConversionBody(conversion: conversion))
     }
 
     @Sendable func reverse(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let id = try context.id("id")
-        return try JSONBody.response(ConversionBody(conversion: try store.reverseConversion(id: Int64(id), at: Timestamp.now())))
+        return try JSONBody.response(ConversionBody(conversion: try await store.reverseConversion(id: Int64(id), at: Timestamp.now())))
     }
 
     // MARK: payments
@@ -243,9 +245,9 @@ struct ConversionAPI: Sendable {
         enum CodingKeys: String, CodingKey { case id, partner_id, amount, currency, offer_id, reference, commissions, created_at }
     }
 
-    func paymentQuery(offerID: UInt32?, partnerIDs: [UInt32]) throws -> PaymentQuery {
-        if let offerID, try store.offer(id: offerID) == nil { throw APIError.invalid("offer_id", "offer \(offerID) does not exist") }
-        for id in partnerIDs where try store.partner(id: id) == nil {
+    func paymentQuery(offerID: UInt32?, partnerIDs: [UInt32]) async throws -> PaymentQuery {
+        if let offerID, try await store.offer(id: offerID) == nil { throw APIError.invalid("offer_id", "offer \(offerID) does not exist") }
+        for id in partnerIDs where try await store.partner(id: id) == nil {
             throw APIError.invalid("partner_ids", "partner \(id) does not exist")
         }
         return PaymentQuery(offerID: offerID, partnerIDs: partnerIDs, now: Timestamp.now())
@@ -261,7 +263,7 @@ struct ConversionAPI: Sendable {
             guard let id = UInt32(text) else { throw APIError.invalid("partner_ids", "must be partner ids separated by commas") }
             return id
         }
-        let due = try store.paymentsDue(try paymentQuery(offerID: offerID, partnerIDs: partnerIDs))
+        let due = try await store.paymentsDue(try paymentQuery(offerID: offerID, partnerIDs: partnerIDs))
         if query["format"] == "csv" {
             var csv = CSV(header: ["partner_id", "partner_code", "name", "email", "amount", "currency", "commissions"])
             for line in due where line.amount.minorUnits > 0 {
@@ -308,7 +310,7 @@ struct ConversionAPI: Sendable {
             }
         }
         if let reference = input.reference { _ = try Validate.text(reference, "reference", max: 200) }
-        let payments = try store.pay(try paymentQuery(offerID: input.offer_id, partnerIDs: input.partner_ids ?? []), reference: input.reference)
+        let payments = try await store.pay(try paymentQuery(offerID: input.offer_id, partnerIDs: input.partner_ids ?? []), reference: input.reference)
         return try JSONBody.response(Page(items: payments.map(PaymentBody.init), nextCursor: nil), status: payments.isEmpty ? .ok : .created)
     }
 
@@ -319,7 +321,7 @@ struct ConversionAPI: Sendable {
             guard let id = UInt32(text) else { throw APIError.invalid("partner_id", "must be a partner id") }
             return id
         }
-        let payments = try store.payments(partnerID: partnerID, afterID: Int64(paging.after), limit: paging.limit)
+        let payments = try await store.payments(partnerID: partnerID, afterID: Int64(paging.after), limit: paging.limit)
         if query["format"] == "csv" {
             var csv = CSV(header: ["payment_id", "partner_id", "amount", "currency", "offer_id", "reference", "commissions", "created_at"])
             for payment in payments {

@@ -10,7 +10,7 @@ import Store
 /// (brand), `/ops` (live), `/p/{token}` (a member's own), and what feeds
 /// them: `/v1/dashboard/{token}` and `/v1/ops/live/stream`.
 struct PagesAPI: Sendable {
-    let store: any ClicklineStore
+    let store: any CatalogueWriter & ConversionStore & KeyStore & ProjectStore & ReportStore & WorkspaceStore
     /// The keys that open the live stream (remembered through an outage of the store).
     let opsKeys: any KeyStore
     let urls: PublicURLs
@@ -18,7 +18,7 @@ struct PagesAPI: Sendable {
     let sources: OpsSources
     let library: MustacheLibrary
 
-    init(store: any ClicklineStore, opsKeys: any KeyStore, urls: PublicURLs, sessions: Sessions, sources: OpsSources) {
+    init(store: any CatalogueWriter & ConversionStore & KeyStore & ProjectStore & ReportStore & WorkspaceStore, opsKeys: any KeyStore, urls: PublicURLs, sessions: Sessions, sources: OpsSources) {
         self.store = store
         self.opsKeys = opsKeys
         self.urls = urls
@@ -78,7 +78,7 @@ struct PagesAPI: Sendable {
         let body = try await request.collectBody(upTo: 16 * 1024)
         let fields = Dictionary(ConversionAPI.formFields(String(buffer: body)), uniquingKeysWith: { _, last in last })
         let next = Self.safeNext(fields["next"])
-        guard let key = fields["key"], !key.isEmpty, let role = try store.role(forKeyHash: Secrets.hash(key)) else {
+        guard let key = fields["key"], !key.isEmpty, let role = try await store.role(forKeyHash: Secrets.hash(key)) else {
             return page("login", ["title": "Sign in", "next": next, "error": "That key is unknown or revoked."], status: .unauthorized)
         }
         let token = sessions.open(role: role, now: Timestamp.now())
@@ -116,12 +116,12 @@ struct PagesAPI: Sendable {
         let parameters = request.uri.queryParameters.dictionary
         let selection: ReportAPI.Selection
         do {
-            selection = try ReportAPI.Selection(parameters, projects: store)
+            selection = try await ReportAPI.Selection(parameters, projects: store)
         } catch {
-            selection = try ReportAPI.Selection([:], projects: store)
+            selection = try await ReportAPI.Selection([:], projects: store)
         }
-        let currency = try store.currency()
-        let rows = try store.offerReport(selection.query)
+        let currency = try await store.currency()
+        let rows = try await store.offerReport(selection.query)
         let total = rows.reduce(KPISums()) { $0 + $1.sums }
         func show(_ kpi: KPI, _ value: Int64) -> String {
             kpi.isMoney ? Self.money(value, currency) : value.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
@@ -146,7 +146,7 @@ struct PagesAPI: Sendable {
         return page("dashboard", [
             "title": "Dashboard", "tiles": tiles, "offers": offers, "ranges": ranges, "range": current, "currency": currency.code,
             "from": String(Timestamp.format(selection.range.from).prefix(10)), "to": String(Timestamp.format(selection.range.to).prefix(10)),
-            "chart": Chart.clicksAndSales(try store.dailySeries(selection.query), currency: currency),
+            "chart": Chart.clicksAndSales(try await store.dailySeries(selection.query), currency: currency),
         ])
     }
 
@@ -252,14 +252,14 @@ struct PagesAPI: Sendable {
         var payments: [PaymentPart]
     }
 
-    func partnerDashboardData(_ context: ClicklineRequestContext) throws -> PartnerDashboard {
-        guard let token = context.parameters.get("token"), token.hasPrefix("cld_"), let member = try store.member(dashboardToken: token),
-              let offer = try store.offer(id: member.offerID) else {
+    func partnerDashboardData(_ context: ClicklineRequestContext) async throws -> PartnerDashboard {
+        guard let token = context.parameters.get("token"), token.hasPrefix("cld_"), let member = try await store.member(dashboardToken: token),
+              let offer = try await store.offer(id: member.offerID) else {
             throw APIError.notFound("no dashboard has this address; ask the brand for your link")
         }
-        let currency = try store.currency()
-        let link = try store.links(offerID: offer.id).first
-        let conversions = try store.conversions(ConversionQuery(offerID: offer.id, partnerID: member.partner.id, limit: 1000))
+        let currency = try await store.currency()
+        let link = try await store.links(offerID: offer.id).first
+        let conversions = try await store.conversions(ConversionQuery(offerID: offer.id, partnerID: member.partner.id, limit: 1000))
         // Lines earned in this offer, including a parent's override lines on its children's sales.
         var expected: Int64 = 0, paid: Int64 = 0
         var rows: [PartnerDashboard.ConversionPart] = []
@@ -286,7 +286,7 @@ struct PagesAPI: Sendable {
             structure += "; when a partner you referred makes a sale, you earn \(parentOverride)% of their commission"
         }
         structure += offer.holdDays > 0 ? ". Commissions are confirmed \(offer.holdDays) days after the sale." : "."
-        let payments = try store.payments(partnerID: member.partner.id, afterID: 0, limit: 1000)
+        let payments = try await store.payments(partnerID: member.partner.id, afterID: 0, limit: 1000)
             .filter { $0.offerID == nil || $0.offerID == offer.id }
         return PartnerDashboard(
             partner: PartnerBody(member.partner),
@@ -301,13 +301,13 @@ struct PagesAPI: Sendable {
     }
 
     @Sendable func partnerDashboard(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        try JSONBody.response(try partnerDashboardData(context))
+        try await JSONBody.response(try partnerDashboardData(context))
     }
 
     @Sendable func partnerPage(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let data: PartnerDashboard
         do {
-            data = try partnerDashboardData(context)
+            data = try await partnerDashboardData(context)
         } catch let error as APIError where error.status == .notFound {
             return page("login", ["title": "Not found", "error": error.message, "next": "/dashboard"], status: .notFound)
         }

@@ -7,7 +7,7 @@ import Store
 /// Emails to members (SPEC section 8): rendered per member from a template,
 /// previewed, or put into the outbox that the mail sender delivers.
 struct EmailAPI: Sendable {
-    let store: any ClicklineStore
+    let store: any CatalogueWriter & ProjectStore & OutboxStore
     let urls: PublicURLs
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
@@ -49,23 +49,23 @@ struct EmailAPI: Sendable {
     /// `POST /v1/offers/{id}/emails`: to the given members, or every active member.
     @Sendable func emailOfferMembers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let offerID = try context.id("id")
-        guard let offer = try store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
+        guard let offer = try await store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
         let input = try await JSONBody.decode(EmailInput.self, from: request, context: context)
         let template = try input.template()
         var recipients: [Recipient] = []
         if let ids = try PartnerIDsInput.optional(input.partnerIDs) {
             for id in Self.unique(ids) {
-                guard let member = try store.member(offerID: offer.id, partnerID: id) else {
+                guard let member = try await store.member(offerID: offer.id, partnerID: id) else {
                     throw APIError.invalid("partner_ids", "partner \(id) is not a member of offer \(offer.id); nothing was sent")
                 }
                 recipients.append(Recipient(partner: member.partner, member: member))
             }
         } else {
-            let members = try store.members(MemberQuery(offerID: offer.id, limit: 10_001))
+            let members = try await store.members(MemberQuery(offerID: offer.id, limit: 10_001))
             guard members.count <= 10_000 else { throw APIError.invalid("partner_ids", "the offer has over 10000 members; name them in batches") }
             recipients = members.filter { $0.status == .active }.map { Recipient(partner: $0.partner, member: $0) }
         }
-        return try compose(template, offer: offer, stageID: nil, recipients: recipients, preview: input.preview ?? false)
+        return try await compose(template, offer: offer, stageID: nil, recipients: recipients, preview: input.preview ?? false)
     }
 
     /// `POST /v1/projects/{id}/stages/{stage_id}/emails`: to the given members of the stage, or all of them.
@@ -74,14 +74,14 @@ struct EmailAPI: Sendable {
     @Sendable func emailStageMembers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let projectID = try context.id("id")
         let stageID = try context.id("stage_id")
-        guard try store.project(id: projectID) != nil else { throw APIError.notFound("project \(projectID) does not exist") }
-        let stages = try store.stages(projectID: projectID)
+        guard try await store.project(id: projectID) != nil else { throw APIError.notFound("project \(projectID) does not exist") }
+        let stages = try await store.stages(projectID: projectID)
         guard let index = stages.firstIndex(where: { $0.id == stageID }) else {
             throw APIError.notFound("project \(projectID) has no stage \(stageID)")
         }
         let input = try await JSONBody.decode(EmailInput.self, from: request, context: context)
         let template = try input.template()
-        let inStage = try store.projectMembers(projectID: projectID).filter { $0.stageID == stageID }
+        let inStage = try await store.projectMembers(projectID: projectID).filter { $0.stageID == stageID }
         var chosen = inStage.map(\.partner)
         if let ids = try PartnerIDsInput.optional(input.partnerIDs) {
             let byID = Dictionary(uniqueKeysWithValues: inStage.map { ($0.partner.id, $0.partner) })
@@ -93,15 +93,17 @@ struct EmailAPI: Sendable {
         // The stage's own offer, or for a stage without one the offer of the
         // nearest generating stage before it: where its members got their link or code.
         let offerID = stages[...index].reversed().lazy.compactMap(\.offerID).first
-        let offer = try offerID.flatMap { try store.offer(id: $0) }
-        let recipients = try chosen.map { partner in
-            Recipient(partner: partner, member: try offer.flatMap { try store.member(offerID: $0.id, partnerID: partner.id) })
+        let offer = if let offerID { try await store.offer(id: offerID) } else { Offer?.none }
+        var recipients: [Recipient] = []
+        for partner in chosen {
+            let member = if let offer { try await store.member(offerID: offer.id, partnerID: partner.id) } else { Member?.none }
+            recipients.append(Recipient(partner: partner, member: member))
         }
-        return try compose(template, offer: offer, stageID: stageID, recipients: recipients, preview: input.preview ?? false)
+        return try await compose(template, offer: offer, stageID: stageID, recipients: recipients, preview: input.preview ?? false)
     }
 
     /// Renders a message per recipient; unless previewing, queues those with an address.
-    func compose(_ template: MemberEmail, offer: Offer?, stageID: UInt32?, recipients: [Recipient], preview: Bool) throws -> Response {
+    func compose(_ template: MemberEmail, offer: Offer?, stageID: UInt32?, recipients: [Recipient], preview: Bool) async throws -> Response {
         // What the template asks for must exist for every recipient: no message goes out with a hole in it.
         let memberFields: Set<String> = ["promo_code", "tracking_url", "starts_at", "ends_at", "dashboard_url"]
         let needsMembership = !template.usedFields.isDisjoint(with: memberFields)
@@ -119,7 +121,7 @@ struct EmailAPI: Sendable {
         if let offer, offer.type == .promoCode, template.usedFields.contains("tracking_url") {
             throw APIError.invalid("body", "offer \(offer.id) tracks promo codes; it has no links, so {{tracking_url}} cannot be used")
         }
-        let link = try offer.flatMap { try store.links(offerID: $0.id).first }
+        let link = if let offer { try await store.links(offerID: offer.id).first } else { TrackingLink?.none }
         if let offer, template.usedFields.contains("tracking_url"), link == nil {
             throw APIError.invalid("body", "offer \(offer.id) has no tracking link yet, so {{tracking_url}} cannot be used")
         }
@@ -140,7 +142,7 @@ struct EmailAPI: Sendable {
         if preview {
             messages = drafts.map { MessageBody(partnerID: $0.recipient.partner.id, to: $0.recipient.partner.email, subject: $0.subject, body: $0.body, status: "preview") }
         } else {
-            let queued = try store.enqueue(drafts.compactMap { draft in
+            let queued = try await store.enqueue(drafts.compactMap { draft in
                 draft.recipient.partner.email.map {
                     OutboxMessage(offerID: offer?.id, stageID: stageID, partnerID: draft.recipient.partner.id, to: $0, subject: draft.subject, body: draft.body)
                 }
@@ -174,7 +176,7 @@ struct EmailAPI: Sendable {
             guard let id = UInt32(partner) else { throw APIError.invalid("partner_id", "must be a partner id") }
             filter.partnerID = id
         }
-        let messages = try store.outbox(filter)
+        let messages = try await store.outbox(filter)
         let items = messages.map(OutboxItemBody.init)
         return try JSONBody.response(Page(items: items, nextCursor: messages.count == filter.limit ? messages.last.map { String($0.id) } : nil))
     }

@@ -42,7 +42,7 @@ struct StageInput: Decodable {
 
 /// `PATCH /v1/projects/{id}/stages/{stage_id}`: rename, set up the offer
 /// (null takes it away), or move to another position.
-struct StagePatch: Decodable {
+struct StagePatch: Decodable, Sendable {
     var name: Sent<String>
     var offerID: Sent<UInt32>
     var position: Sent<Int>

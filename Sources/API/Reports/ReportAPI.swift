@@ -6,7 +6,7 @@ import Store
 /// `GET /v1/reports/...`: the brand's KPIs (SPEC section 6), read from the
 /// rollups only, as JSON or with `format=csv` as a download.
 struct ReportAPI: Sendable {
-    let store: any ClicklineStore
+    let store: any CatalogueWriter & ProjectStore & ReportStore & WorkspaceStore
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
         router.get("/v1/reports/summary", use: summary)
@@ -23,17 +23,17 @@ struct ReportAPI: Sendable {
 
         /// - Parameter projects: where `project_id` is looked up: a project
         ///   selects the offers its stages are bound to.
-        init(_ parameters: [String: String], projects: any ProjectStore) throws {
+        init(_ parameters: [String: String], projects: any ProjectStore) async throws {
             let now = Timestamp.now()
             range = try ReportRange(parameters, now: now)
             query = ReportQuery(from: range.from, to: range.to, now: now)
             if let status = parameters["status"] { query.status = try Validate.choice(status, "status", as: EffectiveOfferStatus.self) }
             if let type = parameters["type"] { query.type = try Validate.choice(type, "type", as: OfferType.self) }
             if let text = parameters["project_id"] {
-                guard let id = UInt32(text), try projects.project(id: id) != nil else {
+                guard let id = UInt32(text), try await projects.project(id: id) != nil else {
                     throw APIError.invalid("project_id", "project \(text) does not exist")
                 }
-                query.offerIDs = Set(try projects.stages(projectID: id).compactMap(\.offerID))
+                query.offerIDs = Set(try await projects.stages(projectID: id).compactMap(\.offerID))
             }
             var bounds: [KPI: ClosedRange<Int64>] = [:]
             for (name, text) in parameters where name.hasPrefix("min_") || name.hasPrefix("max_") {
@@ -53,7 +53,7 @@ struct ReportAPI: Sendable {
         }
     }
 
-    func currency() throws -> String { try store.currency().code }
+    func currency() async throws -> String { try await store.currency().code }
 
     // MARK: summary
 
@@ -66,10 +66,10 @@ struct ReportAPI: Sendable {
     }
 
     @Sendable func summary(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let selection = try Selection(request.uri.queryParameters.dictionary, projects: store)
-        let rows = try store.offerReport(selection.query).filter { selection.keeps($0.sums) }
+        let selection = try await Selection(request.uri.queryParameters.dictionary, projects: store)
+        let rows = try await store.offerReport(selection.query).filter { selection.keeps($0.sums) }
         let total = rows.reduce(KPISums()) { $0 + $1.sums }
-        return try JSONBody.response(SummaryBody(
+        return try await JSONBody.response(SummaryBody(
             range: selection.range, currency: try currency(), offers: rows.count,
             kpis: Dictionary(uniqueKeysWithValues: KPI.allCases.map { ($0.rawValue, $0.value(total)) }),
             definitions: Dictionary(uniqueKeysWithValues: KPI.allCases.map { ($0.rawValue, $0.definition) })))
@@ -105,10 +105,10 @@ struct ReportAPI: Sendable {
 
     @Sendable func offers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters.dictionary
-        let selection = try Selection(parameters, projects: store)
+        let selection = try await Selection(parameters, projects: store)
         let columns = try Self.columns(parameters["columns"], as: KPI.self)
         let sort = try Sort(parameters["sort"], allowed: ["id", "name"] + KPI.allCases.map(\.rawValue), default: "id")
-        var rows = try store.offerReport(selection.query).filter { selection.keeps($0.sums) }
+        var rows = try await store.offerReport(selection.query).filter { selection.keeps($0.sums) }
         if let text = parameters["q"]?.lowercased(), !text.isEmpty { rows = rows.filter { $0.offer.name.lowercased().contains(text) } }
         rows.sort { a, b in
             let ordered: Bool
@@ -122,7 +122,7 @@ struct ReportAPI: Sendable {
             }
             return sort.descending ? !ordered && a.offer.id != b.offer.id : ordered
         }
-        let currency = try currency()
+        let currency = try await currency()
         if parameters["format"] == "csv" {
             var csv = CSV(header: ["offer_id", "name", "status", "type"] + columns.map(\.rawValue))
             for row in rows {
@@ -195,11 +195,11 @@ struct ReportAPI: Sendable {
     @Sendable func members(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters.dictionary
         let offerID = try context.id("id")
-        guard let offer = try store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
-        let selection = try Selection(parameters, projects: store)
+        guard let offer = try await store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
+        let selection = try await Selection(parameters, projects: store)
         let columns = try Self.columns(parameters["columns"], as: MemberColumn.self)
         let sort = try Sort(parameters["sort"], allowed: ["partner_id", "name"] + MemberColumn.allCases.map(\.rawValue), default: "partner_id")
-        var rows = try store.memberReport(offerID: offer.id, selection.query, text: parameters["q"])
+        var rows = try await store.memberReport(offerID: offer.id, selection.query, text: parameters["q"])
         rows.sort { a, b in
             let ordered: Bool
             switch sort.key {
@@ -212,7 +212,7 @@ struct ReportAPI: Sendable {
             }
             return sort.descending ? !ordered && a.member.partner.id != b.member.partner.id : ordered
         }
-        let currency = try currency()
+        let currency = try await currency()
         if parameters["format"] == "csv" {
             var csv = CSV(header: ["partner_id", "name", "partner_code", "promo_code", "status"] + columns.map(\.rawValue))
             for row in rows {

@@ -3,8 +3,7 @@ import Foundation
 
 /// Conversions, commissions and payments, the same on SQLite and PostgreSQL.
 /// Each function runs inside the caller's transaction; `ConversionStore`
-/// gives the contract. A click is looked up through `findClick`, since each
-/// store keeps its clicks its own way.
+/// gives the contract.
 public enum ConversionsSQL {
     /// The offer whose postback token this is; compared again in constant time
     /// after the index finds it, whose timing reveals no more than "found".
@@ -23,8 +22,8 @@ public enum ConversionsSQL {
 
     // MARK: recording
 
-    public static func record(_ db: some SQLConnection, _ request: ConversionRequest, plan: (ConversionEvidence) -> ConversionPlan,
-                              findClick: (ClickID) throws -> StoredClickRow?) throws -> ConversionRecording {
+    public static func record(_ db: some SQLConnection, _ request: ConversionRequest,
+                              plan: (ConversionEvidence) -> ConversionPlan) throws -> ConversionRecording {
         if let delivery = request.shopify, let seen = try seenDelivery(db, delivery, orderID: request.orderID) {
             return seen
         }
@@ -47,7 +46,7 @@ public enum ConversionsSQL {
         }
         var click: StoredClickRow?
         if let text = request.clickID {
-            if let id = ClickID(text), let stored = try findClick(id), offerID == nil || offerID == stored.offerID {
+            if let id = ClickID(text), let stored = try ClickPagesSQL.click(db, id: id), offerID == nil || offerID == stored.offerID {
                 offerID = offerID ?? stored.offerID
                 click = stored
                 candidates.click = .init(clickID: text, found: true, partnerID: stored.creditedPartnerID,

@@ -1,6 +1,4 @@
 import ClickModel
-import Dispatch
-import Synchronization
 
 /// The reports, the same on SQLite and PostgreSQL. Whole days are read from
 /// the daily rollups, the partial days at the ends of a range from the
@@ -12,32 +10,6 @@ public enum ReportsSQL {
     struct MemberCounts: Sendable {
         var withConversions: Int64 = 0
         var withPaymentsDue: Int64 = 0
-    }
-
-    /// The offers' report from its two parts, read side by side (each store
-    /// keeps several connections): the offers' totals, and the members' pass,
-    /// which is most of the work. `read` runs a part on a connection of its own.
-    public static func offerReport(_ query: ReportQuery,
-                                   read: @Sendable (_ part: @Sendable (any SQLConnection) throws -> Void) throws -> Void) throws -> [OfferKPIs] {
-        let spans = ReportSpans(query)
-        let totals = Mutex<Result<([Offer], [UInt32: KPISums]), any Error>?>(nil)
-        let members = Mutex<Result<[UInt32: MemberCounts], any Error>?>(nil)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            do {
-                try read { db in
-                    if part == 0 {
-                        let value = try offerTotals(db, query, spans)
-                        totals.withLock { $0 = .success(value) }
-                    } else {
-                        let value = try memberCounts(db, spans)
-                        members.withLock { $0 = .success(value) }
-                    }
-                }
-            } catch {
-                if part == 0 { totals.withLock { $0 = .failure(error) } } else { members.withLock { $0 = .failure(error) } }
-            }
-        }
-        return combine(totals: try totals.withLock { $0! }.get(), members: try members.withLock { $0! }.get())
     }
 
     static func combine(totals: ([Offer], [UInt32: KPISums]), members: [UInt32: MemberCounts]) -> [OfferKPIs] {

@@ -5,9 +5,13 @@
 /// The SQL written against it is the dialect SQLite and PostgreSQL have in
 /// common: `INSERT ... RETURNING`, `ON CONFLICT ... DO UPDATE`, `COALESCE`,
 /// `CAST(... AS BIGINT)` around sums. Booleans are stored as integers in
-/// both. Each store supplies the connection (`SQLiteStore.write`,
-/// `PostgresStore.transaction`) and its own schema; what is tuned to one
-/// database (writing clicks, loading the catalogue) stays in its store.
+/// both. Each backend hands out connections inside its transactions
+/// (`SQLDatabase`) and keeps its own schema; what is tuned to one database
+/// (writing clicks, loading the catalogue) stays in its backend.
+///
+/// A statement that fails throws a `StoreError`: a taken key `.conflict`, a
+/// reference to nothing `.notFound`, another broken constraint `.invalid`,
+/// anything else `.unavailable`.
 public protocol SQLConnection {
     /// Runs a statement; returns how many rows it changed.
     @discardableResult
