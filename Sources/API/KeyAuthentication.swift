@@ -42,7 +42,7 @@ public final class RememberedKeys: KeyStore {
         enum Answer { case remembered(KeyRole, recheck: Bool), ask }
         let answer = known.withLock { known -> Answer in
             guard var remembered = known[hash], now - remembered.checkedAt <= grace else { return .ask }
-            let recheck = now - remembered.checkedAt > recheckAfter && !remembered.rechecking
+            let recheck = now - remembered.checkedAt >= recheckAfter && !remembered.rechecking
             if recheck {
                 remembered.rechecking = true
                 known[hash] = remembered

@@ -59,7 +59,7 @@ public final class ClicklineApplication: Sendable {
         }
         self.publisher = publisher
         // The first table and the counters are read on a thread of their own: they wait on the database.
-        try await onOwnThread("first-catalogue") { try publisher.publishNow() }
+        _ = try await onOwnThread("first-catalogue") { try publisher.publishNow() }
 
         var edgeConfiguration = EdgeConfiguration()
         edgeConfiguration.host = settings.bind

@@ -236,8 +236,13 @@ extension PostgresStore: StoreBackend {
         return try await transaction(begin: "BEGIN", settings: settings, body)
     }
 
+    /// Takes the lock an insert of a conversion takes, and lets it go: it
+    /// waits while another session holds the table (a migration, a manual
+    /// `LOCK TABLE`), and not for other writers.
     public func probe(deadline: ContinuousClock.Instant) async throws {
-        try await write(WriteOptions(deadline: deadline)) { db in _ = try db.row("SELECT 1") }
+        _ = try await write(WriteOptions(deadline: deadline)) { db in
+            try db.execute("LOCK TABLE conversions, commissions IN ROW EXCLUSIVE MODE", [])
+        }
     }
 
     public func close() async {
@@ -257,7 +262,7 @@ extension PostgresStore: StoreBackend {
                     let db = PostgresSQLConnection(connection: connection, logger: logger)
                     try db.execute(begin, [])
                     do {
-                        for setting in settings { _ = try db.rows(setting) }
+                        for setting in settings { try db.execute(setting, []) }
                         let result = try body(db)
                         try db.execute("COMMIT", [])
                         return result

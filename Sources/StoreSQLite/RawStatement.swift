@@ -1,15 +1,22 @@
 import GRDB
 import GRDBSQLite
+import Store
 
-/// A prepared statement driven through SQLite's C API, for bulk work: the
-/// click writer's inserts (click pages, rollups), where binding columns one by
-/// one costs a fraction of building GRDB arguments for every row, and reading
-/// the catalogue's million-row tables, where reading columns in place costs a
-/// fraction of a GRDB `Row` each. Lives within one `Database` access and is
-/// finalised with it.
+/// A prepared statement driven through SQLite's C API, for the hot paths:
+/// the click writer's inserts (click pages, rollups), where binding columns
+/// one by one costs a fraction of building GRDB arguments for every row;
+/// reading the catalogue's million-row tables, where reading columns in place
+/// costs a fraction of a GRDB `Row` each; and every statement of the shared
+/// store logic (`GRDBConnection`). Lives within one `Database` access.
+///
+/// Either its own, prepared here and finalised with it, or borrowed from
+/// GRDB's statement cache (`cached`), which prepares each distinct SQL text
+/// once per connection and keeps it; a borrowed one is reset and its
+/// bindings cleared before use.
 struct RawStatement: ~Copyable {
     private let statement: OpaquePointer
     private let db: Database
+    private let owned: Bool
 
     /// SQLITE_TRANSIENT: SQLite copies bound bytes before the bind call returns.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -21,15 +28,58 @@ struct RawStatement: ~Copyable {
         }
         self.statement = statement
         self.db = db
+        owned = true
     }
 
-    deinit { sqlite3_finalize(statement) }
+    private init(borrowing statement: OpaquePointer, in db: Database) {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        self.statement = statement
+        self.db = db
+        owned = false
+    }
+
+    /// The statement of this SQL from the connection's cache, prepared on its first use.
+    static func cached(_ sql: String, in db: Database) throws -> RawStatement {
+        RawStatement(borrowing: try db.cachedStatement(sql: sql).sqliteStatement, in: db)
+    }
+
+    deinit {
+        if owned { sqlite3_finalize(statement) } else { sqlite3_reset(statement) }
+    }
 
     func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(statement, index, value) }
 
     func bindBlob(_ index: Int32, _ bytes: UnsafeRawBufferPointer) {
         sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), Self.transient)
     }
+
+    func bind(_ index: Int32, _ value: SQLValue) {
+        switch value {
+        case .null: sqlite3_bind_null(statement, index)
+        case .integer(let integer): sqlite3_bind_int64(statement, index, integer)
+        case .real(let real): sqlite3_bind_double(statement, index, real)
+        case .text(let text): sqlite3_bind_text(statement, index, text, -1, Self.transient)
+        case .blob(let bytes): bytes.withUnsafeBytes { bindBlob(index, $0) }
+        }
+    }
+
+    /// The column as the shared logic's value, of the type SQLite holds.
+    func value(_ column: Int32) -> SQLValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(statement, column))
+            guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: pointer, count: count)))
+        default: return .text(text(column))
+        }
+    }
+
+    /// Rows changed by the last statement run on the connection.
+    var changes: Int { Int(sqlite3_changes(db.sqliteConnection)) }
 
     /// Inserts `count` rows of `columns` values, `rowsPerStatement` rows to a
     /// statement (one statement for the remainder), so that SQLite runs a

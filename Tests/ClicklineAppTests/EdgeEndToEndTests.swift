@@ -75,23 +75,23 @@ extension EndToEnd {
 
                 // Eleven redirects, all recorded (the two inactive ones too).
                 try #require(try await server.waitUntil(seconds: 5) { try server.store.backend.storedClickCount() == 11 } != nil)
-                func row(_ id: ClickID) throws -> StoredClickRow { try #require(try await server.store.click(id: id)) }
+                func row(_ id: ClickID) async throws -> StoredClickRow { try #require(try await server.store.click(id: id)) }
 
-                let validRow = try row(validID)
+                let validRow = try await row(validID)
                 #expect(validRow.outcome == .billable && validRow.creditedPartnerID == alice && validRow.adID != 0)
                 #expect(validRow.subIDs.first == "spring")
-                let childRow = try row(childID)
+                let childRow = try await row(childID)
                 #expect(childRow.outcome == .billable && childRow.creditedPartnerID == ben && childRow.generatingPartnerID == alice)
-                let notChildRow = try row(notChildID)
+                let notChildRow = try await row(notChildID)
                 #expect(notChildRow.creditedPartnerID == alice && notChildRow.flags.contains(.invalidChild))
-                let unknownAdRow = try row(unknownAdID)
+                let unknownAdRow = try await row(unknownAdID)
                 #expect(unknownAdRow.outcome == .billable && unknownAdRow.adID == 0 && unknownAdRow.flags.contains(.unknownAd))
-                #expect(try row(unknownPartnerID).outcome == .unattributed)
-                #expect(try row(nonMemberID).outcome == .unattributed)
-                #expect(try row(headID).botReason == .head)
-                #expect(try row(prefetchID).botReason == .prefetch)
-                #expect(try row(slackID).outcome == .bot)
-                #expect(try row(slackID).creditedPartnerID == alice, "a bot's attribution is kept for recounting")
+                #expect(try await row(unknownPartnerID).outcome == .unattributed)
+                #expect(try await row(nonMemberID).outcome == .unattributed)
+                #expect(try await row(headID).botReason == .head)
+                #expect(try await row(prefetchID).botReason == .prefetch)
+                #expect(try await row(slackID).outcome == .bot)
+                #expect(try await row(slackID).creditedPartnerID == alice, "a bot's attribution is kept for recounting")
 
                 // The live figures are republished ten times a second.
                 try #require(try await server.waitUntil(seconds: 1) { try server.live().totals.clicks == 11 } != nil)

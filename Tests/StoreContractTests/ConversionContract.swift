@@ -49,11 +49,13 @@ enum ConversionContract {
                 return
             }
             #expect(conversion.partnerID == child && conversion.commissions.count == 2)
+            #expect(try await store.conversion(id: conversion.id) == conversion, "the answer is what was stored")
             conversionIDs.append(conversion.id)
-            guard case .existing = try await store.recordConversion(request, plan: plan) else {
+            guard case .existing(let existing) = try await store.recordConversion(request, plan: plan) else {
                 Issue.record("a repeated order was recorded again")
                 return
             }
+            #expect(existing == conversion)
         }
         _ = try await store.reverseConversion(id: conversionIDs[0], at: now)
         let payments = try await store.pay(PaymentQuery(now: now + 1_000_000), reference: "first")

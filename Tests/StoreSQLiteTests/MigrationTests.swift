@@ -20,7 +20,7 @@ struct MigrationTests {
         let second = ids.next(milliseconds: 1_800_000_000_001)
         do {
             let queue = try DatabaseQueue(path: path)
-            try await SQLiteStore.migrator.migrate(queue, upTo: "v1: workspace, catalogue, keys, clicks, rollups")
+            try SQLiteStore.migrator.migrate(queue, upTo: "v1: workspace, catalogue, keys, clicks, rollups")
             try await queue.write { db in
                 for (id, sub1, flags) in [(first, "spring" as String?, 8 + 4), (second, nil, 0)] {
                     try db.execute(sql: """
@@ -50,7 +50,7 @@ struct MigrationTests {
         let path = directory.appendingPathComponent("clickline.sqlite").path
         do {
             let queue = try DatabaseQueue(path: path)
-            try await SQLiteStore.migrator.migrate(queue, upTo: "v2: clicks stored in pages")
+            try SQLiteStore.migrator.migrate(queue, upTo: "v2: clicks stored in pages")
             try await queue.write { db in
                 try db.execute(sql: """
                     INSERT INTO offers (id, name, created_at, updated_at) VALUES (1, 'Old', 0, 0);
@@ -81,7 +81,7 @@ struct MigrationTests {
         let day: Int64 = 20_000  // days since the epoch
         do {
             let queue = try DatabaseQueue(path: path)
-            try await SQLiteStore.migrator.migrate(queue, upTo: "v5: daily rollups for reports")
+            try SQLiteStore.migrator.migrate(queue, upTo: "v5: daily rollups for reports")
             try await queue.write { db in
                 try db.execute(sql: """
                     INSERT INTO offers (id, name, created_at, updated_at) VALUES (1, 'Old', 0, 0);

@@ -17,10 +17,14 @@ import Synchronization
 /// - Idempotency holds inside a group: conversions run one after another in
 ///   the transaction, so a second postback of the same order sees the first
 ///   and answers `.existing`.
-/// - A conversion whose deadline passes before its group starts is not
-///   recorded (`StoreError(.unavailable)`), nor is one whose task is
-///   cancelled while it waits. A group waits for the database's locks only
-///   until the earliest deadline in it, then fails whole and changes nothing.
+/// - Each waiter is answered by its deadline, whatever the database is
+///   doing. Past it, the answer is `StoreError(.unavailable)`, and the
+///   conversion is not recorded: a group that gets the database's lock only
+///   after some of its deadlines passed leaves those out. The one exception
+///   is a deadline that passes during the group's final commit; such a
+///   conversion is found when it is sent again. A group waits for the
+///   database's locks only until the earliest deadline in it.
+/// - A waiter whose task is cancelled before its group starts is not recorded.
 /// - At most `maxQueued` conversions wait; more are refused at once.
 final class ConversionCommitter: Sendable {
     typealias Plan = @Sendable (ConversionEvidence) -> ConversionPlan
@@ -34,8 +38,12 @@ final class ConversionCommitter: Sendable {
     }
 
     private struct State {
+        /// Waiting for a group, oldest first.
         var queue: [Waiter] = []
-        var committing = false
+        /// In the group being committed, until answered.
+        var committing: [UInt64: Waiter] = [:]
+        var commitLoopRuns = false
+        var watchdogRuns = false
         var nextID: UInt64 = 0
     }
 
@@ -63,25 +71,26 @@ final class ConversionCommitter: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                enum Step { case refused, queued, queuedAndStart, cancelled }
+                enum Step { case refused, cancelled, queued(startCommitLoop: Bool, startWatchdog: Bool) }
                 let step = state.withLock { state -> Step in
                     guard state.queue.count < maxQueued else { return .refused }
                     // A cancellation that came before this point found nothing to take out.
                     if Task.isCancelled { return .cancelled }
                     state.queue.append(Waiter(id: id, request: request, plan: plan, deadline: deadline, continuation: continuation))
-                    guard !state.committing else { return .queued }
-                    state.committing = true
-                    return .queuedAndStart
+                    let startCommitLoop = !state.commitLoopRuns, startWatchdog = deadline != nil && !state.watchdogRuns
+                    state.commitLoopRuns = true
+                    if startWatchdog { state.watchdogRuns = true }
+                    return .queued(startCommitLoop: startCommitLoop, startWatchdog: startWatchdog)
                 }
                 switch step {
                 case .refused:
                     continuation.resume(throwing: StoreError(.unavailable, "\(maxQueued) conversions are waiting to be stored already"))
                 case .cancelled:
                     continuation.resume(throwing: CancellationError())
-                case .queued:
-                    break
-                case .queuedAndStart:
-                    Task { await self.commitUntilEmpty() }
+                case .queued(let startCommitLoop, let startWatchdog):
+                    // Both loops run outside the request's task and its deadline.
+                    if startCommitLoop { Deadline.$current.withValue(nil) { Task { await self.commitUntilEmpty() } } }
+                    if startWatchdog { Deadline.$current.withValue(nil) { Task { await self.answerAtDeadlines() } } }
                 }
             }
         } onCancel: {
@@ -96,42 +105,87 @@ final class ConversionCommitter: Sendable {
     /// Commits groups until the queue is empty; one such loop runs at a time.
     private func commitUntilEmpty() async {
         while let group = nextGroup() {
-            let now = ContinuousClock.now
-            var live: [Waiter] = []
-            for waiter in group {
-                if let deadline = waiter.deadline, deadline <= now {
-                    waiter.continuation.resume(throwing: StoreError(.unavailable, "the deadline passed before the conversion could be stored"))
-                } else {
-                    live.append(waiter)
-                }
-            }
-            guard !live.isEmpty else { continue }
-            let work = live.map { ($0.request, $0.plan) }
-            let options = WriteOptions(deadline: live.compactMap(\.deadline).min())
+            let work = group.map { ($0.id, $0.request, $0.plan) }
+            let options = WriteOptions(deadline: group.compactMap(\.deadline).min())
+            let results: [Result<ConversionRecording, any Error>]
             do {
-                let results = try await database.write(options) { db in
-                    work.map { request, plan in Self.inSavepoint(db) { try ConversionsSQL.record(db, request, plan: plan) } }
+                results = try await database.write(options) { db in
+                    work.map { id, request, plan in
+                        // One answered at its deadline while the group waited for the database is not recorded.
+                        guard self.isStillWaiting(id) else { return .failure(Self.deadlinePassed) }
+                        return Self.inSavepoint(db) { try ConversionsSQL.record(db, request, plan: plan) }
+                    }
                 }
-                for (waiter, result) in zip(live, results) { waiter.continuation.resume(with: result) }
             } catch {
-                for waiter in live { waiter.continuation.resume(throwing: error) }
+                results = Array(repeating: .failure(error), count: group.count)
             }
+            // Those the watchdog answered already are gone from `committing`.
+            let answered = state.withLock { state in
+                zip(group, results).compactMap { waiter, result in state.committing.removeValue(forKey: waiter.id).map { ($0, result) } }
+            }
+            for (waiter, result) in answered { waiter.continuation.resume(with: result) }
         }
     }
 
-    /// The next group, oldest first; nil (and no loop running) when the queue is empty.
+    private func isStillWaiting(_ id: UInt64) -> Bool {
+        state.withLock { $0.committing[id] != nil }
+    }
+
+    /// The next group, oldest first, moved to `committing`; its waiters
+    /// whose deadline passed already are answered instead. Nil (and no loop
+    /// running) when the queue is empty.
     private func nextGroup() -> [Waiter]? {
-        state.withLock { state in
-            guard !state.queue.isEmpty else {
-                state.committing = false
-                return nil
+        var expired: [Waiter] = []
+        defer { for waiter in expired { waiter.continuation.resume(throwing: Self.deadlinePassed) } }
+        return state.withLock { state -> [Waiter]? in
+            let now = ContinuousClock.now
+            while !state.queue.isEmpty {
+                let count = min(maxGroup, state.queue.count)
+                var group: [Waiter] = []
+                for waiter in state.queue[..<count] {
+                    if let deadline = waiter.deadline, deadline <= now { expired.append(waiter) } else { group.append(waiter) }
+                }
+                state.queue.removeFirst(count)
+                guard !group.isEmpty else { continue }
+                for waiter in group { state.committing[waiter.id] = waiter }
+                return group
             }
-            let count = min(maxGroup, state.queue.count)
-            let group = Array(state.queue[..<count])
-            state.queue.removeFirst(count)
-            return group
+            state.commitLoopRuns = false
+            return nil
         }
     }
+
+    /// Answers every waiter whose deadline passes, queued or committing,
+    /// until no waiter with a deadline is left; one such loop runs at a
+    /// time. It sleeps until the earliest deadline, so under a steady load
+    /// it wakes about once per deadline's length.
+    private func answerAtDeadlines() async {
+        while true {
+            let next = state.withLock { state -> ContinuousClock.Instant? in
+                let earliest = (state.queue.compactMap(\.deadline) + state.committing.values.compactMap(\.deadline)).min()
+                if earliest == nil { state.watchdogRuns = false }
+                return earliest
+            }
+            guard let next else { return }
+            try? await Task.sleep(until: next, clock: .continuous)
+            let now = ContinuousClock.now
+            let expired = state.withLock { state -> [Waiter] in
+                var expired: [Waiter] = []
+                state.queue.removeAll { waiter in
+                    guard let deadline = waiter.deadline, deadline <= now else { return false }
+                    expired.append(waiter)
+                    return true
+                }
+                for (id, waiter) in state.committing {
+                    if let deadline = waiter.deadline, deadline <= now { expired.append(state.committing.removeValue(forKey: id)!) }
+                }
+                return expired
+            }
+            for waiter in expired { waiter.continuation.resume(throwing: Self.deadlinePassed) }
+        }
+    }
+
+    private static let deadlinePassed = StoreError(.unavailable, "the deadline passed before the conversion could be stored")
 
     /// Runs `body` in a savepoint: its changes stay when it returns and are
     /// undone when it throws, and the transaction goes on either way. A

@@ -92,12 +92,17 @@ public enum ConversionsSQL {
         guard let conversionID else { throw StoreError(.unavailable, "the conversion's id was not returned") }
         let availableAt = request.now + Int64(offer.holdDays) * 86_400_000
         let status: Commission.Status = offer.holdDays == 0 ? .approved : .pending
+        var commissions: [Commission] = []
         for line in planned.lines {
-            try db.execute("""
+            let lineID = try db.row("""
                 INSERT INTO commissions (conversion_id, offer_id, partner_id, amount, kind, status, available_at, minute, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """, [.integer(conversionID), .integer(Int64(offer.id)), .integer(Int64(line.partnerID)), .integer(line.minorUnits),
-                      .text(line.kind.rawValue), .text(status.rawValue), .integer(availableAt), .integer(minute), .integer(request.now)])
+                      .text(line.kind.rawValue), .text(status.rawValue), .integer(availableAt), .integer(minute), .integer(request.now)])?.int64(0)
+            guard let lineID else { throw StoreError(.unavailable, "the commission line's id was not returned") }
+            commissions.append(Commission(id: lineID, conversionID: conversionID, offerID: offer.id, partnerID: line.partnerID,
+                                          amount: Money(minorUnits: line.minorUnits, currency: request.amount.currency), kind: line.kind,
+                                          status: status, availableAt: availableAt, paymentID: nil, reversesID: nil))
             try addRollup(db, minute: minute, offerID: offer.id, partnerID: line.partnerID, commissions: line.minorUnits)
         }
         try addRollup(db, minute: minute, offerID: offer.id, partnerID: planned.decision.partnerID ?? 0, conversions: 1,
@@ -110,8 +115,12 @@ public enum ConversionsSQL {
         if let delivery = request.shopify {
             try insertDelivery(db, delivery, orderID: request.orderID, conversionID: conversionID, now: request.now)
         }
-        guard let stored = try conversion(db, id: conversionID) else { throw StoreError(.unavailable, "the conversion cannot be read back") }
-        return .created(stored)
+        // What was written, as reading it back would give it.
+        return .created(Conversion(
+            id: conversionID, offerID: offer.id, orderID: request.orderID, partnerID: planned.decision.partnerID, amount: request.amount,
+            status: .accepted, event: request.event, source: request.source, clickID: request.clickID,
+            subIDs: (0..<5).map { subIDs.count > $0 ? subIDs[$0] : nil }, candidates: candidates, decision: planned.decision,
+            commissions: commissions, createdAt: request.now, reversedAt: nil))
     }
 
     static func promoRefusal(_ db: some SQLConnection, member: Member, now: Int64) throws -> PromoRefusal? {
@@ -141,28 +150,34 @@ public enum ConversionsSQL {
     /// Adds to the conversion rollups of a minute and to the daily ones of its day.
     static func addRollup(_ db: some SQLConnection, minute: Int64, offerID: UInt32, partnerID: UInt32, conversions: Int64 = 0,
                           sales: Int64 = 0, commissions: Int64 = 0, paid: Int64 = 0) throws {
-        let sums = "conversions, sales, commissions, paid"
-        func added(_ table: String) -> String {
-            sums.split(separator: ",").map { column in
-                let column = column.trimmingCharacters(in: .whitespaces)
-                return "\(column) = \(table).\(column) + excluded.\(column)"
-            }.joined(separator: ", ")
-        }
         let figures: [SQLValue] = [.integer(conversions), .integer(sales), .integer(commissions), .integer(paid)]
-        try db.execute("""
-            INSERT INTO conversion_rollups (minute, offer_id, partner_id, \(sums)) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (minute, offer_id, partner_id) DO UPDATE SET \(added("conversion_rollups"))
-            """, [.integer(minute), .integer(Int64(offerID)), .integer(Int64(partnerID))] + figures)
+        try db.execute(RollupUpserts.minute, [.integer(minute), .integer(Int64(offerID)), .integer(Int64(partnerID))] + figures)
         let day = floorDiv(minute, 1440)
-        try db.execute("""
-            INSERT INTO offer_daily (day, offer_id, \(sums)) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (day, offer_id) DO UPDATE SET \(added("offer_daily"))
-            """, [.integer(day), .integer(Int64(offerID))] + figures)
+        try db.execute(RollupUpserts.offerDay, [.integer(day), .integer(Int64(offerID))] + figures)
         guard partnerID != 0 else { return }
-        try db.execute("""
-            INSERT INTO member_daily (day, offer_id, partner_id, \(sums)) VALUES (?, ?, ?, ?, ?, ?, ?)
+        try db.execute(RollupUpserts.memberDay, [.integer(day), .integer(Int64(offerID)), .integer(Int64(partnerID))] + figures)
+    }
+
+    /// The upserts of `addRollup`, written out once: each adds the four sums to its row.
+    private enum RollupUpserts {
+        static let sums = ["conversions", "sales", "commissions", "paid"]
+
+        static func added(_ table: String) -> String {
+            sums.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+        }
+
+        static let minute = """
+            INSERT INTO conversion_rollups (minute, offer_id, partner_id, \(sums.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (minute, offer_id, partner_id) DO UPDATE SET \(added("conversion_rollups"))
+            """
+        static let offerDay = """
+            INSERT INTO offer_daily (day, offer_id, \(sums.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (day, offer_id) DO UPDATE SET \(added("offer_daily"))
+            """
+        static let memberDay = """
+            INSERT INTO member_daily (day, offer_id, partner_id, \(sums.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (offer_id, partner_id, day) DO UPDATE SET \(added("member_daily"))
-            """, [.integer(day), .integer(Int64(offerID)), .integer(Int64(partnerID))] + figures)
+            """
     }
 
     // MARK: reading

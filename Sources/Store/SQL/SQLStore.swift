@@ -19,6 +19,8 @@ public final class SQLStore: Sendable {
     private let committer: ConversionCommitter
     /// The workspace's currency, read once: it is set when the store is created.
     private let workspaceCurrency = Mutex<Currency?>(nil)
+    /// Offers by the postback tokens seen lately (`offer(postbackToken:)`).
+    private let postbackTokens = Mutex<[String: (offer: Offer, readAt: ContinuousClock.Instant)]>([:])
 
     /// - Parameters:
     ///   - maxGroupedConversions: the most conversions one commit carries.
@@ -205,8 +207,23 @@ extension SQLStore: CatalogueWriter {
 // MARK: - conversions and payments
 
 extension SQLStore: ConversionStore {
+    /// Every postback names its offer by token, so an offer found by its
+    /// token is remembered for 10 s (tokens never move to another offer;
+    /// the conversion's rules read the offer itself again inside their
+    /// transaction). A token that finds nothing is asked again each time.
     public func offer(postbackToken: String) async throws -> Offer? {
-        try await read { db in try ConversionsSQL.offer(db, postbackToken: postbackToken) }
+        let now = ContinuousClock.now
+        if let known = postbackTokens.withLock({ $0[postbackToken] }), known.readAt.duration(to: now) < .seconds(10) {
+            return known.offer
+        }
+        let offer = try await read { db in try ConversionsSQL.offer(db, postbackToken: postbackToken) }
+        if let offer {
+            postbackTokens.withLock { tokens in
+                if tokens.count >= 1_024 { tokens.removeAll() }  // a handful of offers in practice; never unbounded
+                tokens[postbackToken] = (offer, now)
+            }
+        }
+        return offer
     }
 
     /// Through the group commit: answered once the group holding it is
