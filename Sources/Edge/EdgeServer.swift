@@ -21,8 +21,12 @@ public final class EdgeServer: Sendable {
     public init(configuration: EdgeConfiguration, exchange: LinkTableExchange, logger: Logger) throws {
         precondition(configuration.workers >= 1 && configuration.workers <= ClickIDGenerator.workerRange.upperBound + 1)
         System.ignoreSIGPIPE()
-        let openFiles = System.raiseOpenFileLimit()
-        logger.debug("open-file limit \(openFiles)")
+        do {
+            let openFiles = try System.raiseOpenFileLimit()
+            logger.debug("open-file limit \(openFiles)")
+        } catch {
+            logger.warning("the open-file limit could not be raised: \(error)")
+        }
         var sockets: [Int32] = []
         var port = configuration.port
         do {
@@ -32,7 +36,7 @@ public final class EdgeServer: Sendable {
                 port = socket.port
             }
         } catch {
-            for fd in sockets { _ = closeSocket(fd) }
+            for fd in sockets { try? System.close(fd) }
             throw error
         }
         self.configuration = configuration

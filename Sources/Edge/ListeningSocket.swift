@@ -29,29 +29,27 @@ enum ListeningSocket {
             throw EdgeStartError(description: "bind address \(host) is not an IPv4 or IPv6 address")
         }
 
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw EdgeStartError(description: "socket() failed: \(System.describe(System.errno))") }
-        var ok = System.setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
-        ok = ok && System.setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1)
-        // Accept only once the first bytes have arrived, so the first read finds the request.
-        ok = ok && System.setIntOption(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1)
-        guard ok else {
-            let error = System.errno
-            Glibc.close(fd)
-            throw EdgeStartError(description: "setsockopt on the edge socket failed: \(System.describe(error))")
+        let fd: Int32
+        do {
+            guard case .processed(let opened) = try System.syscall("socket", {
+                socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            }) else { throw EdgeStartError(description: "socket() would block") }
+            fd = opened
+        } catch let error as SystemCallError {
+            throw EdgeStartError(description: "cannot make the edge's socket: \(error)")
         }
-        let bound = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else {
-            let error = System.errno
-            Glibc.close(fd)
-            throw EdgeStartError(description: "cannot listen on \(host):\(port): \(System.describe(error))")
-        }
-        guard listen(fd, Int32(backlog)) == 0 else {
-            let error = System.errno
-            Glibc.close(fd)
-            throw EdgeStartError(description: "listen() on \(host):\(port) failed: \(System.describe(error))")
+        do {
+            try System.setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            try System.setIntOption(fd, SOL_SOCKET, SO_REUSEPORT, 1)
+            // Accept only once the first bytes have arrived, so the first read finds the request.
+            try System.setIntOption(fd, Int32(IPPROTO_TCP), TCP_DEFER_ACCEPT, 1)
+            _ = try System.syscall("bind") {
+                withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            }
+            _ = try System.syscall("listen") { listen(fd, Int32(backlog)) }
+        } catch {
+            try? System.close(fd)
+            throw EdgeStartError(description: "cannot listen on \(host):\(port): \(error)")
         }
         return (fd, boundPort(fd))
     }
