@@ -2,14 +2,19 @@
 //
 // Clickline: the click redirect and attribution service.
 //
-// Dependencies point one way, downward (see README, "Layout"):
+// Dependencies point one way, downward (see README, "Layout"); the test
+// command builds with --explicit-target-dependency-import-check error, so an
+// import that is not declared here fails the build.
 //
-//   level 0  CLibevent   ClickModel   Platform     system headers / stdlib
-//            ClickRing                             ClickModel, Atomics
-//   level 1  Edge        Store                         level 0
-//   level 2  Aggregator  OfferCore    StoreSQLite  StorePostgres  Mail   levels 0-1
-//   level 3  API                                       level 2
-//   level 4  ClicklineApp, clickline                   everything
+//   level 0  CLibevent  ClickModel  ClickRing  Platform         the edge's model and the C shims
+//   level 1  Edge                                               the redirects
+//            Domain                                             business records, pure rules, storage protocols
+//   level 2  Aggregator                                         the click pipeline
+//            Store                                              the SQL written once, over SQLDatabase
+//            Services                                           use cases, over the narrow storage protocols
+//   level 3  StoreSQLite  StorePostgres  Mail                   drivers
+//   level 4  API                                                routes, bodies, authentication
+//   level 5  ClicklineApp, clickline                            wiring, the command line
 //
 // Benchmarks/ is a package of its own, so the service builds without the
 // benchmark plugin and jemalloc.
@@ -29,11 +34,12 @@ let package = Package(
         .library(name: "ClickModel", targets: ["ClickModel"]),
         .library(name: "ClickRing", targets: ["ClickRing"]),
         .library(name: "Edge", targets: ["Edge"]),
+        .library(name: "Domain", targets: ["Domain"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "StoreSQLite", targets: ["StoreSQLite"]),
         .library(name: "StorePostgres", targets: ["StorePostgres"]),
         .library(name: "Aggregator", targets: ["Aggregator"]),
-        .library(name: "OfferCore", targets: ["OfferCore"]),
+        .library(name: "Services", targets: ["Services"]),
         .library(name: "Mail", targets: ["Mail"]),
         .library(name: "ClicklineApp", targets: ["ClicklineApp"]),
     ],
@@ -79,23 +85,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Store", dependencies: ["ClickModel", "Platform"], swiftSettings: strict),
+        .target(name: "Domain", dependencies: ["ClickModel"], swiftSettings: strict),
 
         // MARK: level 2
         .target(
             name: "Aggregator",
             dependencies: [
-                "ClickModel", "ClickRing", "Store", "Platform",
+                "ClickModel", "ClickRing", "Domain", "Platform",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
+        .target(name: "Store", dependencies: ["ClickModel", "Domain", "Platform"], swiftSettings: strict),
         .target(
-            name: "OfferCore",
+            name: "Services",
             dependencies: [
-                "ClickModel", "Store", "Platform",
+                "ClickModel", "Domain", "Platform",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,10 +110,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+
+        // MARK: level 3
+        .target(
+            name: "StoreSQLite",
+            dependencies: [
+                "ClickModel", "Domain", "Store",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "StorePostgres",
             dependencies: [
-                "ClickModel", "Store", "Platform",
+                "ClickModel", "Domain", "Store", "Platform",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,7 +135,7 @@ let package = Package(
         .target(
             name: "Mail",
             dependencies: [
-                "Store",
+                "Domain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,21 +143,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(
-            name: "StoreSQLite",
-            dependencies: [
-                "ClickModel", "Store",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            ],
-            swiftSettings: strict
-        ),
 
-        // MARK: level 3
+        // MARK: level 4
         .target(
             name: "API",
             dependencies: [
-                "ClickModel", "Store", "Aggregator", "Edge", "OfferCore",
+                "ClickModel", "Domain", "Services", "Store", "Aggregator", "Edge",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -149,11 +159,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: level 4
+        // MARK: level 5
         .target(
             name: "ClicklineApp",
             dependencies: [
-                "ClickModel", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "OfferCore", "API", "Mail",
+                "ClickModel", "Domain", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "API", "Mail",
+                "Platform",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -166,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "clickline",
             dependencies: [
-                "ClicklineApp", "Store", "OfferCore",
+                "ClicklineApp", "Domain", "Store", "Services",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -181,31 +193,34 @@ let package = Package(
         .testTarget(
             name: "EdgeTests",
             dependencies: ["Edge", "ClickModel", "ClickRing", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "ClickModel"], swiftSettings: strict),
+        .testTarget(name: "ServicesTests", dependencies: ["Services", "Domain", "ClickModel"], swiftSettings: strict),
         .testTarget(
             name: "AggregatorTests",
             dependencies: [
-                "Aggregator", "ClickModel", "ClickRing", "Store", "Platform",
+                "Aggregator", "ClickModel", "ClickRing", "Domain", "Platform",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "StoreSQLiteTests",
-            dependencies: ["StoreSQLite", "Store", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["StoreSQLite", "Store", "Domain", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // Fresh stores of the kind under test, and the PostgreSQL test server, for the suites that need a store.
-        .target(name: "StoreTesting", dependencies: ["Store", "StoreSQLite", "StorePostgres"], path: "Tests/StoreTesting", swiftSettings: strict),
+        .target(name: "StoreTesting", dependencies: ["Domain", "Store", "StoreSQLite", "StorePostgres"], path: "Tests/StoreTesting",
+                swiftSettings: strict),
         .testTarget(
             name: "StoreContractTests",
-            dependencies: ["Store", "StoreSQLite", "StorePostgres", "StoreTesting", "ClickModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Domain", "Store", "StoreSQLite", "StorePostgres", "StoreTesting", "ClickModel",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
-        .testTarget(name: "OfferCoreTests", dependencies: ["OfferCore", "Store", "ClickModel"], swiftSettings: strict),
-        .testTarget(name: "MailTests", dependencies: ["Mail", "Store"], swiftSettings: strict),
+        .testTarget(name: "MailTests", dependencies: ["Mail", "Domain"], swiftSettings: strict),
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Store", "StoreTesting", "ClickModel", "OfferCore",
+                "API", "Domain", "Services", "Store", "StoreTesting", "ClickModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -215,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "ClicklineAppTests",
             dependencies: [
-                "ClicklineApp", "API", "ClickModel", "Store", "StoreTesting", "OfferCore", "clickline",
+                "ClicklineApp", "API", "ClickModel", "Domain", "Services", "Store", "StoreTesting", "clickline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -1,6 +1,7 @@
+import Domain
 import Foundation
 import Hummingbird
-import OfferCore
+import Services
 import Store
 
 /// The HTTP API of the admin port: health, metrics, live ops, the catalogue's

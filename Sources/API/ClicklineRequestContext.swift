@@ -1,5 +1,5 @@
+import Domain
 import Hummingbird
-import Store
 
 /// The request context of the admin, partner and ops API: Hummingbird's core
 /// context plus who the caller turned out to be.

@@ -1,7 +1,7 @@
+import Domain
 import Foundation
 import Hummingbird
 import NIOCore
-import Store
 
 /// Reading request bodies and writing answers, with errors a client can act on.
 enum JSONBody {

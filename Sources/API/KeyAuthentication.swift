@@ -1,7 +1,7 @@
+import Domain
 import Foundation
 import Hummingbird
-import OfferCore
-import Store
+import Services
 import Synchronization
 
 /// Keys as the store says, answered from memory once known: so that

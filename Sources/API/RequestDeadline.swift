@@ -1,5 +1,5 @@
+import Domain
 import Hummingbird
-import Store
 
 /// How long a request of the admin port may take before it is answered 503.
 public struct RequestDeadlines: Sendable {

@@ -1,9 +1,9 @@
 import Atomics
 import ClickModel
 import ClickRing
+import Domain
 import Logging
 import Platform
-import Store
 import Synchronization
 
 /// How the aggregator batches and publishes. Every default is documented.

@@ -1,10 +1,10 @@
 import Atomics
 import ClickModel
 import Dispatch
+import Domain
 import Logging
 import Metrics
 import Platform
-import Store
 import Synchronization
 
 /// The click writer: a thread that stores the aggregator's batches, in order,

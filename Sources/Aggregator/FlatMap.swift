@@ -1,5 +1,5 @@
 import ClickModel
-import Store
+import Domain
 
 /// A key of a `FlatMap`: fixed-size, with a cheap hash and a value that never
 /// occurs as a real key (it marks empty slots).

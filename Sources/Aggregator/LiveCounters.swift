@@ -1,5 +1,5 @@
 import ClickModel
-import Store
+import Domain
 
 /// The live counters of SPEC section 3, kept by the aggregator's thread:
 /// per offer, per credited partner and per (link, partner, ad); totals; unique

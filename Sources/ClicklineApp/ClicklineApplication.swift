@@ -2,11 +2,12 @@ import API
 import Aggregator
 import Atomics
 import ClickModel
+import Domain
 import Edge
 import Hummingbird
 import Logging
 import Mail
-import OfferCore
+import Services
 import Platform
 import Prometheus
 import ServiceLifecycle

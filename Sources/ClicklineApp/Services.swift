@@ -1,8 +1,9 @@
 import Aggregator
+import Domain
 import Edge
 import Logging
 import Mail
-import OfferCore
+import Services
 import Platform
 import ServiceLifecycle
 import Store

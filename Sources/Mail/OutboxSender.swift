@@ -1,6 +1,6 @@
+import Domain
 import Foundation
 import Logging
-import Store
 
 /// Delivers the outbox: takes the messages that are due, sends them over one
 /// SMTP session, and records each one's outcome. A refused message (5xx) is

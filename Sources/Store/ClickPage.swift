@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 
 /// Clicks as the stores keep them: up to a few hundred clicks of one batch,
 /// sorted by id, packed into one value of fixed-size entries followed by the

@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 import NIOPosix
 import PostgresNIO
 import Store

@@ -1,9 +1,10 @@
 import ArgumentParser
 import ClicklineApp
+import Domain
 import Foundation
 import Logging
 import Metrics
-import OfferCore
+import Services
 import Prometheus
 import Store
 

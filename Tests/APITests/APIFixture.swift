@@ -1,8 +1,9 @@
 import API
+import Domain
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import OfferCore
+import Services
 import Store
 import StoreTesting
 import Testing

@@ -1,8 +1,9 @@
 import ClickModel
+import Domain
 import Foundation
 import GRDB
 import Hummingbird
-import OfferCore
+import Services
 import Store
 import StoreTesting
 import Testing

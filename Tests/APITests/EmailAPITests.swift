@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Store
 import Testing
 
 @Suite("Emails to members")

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Store
 import StoreTesting
 import Testing
 

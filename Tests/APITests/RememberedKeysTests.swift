@@ -1,5 +1,5 @@
 import API
-import Store
+import Domain
 import Synchronization
 import Testing
 

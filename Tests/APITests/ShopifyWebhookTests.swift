@@ -1,8 +1,8 @@
+import API
 import ClickModel
 import Foundation
 import Hummingbird
-import OfferCore
-import Store
+import Services
 import Testing
 
 /// Shopify order webhooks with a real-shaped order (Fixtures/shopify-order.json:

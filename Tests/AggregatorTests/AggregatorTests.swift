@@ -1,9 +1,9 @@
 import Aggregator
 import ClickModel
 import ClickRing
+import Domain
 import Logging
 import Platform
-import Store
 import Synchronization
 import Testing
 

@@ -1,6 +1,6 @@
 import Aggregator
 import ClickModel
-import Store
+import Domain
 import Testing
 
 func click(

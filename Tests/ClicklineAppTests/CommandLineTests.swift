@@ -1,6 +1,7 @@
 import ClicklineApp
+import Domain
 import Foundation
-import OfferCore
+import Services
 import Store
 import StoreTesting
 import Testing

@@ -1,5 +1,6 @@
 import API
 import ClickModel
+import Domain
 import Foundation
 import Store
 import Testing

@@ -1,8 +1,9 @@
 import API
 import ClickModel
 import ClicklineApp
+import Domain
 import Foundation
-import OfferCore
+import Services
 import Store
 import StoreTesting
 import Testing

@@ -1,9 +1,10 @@
 import API
 import ClickModel
 import ClicklineApp
+import Domain
 import Foundation
 import Logging
-import OfferCore
+import Services
 import Store
 import StoreTesting
 import Testing

@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 import Foundation
 import Store
 import StoreSQLite

@@ -1,8 +1,8 @@
 import ClickModel
+import Domain
 import Foundation
 import Hummingbird
-import OfferCore
-import Store
+import Services
 
 /// The admin API of the catalogue (SPEC section 5): offers, links, partners,
 /// members, ads and Shopify stores, behind an admin key.

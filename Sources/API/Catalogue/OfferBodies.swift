@@ -1,6 +1,6 @@
 import ClickModel
+import Domain
 import Foundation
-import Store
 
 /// The fields of `POST /v1/offers` and `PATCH /v1/offers/{id}`, as sent.
 struct OfferInput: Decodable, Sendable {

@@ -1,8 +1,8 @@
 import ClickModel
+import Domain
 import Foundation
 import Hummingbird
-import OfferCore
-import Store
+import Services
 
 /// Checks `Authorization: Bearer <partner token>`: 401 without a known token,
 /// 403 for a partner that is not active. Admin keys do not open it: the

@@ -1,6 +1,6 @@
 import ClickModel
+import Domain
 import Foundation
-import Store
 
 /// The fields of `POST /v1/partners` and `PATCH /v1/partners/{id}`, as sent.
 struct PartnerInput: Decodable, Sendable {

@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 import Foundation
 
 /// Checks of single values, each throwing a 422 that names the field.

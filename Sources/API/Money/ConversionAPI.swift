@@ -1,8 +1,8 @@
 import ClickModel
+import Domain
 import Foundation
 import Hummingbird
-import OfferCore
-import Store
+import Services
 
 /// Conversions in (postbacks, Shopify order webhooks), conversions read and
 /// reversed, commissions paid (SPEC section 4 and the payments of section 5).

@@ -1,6 +1,6 @@
 import ClickModel
+import Domain
 import Foundation
-import Store
 
 /// A conversion as the API shows it (SPEC section 5's shape, plus its
 /// attribution record).

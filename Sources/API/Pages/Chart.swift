@@ -1,6 +1,6 @@
 import ClickModel
+import Domain
 import Foundation
-import Store
 
 /// Charts drawn as inline SVG on the server: no script and no network needed.
 enum Chart {

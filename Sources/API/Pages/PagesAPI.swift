@@ -1,10 +1,10 @@
 import ClickModel
+import Domain
 import Foundation
 import Hummingbird
 import Mustache
-import OfferCore
+import Services
 import ServiceLifecycle
-import Store
 
 /// The pages people look at (SPEC section 6 and 7): `/login`, `/dashboard`
 /// (brand), `/ops` (live), `/p/{token}` (a member's own), and what feeds

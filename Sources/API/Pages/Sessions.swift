@@ -1,7 +1,7 @@
+import Domain
 import Foundation
 import Hummingbird
-import OfferCore
-import Store
+import Services
 import Synchronization
 
 /// Browser sessions of `/dashboard` and `/ops`: made once from an admin or

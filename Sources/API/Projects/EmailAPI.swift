@@ -1,8 +1,8 @@
 import ClickModel
+import Domain
 import Foundation
 import Hummingbird
-import OfferCore
-import Store
+import Services
 
 /// Emails to members (SPEC section 8): rendered per member from a template,
 /// previewed, or put into the outbox that the mail sender delivers.

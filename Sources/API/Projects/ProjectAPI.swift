@@ -1,8 +1,8 @@
 import ClickModel
+import Domain
 import Foundation
 import Hummingbird
-import OfferCore
-import Store
+import Services
 
 /// Projects and their workflow stages (SPEC section 8), behind an admin key:
 /// partners enter a project, move through its stages, and in a sales-tracking

@@ -1,6 +1,6 @@
 import ClickModel
+import Domain
 import Foundation
-import Store
 
 /// `POST /v1/projects`.
 struct ProjectInput: Decodable {

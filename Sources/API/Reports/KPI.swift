@@ -1,4 +1,4 @@
-import Store
+import Domain
 
 /// The KPIs of SPEC section 6, in order, with their exact definitions.
 enum KPI: String, CaseIterable {

@@ -1,7 +1,7 @@
 import ClickModel
+import Domain
 import Foundation
 import Hummingbird
-import Store
 
 /// `GET /v1/reports/...`: the brand's KPIs (SPEC section 6), read from the
 /// rollups only, as JSON or with `format=csv` as a download.

@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 import Foundation
 
 /// The catalogue's reads and writes (offers, links, partners, members, ads,

@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 
 /// Stored clicks read back, the same on SQLite and PostgreSQL: both keep the
 /// pages the click writers make (`ClickPage`) in `click_pages`, keyed by

@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 
 /// A partner's click statistics, the same on SQLite and PostgreSQL: finished
 /// hours from `partner_hourly`, the rest of the range (its partial hours and

@@ -1,3 +1,4 @@
+import Domain
 import Synchronization
 
 /// Group commit for conversions: postbacks and order webhooks that arrive

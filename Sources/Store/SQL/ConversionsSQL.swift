@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 import Foundation
 
 /// Conversions, commissions and payments, the same on SQLite and PostgreSQL.

@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 
 /// Keys and the workspace row, the same on SQLite and PostgreSQL.
 public enum KeysSQL {

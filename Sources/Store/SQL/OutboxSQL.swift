@@ -1,3 +1,5 @@
+import Domain
+
 /// The outbox, the same on SQLite and PostgreSQL.
 public enum OutboxSQL {
     public static func enqueue(_ db: some SQLConnection, _ messages: [OutboxMessage], now: Int64) throws -> [OutboxMessage] {

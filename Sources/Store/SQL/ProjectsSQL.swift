@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 
 /// Projects, their stages and members, the same on SQLite and PostgreSQL.
 /// Each function runs inside the caller's transaction; `ProjectStore` gives the contract.

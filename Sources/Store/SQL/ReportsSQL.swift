@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 
 /// The reports, the same on SQLite and PostgreSQL. Whole days are read from
 /// the daily rollups, the partial days at the ends of a range from the

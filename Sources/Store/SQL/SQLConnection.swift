@@ -1,3 +1,5 @@
+import Domain
+
 /// One database connection inside a transaction, as the store logic both
 /// databases share sees it: SQL with `?` placeholders (or `?1`, `?2`... to
 /// use a value more than once), values of five kinds.

@@ -1,3 +1,5 @@
+import Domain
+
 /// A database that the store logic both backends share runs on: it hands out
 /// a connection inside a transaction, on a thread of its own, never on a
 /// thread of Swift's shared executor. SQLite runs the body on GRDB's writer
@@ -36,20 +38,6 @@ extension SQLDatabase {
     }
 }
 
-/// When the work of the current task must be done: the HTTP side sets it for
-/// each request (`--postback-deadline-ms` for postbacks and webhooks), and
-/// every store call made in the request's task honours it.
-public enum Deadline {
-    @TaskLocal public static var current: ContinuousClock.Instant?
-
-    /// Milliseconds left until `deadline`, at least 1; nil without one.
-    public static func millisecondsLeft(until deadline: ContinuousClock.Instant?, now: ContinuousClock.Instant = .now) -> Int? {
-        guard let deadline else { return nil }
-        let left = now.duration(to: deadline).components
-        return max(1, Int(left.seconds) * 1000 + Int(left.attoseconds / 1_000_000_000_000_000))
-    }
-}
-
 /// How a write transaction runs.
 public struct WriteOptions: Sendable {
     /// Writes that read rows and change them by what they read (paying
@@ -69,4 +57,13 @@ public struct WriteOptions: Sendable {
     public func millisecondsLeft(now: ContinuousClock.Instant = .now) -> Int? {
         Deadline.millisecondsLeft(until: deadline, now: now)
     }
+}
+
+/// What each database provides: transactions for the logic written once
+/// (`SQLDatabase`, run by `SQLStore`), and its own ways of storing clicks and
+/// loading the edge's catalogue, which are tuned to it. The click writer and
+/// the catalogue publisher call those from threads of their own.
+public protocol StoreBackend: SQLDatabase, ClickStore, CatalogueStore {
+    /// Lets go of the database; nothing may be called after.
+    func close() async
 }

@@ -1,5 +1,4 @@
 import ClickModel
-import Store
 
 /// The business rules of a conversion: who is credited (SPEC section 4,
 /// `Attribution`) and what they earn (`Commissions`), from the evidence the

@@ -1,5 +1,5 @@
 import ClickModel
-import Store
+import Domain
 
 /// A small demo brand for `clickline serve --demo` and `clickline demo-data`:
 /// a link offer paying a percent with a parent override, a paused offer, a

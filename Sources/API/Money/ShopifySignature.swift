@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Services
 
 /// Shopify signs each webhook with HMAC-SHA256 of the raw body under the
 /// shop's secret, base64 in `X-Shopify-Hmac-Sha256`.

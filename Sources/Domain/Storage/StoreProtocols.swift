@@ -152,15 +152,6 @@ public protocol WorkspaceStore: Sendable {
     func currency() async throws -> Currency
 }
 
-/// What each database provides: transactions for the logic written once
-/// (`SQLDatabase`, run by `SQLStore`), and its own ways of storing clicks and
-/// loading the edge's catalogue, which are tuned to it. The click writer and
-/// the catalogue publisher call those from threads of their own.
-public protocol StoreBackend: SQLDatabase, ClickStore, CatalogueStore {
-    /// Lets go of the database; nothing may be called after.
-    func close() async
-}
-
 /// A store that could not do what was asked.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public enum Code: String, Sendable {

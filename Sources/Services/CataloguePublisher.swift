@@ -1,9 +1,9 @@
 import Atomics
 import Dispatch
 import ClickModel
+import Domain
 import Logging
 import Platform
-import Store
 
 /// Keeps the edge's link table in step with the store: polls the catalogue
 /// version and, when it changed, builds a new `LinkTable` off the hot path

@@ -1,5 +1,4 @@
 import ClickModel
-import Store
 
 /// Makes members' promo codes by the offer's naming strategy. Codes are upper
 /// case, in the tracking-code alphabet (`A-Z 0-9 - _`), at most 32 characters;

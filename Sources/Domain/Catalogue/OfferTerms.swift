@@ -1,3 +1,5 @@
+import ClickModel
+
 /// What an offer pays per conversion: a flat amount in the workspace currency's
 /// minor units, or a percent of the sale amount.
 public enum Payout: Sendable, Hashable {

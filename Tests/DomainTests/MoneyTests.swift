@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 import Testing
 
 @Suite("Money, attribution and commissions")
