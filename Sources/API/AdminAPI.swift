@@ -64,18 +64,19 @@ public enum AdminAPI {
     }
 
     static func addCatalogue(to router: Router<ClicklineRequestContext>, store: SQLStore, urls: PublicURLs) {
-        let conversions = ConversionAPI(store: store)
+        // The use cases, each over the part of the store it needs; the routes read through the rest.
+        let conversions = ConversionAPI(store: store, recorder: ConversionRecorder(store: store), payments: Payments(store: store))
         conversions.registerPublic(on: router)
 
         let admin = router.group().add(middleware: RequireKey([.admin], keys: store))
-        CatalogueAPI(store: store, urls: urls).register(on: admin)
+        CatalogueAPI(store: store, catalogue: Catalogue(store: store), memberships: Memberships(store: store), urls: urls).register(on: admin)
         conversions.registerAdmin(on: admin)
         ReportAPI(store: store).register(on: admin)
-        ProjectAPI(store: store, urls: urls).register(on: admin)
-        EmailAPI(store: store, urls: urls).register(on: admin)
+        ProjectAPI(store: store, workflow: ProjectWorkflow(store: store), urls: urls).register(on: admin)
+        EmailAPI(store: store, emails: MemberEmails(store: store, urls: urls)).register(on: admin)
 
         let partner = router.group().add(middleware: RequirePartner(store: store))
-        PartnerAPI(store: store, urls: urls).register(on: partner)
+        PartnerAPI(store: store, links: PartnerLinks(store: store, urls: urls), urls: urls).register(on: partner)
     }
 
     static func plain(_ text: String) -> Response {

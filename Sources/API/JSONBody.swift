@@ -105,7 +105,21 @@ extension APIError {
     }
 }
 
-/// Turns store errors that reach the router into API errors.
+extension APIError {
+    /// A use case's refusal, as the client sees it.
+    init(domain error: DomainError) {
+        switch error.code {
+        case .invalid:
+            self.init(.unprocessableContent, code: error.reason ?? "invalid_field",
+                      message: error.field.map { "\($0): \(error.message)" } ?? error.message, field: error.field)
+        case .notFound: self.init(.notFound, code: error.reason ?? "not_found", message: error.message, field: error.field)
+        case .conflict: self.init(.conflict, code: error.reason ?? "conflict", message: error.message, field: error.field)
+        case .forbidden: self.init(.forbidden, code: error.reason ?? "forbidden", message: error.message, field: error.field)
+        }
+    }
+}
+
+/// Turns the store's and the use cases' errors that reach the router into API errors.
 struct StoreErrorMiddleware: RouterMiddleware {
     typealias Context = ClicklineRequestContext
 
@@ -114,6 +128,8 @@ struct StoreErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as StoreError {
             throw APIError(store: error)
+        } catch let error as DomainError {
+            throw APIError(domain: error)
         } catch is CancellationError {
             throw APIError(store: StoreError(.unavailable, "cancelled"))
         }

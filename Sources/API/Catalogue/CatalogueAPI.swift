@@ -8,6 +8,8 @@ import Services
 /// members, ads and Shopify stores, behind an admin key.
 struct CatalogueAPI: Sendable {
     let store: any CatalogueWriter
+    let catalogue: Catalogue
+    let memberships: Memberships
     let urls: PublicURLs
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
@@ -36,9 +38,7 @@ struct CatalogueAPI: Sendable {
     // MARK: offers
 
     @Sendable func createOffer(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        var offer = try await JSONBody.decode(OfferInput.self, from: request, context: context).newOffer()
-        offer.postbackToken = Secrets.make(.postbackToken)
-        let created = try await store.createOffer(offer)
+        let created = try await catalogue.create(try await JSONBody.decode(OfferInput.self, from: request, context: context).newOffer())
         return try JSONBody.response(OfferBody(created, now: Timestamp.now()), status: .created)
     }
 
@@ -65,7 +65,7 @@ struct CatalogueAPI: Sendable {
     }
 
     @Sendable func rotatePostbackToken(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let updated = try await store.updateOffer(id: try context.id("id")) { $0.postbackToken = Secrets.make(.postbackToken) }
+        let updated = try await catalogue.rotatePostbackToken(ofOffer: try context.id("id"))
         return try JSONBody.response(OfferBody(updated, now: Timestamp.now()))
     }
 
@@ -74,17 +74,9 @@ struct CatalogueAPI: Sendable {
     @Sendable func createLink(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let offer = try await offer(context)
         let input = try await JSONBody.decode(LinkInput.self, from: request, context: context)
-        let code = try Validate.code(input.code, "code")
-        let destination: Destination
-        if let url = input.destinationURL {
-            destination = try Validate.destination(url, "destination_url")
-        } else if let registered = offer.destination {
-            destination = registered
-        } else {
-            throw APIError.invalid("destination_url", "is required when the offer has no destination_url")
-        }
-        if try await store.link(code: code) != nil { throw APIError.conflict("code", "the link code \(code) is taken") }
-        let link = try await store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination))
+        let link = try await catalogue.addLink(
+            try Validate.code(input.code, "code"), to: offer,
+            destination: try input.destinationURL.map { url throws(APIError) in try Validate.destination(url, "destination_url") })
         return try JSONBody.response(LinkBody(link), status: .created)
     }
 
@@ -98,14 +90,7 @@ struct CatalogueAPI: Sendable {
     @Sendable func addMembers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let offer = try await offer(context)
         let input = try await JSONBody.decode(AddMembersInput.self, from: request, context: context)
-        let terms = try input.terms()
-        for id in input.partnerIDs where try await store.partner(id: id) == nil {
-            throw APIError.invalid("partner_ids", "partner \(id) does not exist; nobody was added")
-        }
-        let credentials = MemberCredentials(
-            dashboardToken: { Secrets.make(.dashboardToken) },
-            promoCode: offer.type == .promoCode ? PromoCodes.maker(for: offer.promo) : nil)
-        let additions = try await store.addMembers(offerID: offer.id, partnerIDs: input.partnerIDs, terms: terms, credentials: credentials)
+        let additions = try await memberships.add(input.partnerIDs, to: offer, terms: try input.terms())
         let link = try await store.links(offerID: offer.id).first
         let members = additions.map { addition in
             var body = memberBody(addition.member, offer: offer, link: link)
@@ -139,17 +124,8 @@ struct CatalogueAPI: Sendable {
         let offer = try await offer(context)
         let partnerID = try context.id("partner_id")
         let input = try await JSONBody.decode(MemberInput.self, from: request, context: context)
-        if input.refreshCode.value == true, offer.type != .promoCode {
-            throw APIError.invalid("refresh_code", "only members of promo_code offers have a code")
-        }
-        var member = try await store.updateMember(offerID: offer.id, partnerID: partnerID) { member throws(APIError) in
+        let member = try await memberships.update(partnerID: partnerID, of: offer, refreshCode: input.refreshCode.value == true) { member in
             try input.apply(to: &member)
-        }
-        if input.refreshCode.value == true {
-            member = try await store.refreshPromoCode(offerID: offer.id, partnerID: partnerID) { partner, attempt in
-                // A refreshed code must differ from the old one, so skip the name's first spelling.
-                PromoCodes.make(offer.promo ?? PromoSettings(), for: partner, attempt: attempt + 1)
-            }
         }
         return try JSONBody.response(memberBody(member, offer: offer, link: try await store.links(offerID: offer.id).first))
     }
@@ -173,13 +149,7 @@ struct CatalogueAPI: Sendable {
     // MARK: partners
 
     @Sendable func createPartner(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let partner = try await JSONBody.decode(PartnerInput.self, from: request, context: context).newPartner()
-        if let parentID = partner.parentID, try await store.partner(id: parentID) == nil {
-            throw APIError.invalid("parent_id", "partner \(parentID) does not exist")
-        }
-        if try await store.partner(code: partner.code) != nil { throw APIError.conflict("code", "the partner code \(partner.code) is taken") }
-        let token = Secrets.make(.partnerToken)
-        let created = try await store.createPartner(partner, tokenHash: Secrets.hash(token))
+        let (created, token) = try await catalogue.create(try await JSONBody.decode(PartnerInput.self, from: request, context: context).newPartner())
         return try JSONBody.response(PartnerBody(created, token: token), status: .created)
     }
 
@@ -216,8 +186,7 @@ struct CatalogueAPI: Sendable {
 
     @Sendable func issuePartnerToken(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let partner = try await partner(context)
-        let token = Secrets.make(.partnerToken)
-        try await store.setPartnerTokenHash(partnerID: partner.id, hash: Secrets.hash(token))
+        let token = try await catalogue.issueToken(to: partner)
         return try JSONBody.response(PartnerBody(partner, token: token), status: .created)
     }
 

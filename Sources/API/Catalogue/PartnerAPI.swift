@@ -28,6 +28,7 @@ struct RequirePartner: RouterMiddleware {
 /// direct children, and can credit only itself or a direct child.
 struct PartnerAPI: Sendable {
     let store: any CatalogueWriter & ClickStatsStore
+    let links: PartnerLinks
     let urls: PublicURLs
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
@@ -163,27 +164,10 @@ struct PartnerAPI: Sendable {
     @Sendable func generate(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let me = try context.requirePartner()
         let input = try await JSONBody.decode(GenerateInput.self, from: request, context: context)
-        let linkCode = try Validate.code(input.linkCode, "link_code")
-        guard let link = try await store.link(code: linkCode) else { throw APIError.invalid("link_code", "there is no link \(linkCode)") }
-        guard let membership = try await store.member(offerID: link.offerID, partnerID: me.id), membership.status == .active else {
-            throw APIError.forbidden("you are not an active member of the offer of link \(linkCode)")
-        }
-        var child: Partner?
-        if let code = input.forPartnerCode, let forCode = Optional(try Validate.code(code, "for_partner_code")), forCode != me.code {
-            guard let candidate = try await store.partner(code: forCode), candidate.parentID == me.id else {
-                throw APIError.forbidden("you can generate links only for yourself and your direct referral partners")
-            }
-            child = candidate
-        }
-        var ad: Ad?
-        if let code = input.adCode {
-            let adCode = try Validate.code(code, "ad_code")
-            guard let owned = try await store.ads(partnerID: me.id).first(where: { $0.code == adCode }) else {
-                throw APIError.invalid("ad_code", "you have no ad \(adCode)")
-            }
-            ad = owned
-        }
-        let url = urls.tracking(link: link.code, partner: me.code, child: child?.code, ad: ad?.code)
+        let generated = try await links.generate(
+            by: me, linkCode: try Validate.code(input.linkCode, "link_code"),
+            forPartner: try input.forPartnerCode.map { code throws(APIError) in try Validate.code(code, "for_partner_code") },
+            ad: try input.adCode.map { code throws(APIError) in try Validate.code(code, "ad_code") })
         struct Generated: Encodable {
             var url: String
             var link_code: String
@@ -191,8 +175,8 @@ struct PartnerAPI: Sendable {
             var credited_partner_code: String
             var ad_code: String?
         }
-        return try JSONBody.response(Generated(url: url, link_code: link.code.value, partner_code: me.code.value,
-                                               credited_partner_code: (child ?? me).code.value, ad_code: ad?.code.value))
+        return try JSONBody.response(Generated(url: generated.url, link_code: generated.link.code.value, partner_code: me.code.value,
+                                               credited_partner_code: generated.credited.code.value, ad_code: generated.ad?.code.value))
     }
 
     struct StatsRowBody: Encodable {

@@ -9,7 +9,9 @@ import Services
 /// Every conversion is committed before a 2xx goes out; when the store cannot
 /// commit, the answer is 503.
 struct ConversionAPI: Sendable {
-    let store: any CatalogueWriter & ConversionStore & WorkspaceStore
+    let store: any ConversionStore & ShopStore
+    let recorder: ConversionRecorder
+    let payments: Payments
 
     /// Routes that authenticate themselves (postback token, Shopify signature).
     func registerPublic(on router: Router<ClicklineRequestContext>) {
@@ -72,24 +74,12 @@ struct ConversionAPI: Sendable {
 
     /// A decimal string in the workspace currency's major unit, as minor units.
     func money(_ text: String?, currency code: String?, field: String) async throws -> Money {
-        let workspace = try await store.currency()
-        if let code, !code.isEmpty {
-            guard let currency = Currency(code) else { throw APIError.invalid("currency", "a currency is an ISO 4217 code like USD") }
-            guard currency == workspace else {
-                throw APIError.invalid("currency", "this workspace keeps its books in \(workspace.code), not \(currency.code)")
-            }
-        }
-        guard let text, !text.isEmpty else { throw APIError.invalid(field, "is required, as a decimal string like 49.90") }
-        guard let money = Money.parse(text, currency: workspace) else {
-            throw APIError.invalid(field, "must be a decimal string like 49.90: no sign, at most \(workspace.exponent) decimals, "
-                                   + "at most \(Money(minorUnits: Money.maxMinorUnits, currency: workspace).decimalString)")
-        }
-        return money
+        try await recorder.amount(text, currency: code, field: field)
     }
 
     func record(_ request: ConversionRequest) async throws -> ConversionRecording {
         do {
-            return try await store.recordConversion(request) { ConversionRules.plan($0) }
+            return try await recorder.record(request)
         } catch let error as StoreError where error.code == .unavailable {
             var unavailable = APIError.unavailable("the conversion could not be stored; nothing was recorded, send it again")
             unavailable.headers[.retryAfter] = "1"
@@ -245,14 +235,6 @@ struct ConversionAPI: Sendable {
         enum CodingKeys: String, CodingKey { case id, partner_id, amount, currency, offer_id, reference, commissions, created_at }
     }
 
-    func paymentQuery(offerID: UInt32?, partnerIDs: [UInt32]) async throws -> PaymentQuery {
-        if let offerID, try await store.offer(id: offerID) == nil { throw APIError.invalid("offer_id", "offer \(offerID) does not exist") }
-        for id in partnerIDs where try await store.partner(id: id) == nil {
-            throw APIError.invalid("partner_ids", "partner \(id) does not exist")
-        }
-        return PaymentQuery(offerID: offerID, partnerIDs: partnerIDs, now: Timestamp.now())
-    }
-
     @Sendable func due(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let query = request.uri.queryParameters.dictionary
         let offerID = try query["offer_id"].map { text in
@@ -263,7 +245,7 @@ struct ConversionAPI: Sendable {
             guard let id = UInt32(text) else { throw APIError.invalid("partner_ids", "must be partner ids separated by commas") }
             return id
         }
-        let due = try await store.paymentsDue(try paymentQuery(offerID: offerID, partnerIDs: partnerIDs))
+        let due = try await payments.due(offerID: offerID, partnerIDs: partnerIDs, now: Timestamp.now())
         if query["format"] == "csv" {
             var csv = CSV(header: ["partner_id", "partner_code", "name", "email", "amount", "currency", "commissions"])
             for line in due where line.amount.minorUnits > 0 {
@@ -310,8 +292,9 @@ struct ConversionAPI: Sendable {
             }
         }
         if let reference = input.reference { _ = try Validate.text(reference, "reference", max: 200) }
-        let payments = try await store.pay(try paymentQuery(offerID: input.offer_id, partnerIDs: input.partner_ids ?? []), reference: input.reference)
-        return try JSONBody.response(Page(items: payments.map(PaymentBody.init), nextCursor: nil), status: payments.isEmpty ? .ok : .created)
+        let paid = try await payments.pay(offerID: input.offer_id, partnerIDs: input.partner_ids ?? [], reference: input.reference,
+                                          now: Timestamp.now())
+        return try JSONBody.response(Page(items: paid.map(PaymentBody.init), nextCursor: nil), status: paid.isEmpty ? .ok : .created)
     }
 
     @Sendable func payments(_ request: Request, context: ClicklineRequestContext) async throws -> Response {

@@ -7,8 +7,8 @@ import Services
 /// Emails to members (SPEC section 8): rendered per member from a template,
 /// previewed, or put into the outbox that the mail sender delivers.
 struct EmailAPI: Sendable {
-    let store: any CatalogueWriter & ProjectStore & OutboxStore
-    let urls: PublicURLs
+    let store: any OutboxStore
+    let emails: MemberEmails
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
         router.post("/v1/offers/{id}/emails", use: emailOfferMembers)
@@ -39,124 +39,31 @@ struct EmailAPI: Sendable {
         }
     }
 
-    /// Everything a message to one partner is made from.
-    struct Recipient {
-        var partner: Partner
-        /// Its membership of the offer, when it has one.
-        var member: Member?
-    }
-
     /// `POST /v1/offers/{id}/emails`: to the given members, or every active member.
     @Sendable func emailOfferMembers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let offerID = try context.id("id")
-        guard let offer = try await store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
         let input = try await JSONBody.decode(EmailInput.self, from: request, context: context)
-        let template = try input.template()
-        var recipients: [Recipient] = []
-        if let ids = try PartnerIDsInput.optional(input.partnerIDs) {
-            for id in Self.unique(ids) {
-                guard let member = try await store.member(offerID: offer.id, partnerID: id) else {
-                    throw APIError.invalid("partner_ids", "partner \(id) is not a member of offer \(offer.id); nothing was sent")
-                }
-                recipients.append(Recipient(partner: member.partner, member: member))
-            }
-        } else {
-            let members = try await store.members(MemberQuery(offerID: offer.id, limit: 10_001))
-            guard members.count <= 10_000 else { throw APIError.invalid("partner_ids", "the offer has over 10000 members; name them in batches") }
-            recipients = members.filter { $0.status == .active }.map { Recipient(partner: $0.partner, member: $0) }
-        }
-        return try await compose(template, offer: offer, stageID: nil, recipients: recipients, preview: input.preview ?? false)
+        let messages = try await emails.toMembers(of: offerID, partnerIDs: try PartnerIDsInput.optional(input.partnerIDs),
+                                                  template: try input.template(), preview: input.preview ?? false)
+        return try answer(messages)
     }
 
     /// `POST /v1/projects/{id}/stages/{stage_id}/emails`: to the given members of the stage, or all of them.
-    /// Their links and codes are those of the stage's offer, or, for a stage
-    /// without one, of the nearest generating stage before it.
     @Sendable func emailStageMembers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let projectID = try context.id("id")
         let stageID = try context.id("stage_id")
-        guard try await store.project(id: projectID) != nil else { throw APIError.notFound("project \(projectID) does not exist") }
-        let stages = try await store.stages(projectID: projectID)
-        guard let index = stages.firstIndex(where: { $0.id == stageID }) else {
-            throw APIError.notFound("project \(projectID) has no stage \(stageID)")
-        }
         let input = try await JSONBody.decode(EmailInput.self, from: request, context: context)
-        let template = try input.template()
-        let inStage = try await store.projectMembers(projectID: projectID).filter { $0.stageID == stageID }
-        var chosen = inStage.map(\.partner)
-        if let ids = try PartnerIDsInput.optional(input.partnerIDs) {
-            let byID = Dictionary(uniqueKeysWithValues: inStage.map { ($0.partner.id, $0.partner) })
-            chosen = try Self.unique(ids).map { id in
-                guard let partner = byID[id] else { throw APIError.invalid("partner_ids", "partner \(id) is not in stage \(stageID); nothing was sent") }
-                return partner
-            }
-        }
-        // The stage's own offer, or for a stage without one the offer of the
-        // nearest generating stage before it: where its members got their link or code.
-        let offerID = stages[...index].reversed().lazy.compactMap(\.offerID).first
-        let offer = if let offerID { try await store.offer(id: offerID) } else { Offer?.none }
-        var recipients: [Recipient] = []
-        for partner in chosen {
-            let member = if let offer { try await store.member(offerID: offer.id, partnerID: partner.id) } else { Member?.none }
-            recipients.append(Recipient(partner: partner, member: member))
-        }
-        return try await compose(template, offer: offer, stageID: stageID, recipients: recipients, preview: input.preview ?? false)
+        let messages = try await emails.toMembers(of: stageID, in: projectID, partnerIDs: try PartnerIDsInput.optional(input.partnerIDs),
+                                                  template: try input.template(), preview: input.preview ?? false)
+        return try answer(messages)
     }
 
-    /// Renders a message per recipient; unless previewing, queues those with an address.
-    func compose(_ template: MemberEmail, offer: Offer?, stageID: UInt32?, recipients: [Recipient], preview: Bool) async throws -> Response {
-        // What the template asks for must exist for every recipient: no message goes out with a hole in it.
-        let memberFields: Set<String> = ["promo_code", "tracking_url", "starts_at", "ends_at", "dashboard_url"]
-        let needsMembership = !template.usedFields.isDisjoint(with: memberFields)
-        if needsMembership {
-            guard let offer else {
-                throw APIError.invalid("body", "neither the stage nor a stage before it has an offer, so only {{name}} can be used")
-            }
-            if let missing = recipients.first(where: { $0.member == nil }) {
-                throw APIError.invalid("partner_ids", "partner \(missing.partner.id) is not a member of offer \(offer.id) yet; generate first")
-            }
+    func answer(_ messages: [MemberEmails.Message]) throws -> Response {
+        let bodies = messages.map { message in
+            MessageBody(id: message.id, partnerID: message.partner.id, to: message.partner.email, subject: message.subject,
+                        body: message.body, status: message.status.rawValue)
         }
-        if let offer, offer.type == .link, template.usedFields.contains("promo_code") {
-            throw APIError.invalid("body", "offer \(offer.id) tracks links; it has no promo codes, so {{promo_code}} cannot be used")
-        }
-        if let offer, offer.type == .promoCode, template.usedFields.contains("tracking_url") {
-            throw APIError.invalid("body", "offer \(offer.id) tracks promo codes; it has no links, so {{tracking_url}} cannot be used")
-        }
-        let link = if let offer { try await store.links(offerID: offer.id).first } else { TrackingLink?.none }
-        if let offer, template.usedFields.contains("tracking_url"), link == nil {
-            throw APIError.invalid("body", "offer \(offer.id) has no tracking link yet, so {{tracking_url}} cannot be used")
-        }
-
-        var drafts: [(recipient: Recipient, subject: String, body: String)] = []
-        for recipient in recipients {
-            let member = recipient.member
-            let values = MemberEmail.Values(
-                name: recipient.partner.name, promoCode: member?.promoCode,
-                trackingURL: member != nil && offer?.type == .link ? link.map { urls.tracking(link: $0.code, partner: recipient.partner.code) } : nil,
-                startsAt: Self.day(member?.startsAt ?? offer?.startsAt), endsAt: Self.day(member?.endsAt ?? offer?.endsAt),
-                dashboardURL: member.map { urls.dashboard(token: $0.dashboardToken) })
-            let rendered = template.render(values)
-            drafts.append((recipient, rendered.subject, rendered.body))
-        }
-
-        var messages: [MessageBody] = []
-        if preview {
-            messages = drafts.map { MessageBody(partnerID: $0.recipient.partner.id, to: $0.recipient.partner.email, subject: $0.subject, body: $0.body, status: "preview") }
-        } else {
-            let queued = try await store.enqueue(drafts.compactMap { draft in
-                draft.recipient.partner.email.map {
-                    OutboxMessage(offerID: offer?.id, stageID: stageID, partnerID: draft.recipient.partner.id, to: $0, subject: draft.subject, body: draft.body)
-                }
-            })
-            var ids = Dictionary(queued.map { ($0.partnerID, $0.id) }, uniquingKeysWith: { first, _ in first })
-            messages = drafts.map { draft in
-                let partner = draft.recipient.partner
-                let id = ids.removeValue(forKey: partner.id)
-                return MessageBody(id: id, partnerID: partner.id, to: partner.email, subject: draft.subject, body: draft.body,
-                                   status: id == nil ? "no_address" : MessageStatus.queued.rawValue)
-            }
-        }
-        let status: HTTPResponse.Status = messages.contains { $0.id != nil } ? .created : .ok
-        return try JSONBody.response(["messages": messages], status: status)
+        return try JSONBody.response(["messages": bodies], status: messages.contains { $0.id != nil } ? .created : .ok)
     }
 
     /// `GET /v1/outbox?status=&partner_id=`: every message and where it stands.
@@ -179,19 +86,6 @@ struct EmailAPI: Sendable {
         let messages = try await store.outbox(filter)
         let items = messages.map(OutboxItemBody.init)
         return try JSONBody.response(Page(items: items, nextCursor: messages.count == filter.limit ? messages.last.map { String($0.id) } : nil))
-    }
-
-    /// A date of the member's terms as a template shows it: `2026-07-01` (UTC).
-    static func day(_ milliseconds: Int64?) -> String? {
-        guard let milliseconds else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
-
-    static func unique(_ ids: [UInt32]) -> [UInt32] {
-        var seen = Set<UInt32>()
-        return ids.filter { seen.insert($0).inserted }
     }
 }
 

@@ -9,6 +9,7 @@ import Services
 /// stage get their link or promo code and move on.
 struct ProjectAPI: Sendable {
     let store: any CatalogueWriter & ProjectStore
+    let workflow: ProjectWorkflow
     let urls: PublicURLs
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
@@ -27,8 +28,7 @@ struct ProjectAPI: Sendable {
 
     @Sendable func createProject(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let (project, stages) = try await JSONBody.decode(ProjectInput.self, from: request, context: context).validated()
-        for (index, stage) in stages.enumerated() { try await checkOffer(of: stage, field: "stages.\(index).offer_id") }
-        let created = try await store.createProject(project, stages: stages)
+        let created = try await workflow.create(project, stages: stages)
         return try JSONBody.response(ProjectBody(created, stages: try await store.stages(projectID: created.id), members: []), status: .created)
     }
 
@@ -49,9 +49,7 @@ struct ProjectAPI: Sendable {
     @Sendable func addStage(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let project = try await project(context)
         let input = try await JSONBody.decode(StageInput.self, from: request, context: context)
-        let stage = try input.stage()
-        try await checkOffer(of: stage, field: "offer_id")
-        let added = try await store.addStage(projectID: project.id, stage, at: input.position)
+        let added = try await workflow.add(try input.stage(), to: project, at: input.position)
         return try JSONBody.response(StageBody(added), status: .created)
     }
 
@@ -59,13 +57,7 @@ struct ProjectAPI: Sendable {
         let project = try await project(context)
         let stageID = try context.id("stage_id")
         let patch = try await JSONBody.decode(StagePatch.self, from: request, context: context)
-        // The patched stage's offer is checked first, so that a wrong one is
-        // named by its field; the store checks it again inside the update.
-        if var patched = try await store.stages(projectID: project.id).first(where: { $0.id == stageID }) {
-            try patch.apply(to: &patched)
-            try await checkOffer(of: patched, field: "offer_id")
-        }
-        let updated = try await store.updateStage(projectID: project.id, stageID: stageID) { stage in try patch.apply(to: &stage) }
+        let updated = try await workflow.update(stageID: stageID, of: project) { stage in try patch.apply(to: &stage) }
         return try JSONBody.response(StageBody(updated))
     }
 
@@ -95,8 +87,7 @@ struct ProjectAPI: Sendable {
     @Sendable func enter(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let project = try await project(context)
         let ids = try await JSONBody.decode(PartnerIDsInput.self, from: request, context: context).required()
-        try await requirePartners(ids)
-        let entries = try await store.enterProject(projectID: project.id, partnerIDs: ids)
+        let entries = try await workflow.enter(ids, into: project)
         let members = entries.map { entry in
             var body = ProjectMemberBody(entry.member)
             body.status = entry.entered ? "entered" : "existing"
@@ -110,14 +101,7 @@ struct ProjectAPI: Sendable {
         let input = try await JSONBody.decode(PartnerIDsInput.self, from: request, context: context)
         let ids = try input.required()
         guard let stageID = input.stageID else { throw APIError.invalid("stage_id", "is required: the stage to move them to") }
-        guard try await store.stages(projectID: project.id).contains(where: { $0.id == stageID }) else {
-            throw APIError.invalid("stage_id", "project \(project.id) has no stage \(stageID)")
-        }
-        let present = Set(try await store.projectMembers(projectID: project.id).map(\.partner.id))
-        if let missing = ids.first(where: { !present.contains($0) }) {
-            throw APIError.invalid("partner_ids", "partner \(missing) is not in project \(project.id); nobody was moved")
-        }
-        let moved = try await store.moveMembers(projectID: project.id, partnerIDs: ids, to: stageID)
+        let moved = try await workflow.move(ids, of: project, to: stageID)
         return try JSONBody.response(["members": moved.map(ProjectMemberBody.init)])
     }
 
@@ -126,33 +110,9 @@ struct ProjectAPI: Sendable {
     @Sendable func generate(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let project = try await project(context)
         let stageID = try context.id("stage_id")
-        guard let stage = try await store.stages(projectID: project.id).first(where: { $0.id == stageID }) else {
-            throw APIError.notFound("project \(project.id) has no stage \(stageID)")
-        }
         let input = try await JSONBody.decode(PartnerIDsInput.self, from: request, context: context)
-        let ids = try input.optional()
-        let terms = try input.terms()
-        guard stage.kind != .custom else {
-            throw APIError(.unprocessableContent, code: "custom_stage",
-                           message: "stage \(stageID) is a custom stage; only generate_links and generate_promo_codes stages generate")
-        }
-        guard let offerID = stage.offerID, let offer = try await store.offer(id: offerID) else {
-            throw APIError(.unprocessableContent, code: "offer_not_set_up", message: "stage \(stageID) has no offer yet; set one up with PATCH first")
-        }
-        let link = try await store.links(offerID: offer.id).first
-        if offer.type == .link && link == nil {
-            throw APIError(.unprocessableContent, code: "no_link", message: "offer \(offer.id) has no tracking link yet; add one first")
-        }
-        if let ids {
-            let inStage = Set(try await store.projectMembers(projectID: project.id).filter { $0.stageID == stageID }.map(\.partner.id))
-            if let missing = ids.first(where: { !inStage.contains($0) }) {
-                throw APIError.invalid("partner_ids", "partner \(missing) is not in stage \(stageID); nothing was generated")
-            }
-        }
-        let credentials = MemberCredentials(
-            dashboardToken: { Secrets.make(.dashboardToken) },
-            promoCode: offer.type == .promoCode ? PromoCodes.maker(for: offer.promo) : nil)
-        let generations = try await store.generate(projectID: project.id, stageID: stageID, partnerIDs: ids, terms: terms, credentials: credentials)
+        let generated = try await workflow.generate(at: stageID, of: project, for: try input.optional(), terms: try input.terms())
+        let (offer, link, generations) = (generated.offer, generated.link, generated.generations)
         let what = offer.type == .promoCode ? "promo code" : "tracking link"
         let members = generations.map { generation in
             let member = generation.member
@@ -172,20 +132,5 @@ struct ProjectAPI: Sendable {
         let id = try context.id("id")
         guard let project = try await store.project(id: id) else { throw APIError.notFound("project \(id) does not exist") }
         return project
-    }
-
-    /// A generating stage's offer exists and is of the type the stage generates.
-    func checkOffer(of stage: Stage, field: String) async throws {
-        guard let offerID = stage.offerID, let type = stage.kind.offerType else { return }
-        guard let offer = try await store.offer(id: offerID) else { throw APIError.invalid(field, "offer \(offerID) does not exist") }
-        guard offer.type == type else {
-            throw APIError.invalid(field, "a \(stage.kind.rawValue) stage needs a \(type.rawValue) offer; offer \(offerID) is a \(offer.type.rawValue) offer")
-        }
-    }
-
-    func requirePartners(_ ids: [UInt32]) async throws {
-        for id in ids where try await store.partner(id: id) == nil {
-            throw APIError.invalid("partner_ids", "partner \(id) does not exist; nobody was added")
-        }
     }
 }

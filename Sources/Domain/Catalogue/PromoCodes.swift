@@ -91,3 +91,17 @@ extension String {
         return table
     }()
 }
+
+/// When a member's promo code credits an order: the one rule both the
+/// conversion's attribution and a redemption apply.
+public enum PromoRules {
+    /// Why `member`'s code cannot be redeemed at `now` on `offer` (nil when
+    /// the offer is gone), or nil when it can: the offer live, the membership
+    /// live and its partner active, the offer's usage limit not reached.
+    public static func refusal(of member: Member, in offer: Offer?, at now: Int64) -> PromoRefusal? {
+        guard let offer, offer.isLive(at: now) else { return .offerNotLive }
+        guard member.isLive(at: now), member.partner.status == .active else { return .memberNotLive }
+        if let limit = offer.promo?.usageLimitPerCode, member.promoUses >= limit { return .usageLimitReached }
+        return nil
+    }
+}

@@ -390,9 +390,9 @@ public enum CatalogueSQL {
 
     public static func redeemPromoCode(_ db: some SQLConnection, _ code: String, at now: Int64) throws -> PromoRedemption {
         guard let member = try member(db, promoCode: code.uppercased()) else { return .refused(.unknownCode) }
-        guard let offer = try offer(db, id: member.offerID), offer.isLive(at: now) else { return .refused(.offerNotLive) }
-        guard member.isLive(at: now), member.partner.status == .active else { return .refused(.memberNotLive) }
-        if let limit = offer.promo?.usageLimitPerCode, member.promoUses >= limit { return .refused(.usageLimitReached) }
+        let offer = try offer(db, id: member.offerID)
+        if let refusal = PromoRules.refusal(of: member, in: offer, at: now) { return .refused(refusal) }
+        guard let offer else { return .refused(.offerNotLive) }
         try db.execute("UPDATE memberships SET promo_uses = promo_uses + 1 WHERE offer_id = ? AND partner_id = ?",
                        [.integer(Int64(member.offerID)), .integer(Int64(member.partner.id))])
         var redeemed = member

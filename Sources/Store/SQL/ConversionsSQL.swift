@@ -37,7 +37,7 @@ public enum ConversionsSQL {
             let upper = code.uppercased()
             guard let member = try CatalogueSQL.member(db, promoCode: upper), offerID == nil || offerID == member.offerID else { continue }
             offerID = offerID ?? member.offerID
-            let refusal = try promoRefusal(db, member: member, now: request.now)
+            let refusal = PromoRules.refusal(of: member, in: try CatalogueSQL.offer(db, id: member.offerID), at: request.now)
             candidates.code = .init(code: upper, partnerID: refusal == nil ? member.partner.id : nil, refusal: refusal?.rawValue)
             if refusal == nil { codeMember = member }
             break
@@ -91,8 +91,7 @@ public enum ConversionsSQL {
                 .text(String(decoding: try encoder.encode(planned.decision), as: UTF8.self)), .integer(minute), .integer(request.now),
             ])?.int64(0)
         guard let conversionID else { throw StoreError(.unavailable, "the conversion's id was not returned") }
-        let availableAt = request.now + Int64(offer.holdDays) * 86_400_000
-        let status: Commission.Status = offer.holdDays == 0 ? .approved : .pending
+        let (status, availableAt) = HoldPolicy.newLine(of: offer, at: request.now)
         var commissions: [Commission] = []
         for line in planned.lines {
             let lineID = try db.row("""
@@ -122,13 +121,6 @@ public enum ConversionsSQL {
             status: .accepted, event: request.event, source: request.source, clickID: request.clickID,
             subIDs: (0..<5).map { subIDs.count > $0 ? subIDs[$0] : nil }, candidates: candidates, decision: planned.decision,
             commissions: commissions, createdAt: request.now, reversedAt: nil))
-    }
-
-    static func promoRefusal(_ db: some SQLConnection, member: Member, now: Int64) throws -> PromoRefusal? {
-        guard let offer = try CatalogueSQL.offer(db, id: member.offerID), offer.isLive(at: now) else { return .offerNotLive }
-        guard member.isLive(at: now), member.partner.status == .active else { return .memberNotLive }
-        if let limit = offer.promo?.usageLimitPerCode, member.promoUses >= limit { return .usageLimitReached }
-        return nil
     }
 
     /// A delivery seen before: by its webhook id, its event id, or its store and order.

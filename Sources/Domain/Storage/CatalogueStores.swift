@@ -1,31 +1,40 @@
 import ClickModel
 
-/// Reads and writes the catalogue: offers, links, partners, members, ads and
-/// Shopify stores. Every write of something the edge reads (offers, links,
-/// partners, members, ads) changes `catalogueVersion`, so the edge follows it.
-///
-/// Contract every implementation meets:
-/// - Each method is one transaction: it does all it says or nothing.
-/// - A code or promo code that is taken throws `StoreError(.conflict)`; a
-///   missing row that a write names throws `StoreError(.notFound)`.
-/// - `update…` methods read the row, run `change` on it and write it back in
-///   one transaction; an error thrown by `change` rolls everything back and
-///   is rethrown as it is.
-public protocol CatalogueWriter: Sendable {
-    // MARK: offers
+// The catalogue's storage, one protocol per kind of record, so that each
+// use case takes only what it reads and writes: offers, links, partners,
+// members, ads and Shopify stores. Every write of something the edge reads
+// (offers, links, partners, members, ads) changes `catalogueVersion`, so the
+// edge follows it.
+//
+// Contract every implementation meets (`CatalogueContract` tests it):
+// - Each method is one transaction: it does all it says or nothing.
+// - A code or promo code that is taken throws `StoreError(.conflict)`; a
+//   missing row that a write names throws `StoreError(.notFound)`.
+// - `update…` methods read the row, run `change` on it and write it back in
+//   one transaction; an error thrown by `change` rolls everything back and
+//   is rethrown as it is.
+
+/// The whole catalogue: what the demo data and the contract tests write.
+public typealias CatalogueWriter = OfferStore & LinkStore & PartnerStore & MemberStore & AdStore & ShopStore
+
+public protocol OfferStore: Sendable {
     func createOffer(_ offer: Offer) async throws -> Offer
     func offer(id: UInt32) async throws -> Offer?
     func offers(_ query: OfferQuery) async throws -> [Offer]
     func updateOffer(id: UInt32, _ change: @escaping @Sendable (inout Offer) throws -> Void) async throws -> Offer
 
-    // MARK: links
+}
+
+public protocol LinkStore: Sendable {
     func createLink(_ link: TrackingLink) async throws -> TrackingLink
     func links(offerID: UInt32) async throws -> [TrackingLink]
     func link(code: Code) async throws -> TrackingLink?
     /// Links of offers the partner is an active member of, by link id.
     func links(forMember partnerID: UInt32) async throws -> [PartnerLink]
 
-    // MARK: partners
+}
+
+public protocol PartnerStore: Sendable {
     /// Stores a partner; `tokenHash` is the SHA-256 of its API token.
     func createPartner(_ partner: Partner, tokenHash: [UInt8]?) async throws -> Partner
     func partner(id: UInt32) async throws -> Partner?
@@ -35,7 +44,9 @@ public protocol CatalogueWriter: Sendable {
     func updatePartner(id: UInt32, _ change: @escaping @Sendable (inout Partner) throws -> Void) async throws -> Partner
     func setPartnerTokenHash(partnerID: UInt32, hash: [UInt8]) async throws
 
-    // MARK: members
+}
+
+public protocol MemberStore: Sendable {
     /// Makes each partner a member of the offer, unless it is one already
     /// (then it keeps its code and token and comes back with `created` false).
     /// Unknown partners throw `StoreError(.notFound)` and add nobody.
@@ -55,11 +66,16 @@ public protocol CatalogueWriter: Sendable {
     /// its use is counted, in the same transaction as the checks.
     func redeemPromoCode(_ code: String, at now: Int64) async throws -> PromoRedemption
 
-    // MARK: ads
+}
+
+public protocol AdStore: Sendable {
     func createAd(_ ad: Ad) async throws -> Ad
     func ads(partnerID: UInt32) async throws -> [Ad]
 
-    // MARK: Shopify stores
+}
+
+/// Shopify stores whose order webhooks credit conversions.
+public protocol ShopStore: Sendable {
     func createShopifyStore(_ store: ShopifyStore) async throws -> ShopifyStore
     func shopifyStores() async throws -> [ShopifyStore]
     func shopifyStore(id: UInt32) async throws -> ShopifyStore?
@@ -117,7 +133,7 @@ public struct MemberQuery: Sendable {
     }
 }
 
-extension CatalogueWriter {
+extension MemberStore {
     /// Makes a partner a member with a dashboard token and no promo code:
     /// enough for link offers, fixtures and demo data.
     public func addMember(offerID: UInt32, partnerID: UInt32, status: ActivityStatus = .active,

@@ -1,0 +1,54 @@
+import ClickModel
+import Domain
+
+/// Making the catalogue's records, with what each is given and what must
+/// hold first: an offer its postback token, a link its destination (the
+/// offer's when none is named) and a free code, a partner a parent that
+/// exists, a free code and its API token.
+public struct Catalogue: Sendable {
+    public typealias Store = OfferStore & LinkStore & PartnerStore
+
+    let store: any Store
+
+    public init(store: any Store) {
+        self.store = store
+    }
+
+    /// Stores a new offer with a postback token of its own.
+    public func create(_ offer: Offer) async throws -> Offer {
+        var offer = offer
+        offer.postbackToken = Secrets.make(.postbackToken)
+        return try await store.createOffer(offer)
+    }
+
+    /// Gives the offer a new postback token; the old one stops working at once.
+    public func rotatePostbackToken(ofOffer id: UInt32) async throws -> Offer {
+        try await store.updateOffer(id: id) { $0.postbackToken = Secrets.make(.postbackToken) }
+    }
+
+    /// Adds a tracking link to an offer, to `destination` or else the offer's own.
+    public func addLink(_ code: Code, to offer: Offer, destination: Destination?) async throws -> TrackingLink {
+        guard let destination = destination ?? offer.destination else {
+            throw DomainError.invalid("destination_url", "is required when the offer has no destination_url")
+        }
+        if try await store.link(code: code) != nil { throw DomainError.conflict("code", "the link code \(code) is taken") }
+        return try await store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination))
+    }
+
+    /// Stores a new partner and returns it with its API token, shown this once (only its hash is kept).
+    public func create(_ partner: Partner) async throws -> (partner: Partner, token: String) {
+        if let parentID = partner.parentID, try await store.partner(id: parentID) == nil {
+            throw DomainError.invalid("parent_id", "partner \(parentID) does not exist")
+        }
+        if try await store.partner(code: partner.code) != nil { throw DomainError.conflict("code", "the partner code \(partner.code) is taken") }
+        let token = Secrets.make(.partnerToken)
+        return (try await store.createPartner(partner, tokenHash: Secrets.hash(token)), token)
+    }
+
+    /// Gives a partner a new API token, shown this once; the old one stops working.
+    public func issueToken(to partner: Partner) async throws -> String {
+        let token = Secrets.make(.partnerToken)
+        try await store.setPartnerTokenHash(partnerID: partner.id, hash: Secrets.hash(token))
+        return token
+    }
+}
