@@ -39,7 +39,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # temporary directory, run by an ordinary user (postgres when this runs as
 # root), on a free loopback port; exports CLICKLINE_TEST_POSTGRES with its
 # URL and stops it when the calling script exits. Returns 1, saying why,
-# when no server can be started.
+# when no server can be started. TEST_POSTGRES_OPTIONS adds server settings
+# (the test command turns fsync off: its databases are thrown away, and each
+# test's CREATE DATABASE forces a checkpoint that otherwise took 10 s here).
 start_test_postgres() {
     ensure_packages postgresql
     local bin
@@ -55,7 +57,7 @@ start_test_postgres() {
     "${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U clickline -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; return 1; }
     TEST_POSTGRES_START=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start)
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 ${TEST_POSTGRES_OPTIONS:-}" start)
     "${TEST_POSTGRES_START[@]}" >/dev/null || { cat "$dir/server.log" >&2; return 1; }
     TEST_POSTGRES_STOP=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast stop)
     TEST_POSTGRES_DIR=$dir
