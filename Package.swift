@@ -13,6 +13,8 @@
 //            Store                                              the SQL written once, over SQLDatabase
 //            Services                                           use cases, over the narrow storage protocols
 //   level 3  StoreSQLite  StorePostgres  Mail                   drivers
+//            Ops                                                live figures and the Prometheus export
+//            APIDocument                                        the OpenAPI description
 //   level 4  API                                                routes, bodies, authentication
 //   level 5  ClicklineApp, clickline                            wiring, the command line
 //
@@ -144,16 +146,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "Ops",
+            dependencies: ["Aggregator", "ClickModel", "Edge", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strict
+        ),
+        .target(name: "APIDocument", dependencies: ["Domain"], swiftSettings: strict),
+
         // MARK: level 4
         .target(
             name: "API",
             dependencies: [
-                "ClickModel", "Domain", "Services", "Store", "Aggregator", "Edge",
+                "APIDocument", "ClickModel", "Domain", "Ops", "Services", "Store",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -163,7 +171,7 @@ let package = Package(
         .target(
             name: "ClicklineApp",
             dependencies: [
-                "ClickModel", "Domain", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "API", "Mail",
+                "ClickModel", "Domain", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "Ops", "API", "Mail",
                 "Platform",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -230,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "ClicklineAppTests",
             dependencies: [
-                "ClicklineApp", "API", "ClickModel", "Domain", "Services", "Store", "StoreTesting", "clickline",
+                "ClicklineApp", "API", "ClickModel", "Domain", "Ops", "Services", "Store", "StoreTesting", "clickline",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -1,6 +1,8 @@
+import APIDocument
 import Domain
 import Foundation
 import Hummingbird
+import Ops
 import Services
 import Store
 

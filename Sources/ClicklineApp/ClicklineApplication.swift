@@ -1,4 +1,5 @@
 import API
+import APIDocument
 import Aggregator
 import Atomics
 import ClickModel
@@ -7,6 +8,7 @@ import Edge
 import Hummingbird
 import Logging
 import Mail
+import Ops
 import Services
 import Platform
 import Prometheus

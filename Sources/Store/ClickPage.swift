@@ -80,8 +80,7 @@ public struct ClickPage: Sendable, Equatable {
             bytes.append(click.workerID)
         }
         for (position, index) in indices.enumerated() {
-            let click = batch.clicks[index]
-            guard click.flags.contains(.hasSubIDs), let subIDs = batch.subIDs(of: click) else { continue }
+            guard batch.clicks[index].flags.contains(.hasSubIDs), let subIDs = batch.subIDs(ofClickAt: index) else { continue }
             append(UInt16(position), to: &bytes)
             for sub in 0..<SubIDs.count {
                 subIDs.withBytes(of: sub) { value in
@@ -104,14 +103,14 @@ public struct ClickPage: Sendable, Equatable {
     // MARK: decoding
 
     /// The stored click with this id, if the page holds it.
-    public func click(id: ClickID) -> StoredClickRow? {
+    public func click(id: ClickID) -> StoredClick? {
         guard let index = index(of: id) else { return nil }
-        return row(at: index)
+        return click(at: index)
     }
 
     /// Every click of the page, in id order.
-    public func rows() -> [StoredClickRow] {
-        (0..<count).map { row(at: $0) }
+    public func clicks() -> [StoredClick] {
+        (0..<count).map { click(at: $0) }
     }
 
     /// Calls `body` with each entry's id, link, credited partner, client hash,
@@ -146,36 +145,40 @@ public struct ClickPage: Sendable, Equatable {
         return nil
     }
 
-    private func row(at index: Int) -> StoredClickRow {
+    /// Entry `index` as the record it was written from, with its sub ids.
+    private func click(at index: Int) -> StoredClick {
         bytes.withUnsafeBytes { raw in
             let at = 3 + index * Self.entrySize
             func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + offset, as: UInt32.self)) }
             let flags = ClickFlags(rawValue: raw[at + 45])
-            return StoredClickRow(
-                id: Self.readID(raw, at: at), offerID: u32(24), linkID: u32(28), creditedPartnerID: u32(32),
-                generatingPartnerID: u32(36), adID: u32(40), outcome: ClickOutcome(rawValue: raw[at + 44]) ?? .unattributed,
-                flags: flags, botReason: BotReason(rawValue: raw[at + 46]),
-                subIDs: flags.contains(.hasSubIDs) ? subIDs(of: index, raw) : Array(repeating: nil, count: SubIDs.count))
+            let record = ClickRecord(
+                id: Self.readID(raw, at: at), clientHash: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)),
+                offerID: u32(24), linkID: u32(28), creditedPartnerID: u32(32), generatingPartnerID: u32(36), adID: u32(40),
+                outcome: ClickOutcome(rawValue: raw[at + 44]) ?? .unattributed, flags: flags, botReason: BotReason(rawValue: raw[at + 46]),
+                workerID: raw[at + 47])
+            return StoredClick(record: record, subIDs: flags.contains(.hasSubIDs) ? subIDs(of: index, raw) : nil)
         }
     }
 
-    private func subIDs(of entry: Int, _ raw: UnsafeRawBufferPointer) -> [String?] {
+    private func subIDs(of entry: Int, _ raw: UnsafeRawBufferPointer) -> SubIDs? {
         var offset = 3 + count * Self.entrySize
         while offset + 2 <= raw.count {
             let index = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
             offset += 2
-            var values: [String?] = []
-            for _ in 0..<SubIDs.count {
-                guard offset < raw.count else { return values + Array(repeating: nil, count: SubIDs.count - values.count) }
+            var values = SubIDs()
+            for sub in 0..<SubIDs.count {
+                guard offset < raw.count else { break }
                 let length = Int(raw[offset])
                 offset += 1
                 let end = min(offset + length, raw.count)
-                values.append(length == 0 ? nil : String(decoding: raw[offset..<end], as: UTF8.self))
+                if index == entry {
+                    for byte in raw[offset..<end] { values.append(byte, to: sub) }
+                }
                 offset = end
             }
             if index == entry { return values }
         }
-        return Array(repeating: nil, count: SubIDs.count)
+        return nil
     }
 
     private static func readID(_ raw: UnsafeRawBufferPointer, at offset: Int) -> ClickID {

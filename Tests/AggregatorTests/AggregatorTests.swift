@@ -26,9 +26,7 @@ final class MemoryClickStore: ClickStore, Sendable {
     func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int { 0 }
     func compactRollups(now: Int64, limit: Int) throws -> RollupCompaction { RollupCompaction(days: 0, hours: 0, isComplete: true) }
     func storedClickCount() throws -> Int { batches.withLock { $0.reduce(0) { $0 + $1.count } } }
-    func click(id: ClickID) throws -> StoredClickRow? { nil }
-
-    var clicks: [StoredClick] { batches.withLock { $0.flatMap(\.clicks) } }
+    var clicks: [ClickRecord] { batches.withLock { $0.flatMap(\.clicks) } }
 }
 
 @Suite("Aggregator and click writer")
@@ -75,9 +73,9 @@ struct AggregatorTests {
         let batches = store.batches.withLock { $0 }
         var withSubIDs = 0
         for batch in batches {
-            for click in batch.clicks where click.flags.contains(.hasSubIDs) {
+            for (position, click) in batch.clicks.enumerated() where click.flags.contains(.hasSubIDs) {
                 withSubIDs += 1
-                let value = try #require(batch.subIDs(of: click)?.value(0))
+                let value = try #require(batch.subIDs(ofClickAt: position)?.value(0))
                 let index = try #require(Int(value.dropFirst("click-".count)))
                 #expect(index % 2 == Int(click.workerID), "the sub ids of a click of worker \(click.workerID)")
             }

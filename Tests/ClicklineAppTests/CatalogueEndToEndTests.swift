@@ -2,6 +2,7 @@ import API
 import ClickModel
 import Domain
 import Foundation
+import Ops
 import Store
 import Testing
 

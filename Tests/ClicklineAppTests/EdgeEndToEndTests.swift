@@ -3,6 +3,7 @@ import ClickModel
 import ClicklineApp
 import Domain
 import Foundation
+import Ops
 import Services
 import Store
 import Testing
@@ -76,11 +77,11 @@ extension EndToEnd {
 
                 // Eleven redirects, all recorded (the two inactive ones too).
                 try #require(try await server.waitUntil(seconds: 5) { try server.store.backend.storedClickCount() == 11 } != nil)
-                func row(_ id: ClickID) async throws -> StoredClickRow { try #require(try await server.store.click(id: id)) }
+                func row(_ id: ClickID) async throws -> StoredClick { try #require(try await server.store.click(id: id)) }
 
                 let validRow = try await row(validID)
                 #expect(validRow.outcome == .billable && validRow.creditedPartnerID == alice && validRow.adID != 0)
-                #expect(validRow.subIDs.first == "spring")
+                #expect(validRow.subIDValues.first == "spring")
                 let childRow = try await row(childID)
                 #expect(childRow.outcome == .billable && childRow.creditedPartnerID == ben && childRow.generatingPartnerID == alice)
                 let notChildRow = try await row(notChildID)

@@ -1,6 +1,7 @@
 import API
 import Domain
 import Foundation
+import Ops
 import Store
 import Testing
 

@@ -3,6 +3,7 @@ import ClickModel
 import ClicklineApp
 import Domain
 import Foundation
+import Ops
 import Services
 import Store
 import StoreTesting

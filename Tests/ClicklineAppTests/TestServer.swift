@@ -1,9 +1,11 @@
 import API
+import APIDocument
 import ClickModel
 import ClicklineApp
 import Domain
 import Foundation
 import Logging
+import Ops
 import Services
 import Store
 import StoreTesting

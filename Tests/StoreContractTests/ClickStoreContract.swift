@@ -36,7 +36,7 @@ enum ClickStoreContract {
             let found = try #require(try await store.click(id: record.id), "click \(index) not found")
             #expect(found.offerID == record.offerID && found.linkID == record.linkID && found.adID == record.adID)
             #expect(found.outcome == record.outcome)
-            #expect(found.subIDs.first.flatMap { $0 } == (index % 2 == 0 ? "s\(index)" : nil))
+            #expect(found.subIDValues.first.flatMap { $0 } == (index % 2 == 0 ? "s\(index)" : nil))
         }
         var other = ClickIDGenerator(node: 4, worker: 1)
         #expect(try await store.click(id: other.next(milliseconds: noon)) == nil)

@@ -38,8 +38,8 @@ struct MigrationTests {
         let moved = try #require(try await store.click(id: first))
         #expect(moved.linkID == 10 && moved.creditedPartnerID == 100)
         #expect(moved.flags.contains(.unique))
-        #expect(moved.subIDs.first == "spring")
-        #expect(try await store.click(id: second)?.subIDs == [nil, nil, nil, nil, nil])
+        #expect(moved.subIDValues.first == "spring")
+        #expect(try await store.click(id: second)?.subIDValues == [nil, nil, nil, nil, nil])
     }
 
     /// Members of the second schema get a dashboard token each, offers the

@@ -51,7 +51,7 @@ struct SQLiteClickStoreTests {
         #expect(row.offerID == 1 && row.linkID == 10 && row.creditedPartnerID == 100 && row.adID == 5)
         #expect(row.outcome == .billable)
         #expect(row.flags.contains(.unique) && row.flags.contains(.hasSubIDs))
-        #expect(row.subIDs == ["spring sale", nil, "東京", nil, nil])
+        #expect(row.subIDValues == ["spring sale", nil, "東京", nil, nil])
         #expect(try await temporary.shared.click(id: ClickID(rawValue: 12345)) == nil)
     }
 
@@ -166,8 +166,8 @@ struct ClickPageTests {
         #expect(pages.map(\.count) == [256, 256, 88])
         for (index, page) in pages.enumerated() {
             #expect(page.isValid)
-            let rows = page.rows()
-            #expect(rows.map(\.id) == rows.map(\.id).sorted())
+            let clicks = page.clicks()
+            #expect(clicks.map(\.id) == clicks.map(\.id).sorted())
             if index > 0 { #expect(pages[index - 1].lastID < page.firstID) }
         }
         for (id, (link, subs)) in expected {
@@ -175,7 +175,8 @@ struct ClickPageTests {
             let row = try #require(page.click(id: id))
             #expect(row.linkID == link && row.offerID == 3 && row.creditedPartnerID == 7 && row.generatingPartnerID == 8 && row.adID == 9)
             #expect(row.outcome == .bot && row.botReason == .head && row.flags.contains(.unknownAd))
-            #expect(row.subIDs == subs)
+            #expect(row.clientHash == UInt64(link) && row.workerID == UInt8(link % 2), "the whole record reads back")
+            #expect(row.subIDValues == subs)
         }
     }
 }

@@ -1,9 +1,10 @@
 import Benchmark
 import ClickModel
+import Domain
 import Foundation
 import GRDB
 import Logging
-import OfferCore
+import Services
 import Store
 import StoreSQLite
 
@@ -105,14 +106,15 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "CatalogueChangeToEdge1M",
         configuration: .init(metrics: [.wallClock], maxDuration: .seconds(60), maxIterations: 5)
-    ) { benchmark in
+    ) { (benchmark: Benchmark) async throws in
         let store = LargeCatalogue.store
+        let shared = SQLStore(backend: store)
         let publisher = CataloguePublisher(store: store, pollMilliseconds: 100, logger: Logger(label: "bench")) { blackHole($0) }
         try publisher.publishNow()
         publisher.start()
         defer { publisher.stop() }
         benchmark.startMeasurement()
-        let offer = try store.updateOffer(id: 1) { $0.status = $0.status == .active ? .paused : .active }
+        let offer = try await shared.updateOffer(id: 1) { $0.status = $0.status == .active ? .paused : .active }
         let target = try store.catalogueVersion()
         while publisher.version < target { usleep(1_000) }
         benchmark.stopMeasurement()

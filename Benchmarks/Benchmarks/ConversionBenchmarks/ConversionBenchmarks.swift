@@ -1,7 +1,7 @@
 import Benchmark
 import ClickModel
 import Foundation
-import OfferCore
+import Domain
 import Store
 import StoreSQLite
 
@@ -14,10 +14,10 @@ enum LargeClickStore {
     static var path: String { directory.appendingPathComponent("clickline.sqlite").path }
     static var samplesPath: String { directory.appendingPathComponent("sample-ids.txt").path }
 
-    static let store: SQLiteStore = {
+    static let store: SQLStore = {
         do {
             if !FileManager.default.fileExists(atPath: samplesPath) { try fill() }
-            return try SQLiteStore(path: path)
+            return SQLStore(backend: try SQLiteStore(path: path))
         } catch {
             fatalError("cannot make the benchmark click store: \(error)")
         }
@@ -60,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "ClickLookup100M",
         configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .kilo, maxDuration: .seconds(20), maxIterations: 10)
-    ) { benchmark in
+    ) { (benchmark: Benchmark) async throws in
         let store = LargeClickStore.store
         let ids = LargeClickStore.sampleIDs
         precondition(ids.count == LargeClickStore.clicks / 10_000)
@@ -68,7 +68,7 @@ let benchmarks: @Sendable () -> Void = {
         let picks = (0..<benchmark.scaledIterations.count).map { _ in ids.randomElement(using: &random)! }
         benchmark.startMeasurement()
         for id in picks {
-            guard let click = try store.click(id: id) else { fatalError("click \(id) is missing") }
+            guard let click = try await store.click(id: id) else { fatalError("click \(id) is missing") }
             blackHole(click)
         }
     }

@@ -3,6 +3,7 @@ import Benchmark
 import BenchmarkSupport
 import ClickModel
 import ClickRing
+import Domain
 import Foundation
 import Store
 import StorePostgres

@@ -1,6 +1,7 @@
 import Benchmark
 import BenchmarkSupport
 import ClickModel
+import Domain
 import Foundation
 import GRDB
 import Store
@@ -24,13 +25,13 @@ enum LargeBrand {
     static let end: Int64 = 1_795_000_000_000 - 1_795_000_000_000 % 86_400_000
     static var start: Int64 { end - days * 86_400_000 }
 
-    static let store: SQLiteStore = {
+    static let store: SQLStore = {
         do {
             if !FileManager.default.fileExists(atPath: done) { try fill() }
-            let store = try SQLiteStore(path: path)
+            let backend = try SQLiteStore(path: path)
             // What the click writer does once a period has ended (nothing after the first time).
-            while try !store.compactRollups(now: end, limit: 10_000).isComplete {}
-            return store
+            while try !backend.compactRollups(now: end, limit: 10_000).isComplete {}
+            return SQLStore(backend: backend)
         } catch {
             fatalError("cannot make the benchmark brand: \(error)")
         }
@@ -105,11 +106,11 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "OfferReport10MClicks1MConversions",
         configuration: .init(metrics: [.wallClock], maxDuration: .seconds(30), maxIterations: 10)
-    ) { benchmark in
+    ) { (benchmark: Benchmark) async throws in
         let store = LargeBrand.store
         let query = ReportQuery(from: LargeBrand.start, to: LargeBrand.end, now: LargeBrand.end)
         benchmark.startMeasurement()
-        let rows = try store.offerReport(query)
+        let rows = try await store.offerReport(query)
         benchmark.stopMeasurement()
         precondition(rows.count == LargeBrand.offers)
         blackHole(rows)
@@ -119,11 +120,11 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "PartnerStats10MClicks",
         configuration: .init(metrics: [.wallClock], maxDuration: .seconds(30), maxIterations: 10)
-    ) { benchmark in
+    ) { (benchmark: Benchmark) async throws in
         let store = LargeBrand.store
         let query = PartnerClickStatsQuery(partnerID: 1, from: LargeBrand.start, to: LargeBrand.end - 1_800_000, dimensions: [.link, .ad, .child])
         benchmark.startMeasurement()
-        let rows = try store.partnerClickStats(query)
+        let rows = try await store.partnerClickStats(query)
         benchmark.stopMeasurement()
         precondition(!rows.isEmpty)
         blackHole(rows)
@@ -132,10 +133,10 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "MemberReport10MClicks1MConversions",
         configuration: .init(metrics: [.wallClock], maxDuration: .seconds(30), maxIterations: 10)
-    ) { benchmark in
+    ) { (benchmark: Benchmark) async throws in
         let store = LargeBrand.store
         let query = ReportQuery(from: LargeBrand.start, to: LargeBrand.end, now: LargeBrand.end)
         benchmark.startMeasurement()
-        blackHole(try store.memberReport(offerID: 1, query, text: nil))
+        blackHole(try await store.memberReport(offerID: 1, query, text: nil))
     }
 }

@@ -1,8 +1,10 @@
+import APIDocument
 import ClickModel
 import Domain
 import Foundation
 import Hummingbird
 import Mustache
+import Ops
 import Services
 import ServiceLifecycle
 

@@ -1,100 +1,70 @@
 import ClickModel
 
-/// A click as the writer stores it: the record without its inline sub ids,
-/// which travel beside it only when present.
-public struct StoredClick: Sendable, BitwiseCopyable {
-    public var id: ClickID
-    public var clientHash: UInt64
-    public var offerID: UInt32
-    public var linkID: UInt32
-    public var creditedPartnerID: UInt32
-    public var generatingPartnerID: UInt32
-    public var adID: UInt32
-    /// Index into `ClickBatch.subIDs`, or -1 when the click has none.
-    public var subIDsIndex: Int32
-    public var outcome: ClickOutcome
-    public var flags: ClickFlags
-    public var botReason: BotReason
-    public var workerID: UInt8
-
-    /// Milliseconds since the Unix epoch.
-    @inlinable public var milliseconds: UInt64 { id.milliseconds }
-
-    @inlinable
-    public init(id: ClickID, clientHash: UInt64, offerID: UInt32, linkID: UInt32, creditedPartnerID: UInt32,
-                generatingPartnerID: UInt32, adID: UInt32, subIDsIndex: Int32, outcome: ClickOutcome,
-                flags: ClickFlags, botReason: BotReason, workerID: UInt8) {
-        self.id = id
-        self.clientHash = clientHash
-        self.offerID = offerID
-        self.linkID = linkID
-        self.creditedPartnerID = creditedPartnerID
-        self.generatingPartnerID = generatingPartnerID
-        self.adID = adID
-        self.subIDsIndex = subIDsIndex
-        self.outcome = outcome
-        self.flags = flags
-        self.botReason = botReason
-        self.workerID = workerID
-    }
-}
-
 /// The clicks of one write: what the aggregator hands the writer, stored in
 /// one transaction together with the rollups derived from exactly these
 /// clicks, so stored rollups always equal stored clicks.
+///
+/// A click keeps the one shape the edge gave it, from the ring to the stored
+/// page and back (`StoredClick`): its `ClickRecord`, and its sub ids when its
+/// flags say it has some.
 public struct ClickBatch: Sendable {
-    public var clicks: [StoredClick] = []
-    public var subIDs: [SubIDs] = []
+    /// The records, as the edge made them but for the aggregator's unique flag.
+    public var clicks: [ClickRecord] { records }
+    @usableFromInline var records: [ClickRecord] = []
+    /// For each click, the index of its sub ids in `subIDs`, or -1.
+    @usableFromInline var subIDsIndex: [Int32] = []
+    @usableFromInline var subIDs: [SubIDs] = []
 
     public init(reservingCapacity capacity: Int = 0) {
-        clicks.reserveCapacity(capacity)
+        records.reserveCapacity(capacity)
+        subIDsIndex.reserveCapacity(capacity)
     }
 
-    public var count: Int { clicks.count }
-    public var isEmpty: Bool { clicks.isEmpty }
+    public var count: Int { records.count }
+    public var isEmpty: Bool { records.isEmpty }
 
     /// Adds a click from a ring record, with its sub ids (when its flags say
     /// it has some) and the aggregator's unique flag.
     @inlinable
     public mutating func append(_ record: UnsafePointer<ClickRecord>, subIDs clickSubIDs: UnsafePointer<SubIDs>?, unique: Bool) {
-        var flags = record.pointee.flags
-        if unique { flags.insert(.unique) } else { flags.remove(.unique) }
-        var subIDsIndex: Int32 = -1
-        if let clickSubIDs, flags.contains(.hasSubIDs) {
-            subIDsIndex = Int32(subIDs.count)
-            subIDs.append(clickSubIDs.pointee)
-        } else {
-            flags.remove(.hasSubIDs)
-        }
-        clicks.append(StoredClick(
-            id: record.pointee.id, clientHash: record.pointee.clientHash,
-            offerID: record.pointee.offerID, linkID: record.pointee.linkID,
-            creditedPartnerID: record.pointee.creditedPartnerID, generatingPartnerID: record.pointee.generatingPartnerID,
-            adID: record.pointee.adID, subIDsIndex: subIDsIndex, outcome: record.pointee.outcome,
-            flags: flags, botReason: record.pointee.botReason, workerID: record.pointee.workerID))
+        append(record.pointee, subIDsAt: clickSubIDs, unique: unique)
     }
 
     /// Adds a click (tests and tools).
     public mutating func append(_ record: ClickRecord, subIDs clickSubIDs: SubIDs? = nil, unique: Bool) {
         var record = record
         if clickSubIDs != nil { record.flags.insert(.hasSubIDs) }
-        withUnsafePointer(to: record) { recordPointer in
-            if let clickSubIDs {
-                withUnsafePointer(to: clickSubIDs) { append(recordPointer, subIDs: $0, unique: unique) }
-            } else {
-                append(recordPointer, subIDs: nil, unique: unique)
-            }
+        if let clickSubIDs {
+            withUnsafePointer(to: clickSubIDs) { append(record, subIDsAt: $0, unique: unique) }
+        } else {
+            append(record, subIDsAt: nil, unique: unique)
         }
     }
 
-    /// The sub ids of a click, if it has any.
-    public func subIDs(of click: StoredClick) -> SubIDs? {
-        click.subIDsIndex >= 0 ? subIDs[Int(click.subIDsIndex)] : nil
+    @inlinable
+    mutating func append(_ record: ClickRecord, subIDsAt clickSubIDs: UnsafePointer<SubIDs>?, unique: Bool) {
+        var record = record
+        if unique { record.flags.insert(.unique) } else { record.flags.remove(.unique) }
+        if let clickSubIDs, record.flags.contains(.hasSubIDs) {
+            subIDsIndex.append(Int32(subIDs.count))
+            subIDs.append(clickSubIDs.pointee)
+        } else {
+            record.flags.remove(.hasSubIDs)
+            subIDsIndex.append(-1)
+        }
+        records.append(record)
+    }
+
+    /// The sub ids of click `index`, if it has any.
+    public func subIDs(ofClickAt index: Int) -> SubIDs? {
+        let position = subIDsIndex[index]
+        return position >= 0 ? subIDs[Int(position)] : nil
     }
 
     /// Empties the batch and keeps its memory for the next one.
     public mutating func removeAll() {
-        clicks.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+        subIDsIndex.removeAll(keepingCapacity: true)
         subIDs.removeAll(keepingCapacity: true)
     }
 
@@ -145,4 +115,23 @@ public struct ClickRollup: Sendable, Equatable {
         self.key = key
         self.counts = counts
     }
+}
+
+/// A click read back from the store: the record the edge made, and its sub
+/// ids when it has some. Its record's properties read as its own
+/// (`click.outcome`).
+@dynamicMemberLookup
+public struct StoredClick: Sendable {
+    public var record: ClickRecord
+    public var subIDs: SubIDs?
+
+    public init(record: ClickRecord, subIDs: SubIDs?) {
+        self.record = record
+        self.subIDs = subIDs
+    }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<ClickRecord, Value>) -> Value { record[keyPath: keyPath] }
+
+    /// The five sub ids as text, nil where empty.
+    public var subIDValues: [String?] { (0..<SubIDs.count).map { subIDs?.value($0) } }
 }

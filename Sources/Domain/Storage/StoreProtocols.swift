@@ -47,34 +47,6 @@ public struct RollupCompaction: Sendable, Equatable {
     }
 }
 
-/// A stored click as read back.
-public struct StoredClickRow: Sendable, Equatable {
-    public var id: ClickID
-    public var offerID: UInt32
-    public var linkID: UInt32
-    public var creditedPartnerID: UInt32
-    public var generatingPartnerID: UInt32
-    public var adID: UInt32
-    public var outcome: ClickOutcome
-    public var flags: ClickFlags
-    public var botReason: BotReason
-    public var subIDs: [String?]
-
-    public init(id: ClickID, offerID: UInt32, linkID: UInt32, creditedPartnerID: UInt32, generatingPartnerID: UInt32,
-                adID: UInt32, outcome: ClickOutcome, flags: ClickFlags, botReason: BotReason, subIDs: [String?]) {
-        self.id = id
-        self.offerID = offerID
-        self.linkID = linkID
-        self.creditedPartnerID = creditedPartnerID
-        self.generatingPartnerID = generatingPartnerID
-        self.adID = adID
-        self.outcome = outcome
-        self.flags = flags
-        self.botReason = botReason
-        self.subIDs = subIDs
-    }
-}
-
 /// The sums the live counters are rebuilt from at start.
 public struct LiveCounterSeed: Sendable {
     public var totals = OutcomeCounts()

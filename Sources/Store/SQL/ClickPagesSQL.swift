@@ -11,9 +11,9 @@ public enum ClickPagesSQL {
     /// click waits in a ring, so the page holding `id` is among the last few
     /// that start at or before it. They are read newest first, and the first
     /// one read nearly always holds it.
-    public static func click(_ db: some SQLConnection, id: ClickID) throws -> StoredClickRow? {
+    public static func click(_ db: some SQLConnection, id: ClickID) throws -> StoredClick? {
         let key = id.bigEndianBytes
-        var found: StoredClickRow?
+        var found: StoredClick?
         try db.forEachRow("SELECT last_id, data FROM click_pages WHERE first_id <= ? ORDER BY first_id DESC LIMIT 8", [.blob(key)]) { row in
             guard found == nil, case .blob(let lastID) = row.values[0], !lastID.lexicographicallyPrecedes(key),
                   case .blob(let bytes) = row.values[1] else { return }

@@ -45,7 +45,7 @@ public enum ConversionsSQL {
         if candidates.code == nil, let first = request.codes.first {
             candidates.code = .init(code: first.uppercased(), partnerID: nil, refusal: PromoRefusal.unknownCode.rawValue)
         }
-        var click: StoredClickRow?
+        var click: StoredClick?
         if let text = request.clickID {
             if let id = ClickID(text), let stored = try ClickPagesSQL.click(db, id: id), offerID == nil || offerID == stored.offerID {
                 offerID = offerID ?? stored.offerID
@@ -77,7 +77,7 @@ public enum ConversionsSQL {
         let minute = floorDiv(request.now, 60_000)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let subIDs = click?.subIDs ?? []
+        let subIDs = click?.subIDValues ?? []
         func sub(_ index: Int) -> SQLValue { SQLValue(subIDs.count > index ? subIDs[index] : nil) }
         let conversionID = try db.row("""
             INSERT INTO conversions (offer_id, order_id, partner_id, amount, currency, event, source, click_id,

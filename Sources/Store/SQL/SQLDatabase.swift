@@ -11,7 +11,8 @@ import Domain
 /// transaction, as GRDB's transactions require. The caller awaits the whole
 /// transaction; nothing it waits on blocks the caller's thread.
 ///
-/// Contract every implementation meets (`SQLStore`'s contract suites test it):
+/// Contract every implementation meets (the store contracts run on both;
+/// `scripts/fault-store-lock` holds each one's lock past the deadlines):
 /// - `read` sees one consistent snapshot of the database.
 /// - `write` commits durably before it returns, or rolls everything back
 ///   and throws; the error the body threw comes out unchanged, and the
@@ -29,13 +30,6 @@ public protocol SQLDatabase: Sendable {
     /// Checks, without changing anything, that a write could start now: the
     /// probe behind `/readyz`. Throws when the database does not answer by `deadline`.
     func probe(deadline: ContinuousClock.Instant) async throws
-}
-
-extension SQLDatabase {
-    /// Runs `body` in a write transaction with the default options.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        try await write(WriteOptions(), body)
-    }
 }
 
 /// How a write transaction runs.

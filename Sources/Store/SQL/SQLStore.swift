@@ -271,7 +271,7 @@ extension SQLStore: ConversionStore {
 
 extension SQLStore {
     /// The stored click with this id, if any.
-    public func click(id: ClickID) async throws -> StoredClickRow? {
+    public func click(id: ClickID) async throws -> StoredClick? {
         try await read { db in try ClickPagesSQL.click(db, id: id) }
     }
 }

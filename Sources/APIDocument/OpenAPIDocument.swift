@@ -1,11 +1,12 @@
+import Domain
 import Foundation
 
 /// The OpenAPI 3 description of the admin port's HTTP API, served at
 /// `/openapi.json`. A test holds it to the router: every route is documented
 /// and every documented operation is routed.
-enum OpenAPIDocument {
+public enum OpenAPIDocument {
     /// The document as JSON bytes, built once.
-    static let json: [UInt8] = {
+    public static let json: [UInt8] = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array((try? encoder.encode(document)) ?? Data())
