@@ -172,40 +172,14 @@ public struct PromoSettings: Sendable, Hashable, Codable {
     }
 }
 
-/// Fixed-point numbers with two decimals, as integers of hundredths: the one
-/// place where text like `12.5` becomes 1,250 and back.
+/// Fixed-point numbers with two decimals (percents), as integers of
+/// hundredths: text like `12.5` becomes 1,250 (through `DecimalText`, which
+/// reads amounts of money too) and back.
 public enum Decimal2 {
     /// `12`, `12.5`, `12.50` (no sign, no exponent, at most two decimals and
     /// twelve integer digits) as hundredths; nil for anything else.
     public static func parse(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
-        var whole: Int64 = 0
-        var fraction: Int64 = 0
-        var fractionDigits = 0
-        var integerDigits = 0
-        var seenPoint = false
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") {
-                guard !seenPoint, integerDigits > 0 else { return nil }
-                seenPoint = true
-                continue
-            }
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-            let digit = Int64(byte - UInt8(ascii: "0"))
-            if seenPoint {
-                fractionDigits += 1
-                guard fractionDigits <= 2 else { return nil }
-                fraction = fraction * 10 + digit
-            } else {
-                integerDigits += 1
-                guard integerDigits <= 12 else { return nil }
-                whole = whole * 10 + digit
-            }
-        }
-        guard integerDigits > 0, !(seenPoint && fractionDigits == 0) else { return nil }
-        if fractionDigits == 1 { fraction *= 10 }
-        return whole * 100 + fraction
+        DecimalText.parse(text, fractionDigits: 2, maxIntegerDigits: 12)
     }
 
     /// 1,250 as `12.5`, 1,200 as `12`, 1,205 as `12.05`.

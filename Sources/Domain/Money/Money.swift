@@ -19,35 +19,8 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `49`, `0.01`. No sign, no exponent, no thousands separators, and no
     /// more decimals than the currency has (`10.125` is refused for USD).
     public static func parse(_ text: String, currency: Currency) -> Money? {
-        let bytes = Array(text.utf8)
-        guard !bytes.isEmpty, bytes.count <= 24 else { return nil }
-        var whole: Int64 = 0, fraction: Int64 = 0
-        var integerDigits = 0, fractionDigits = 0
-        var seenPoint = false
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") {
-                guard !seenPoint, integerDigits > 0 else { return nil }
-                seenPoint = true
-                continue
-            }
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-            let digit = Int64(byte - UInt8(ascii: "0"))
-            if seenPoint {
-                fractionDigits += 1
-                guard fractionDigits <= currency.exponent else { return nil }
-                fraction = fraction * 10 + digit
-            } else {
-                integerDigits += 1
-                guard integerDigits <= 14 else { return nil }
-                whole = whole * 10 + digit
-            }
-        }
-        guard integerDigits > 0, !(seenPoint && fractionDigits == 0) else { return nil }
-        for _ in fractionDigits..<currency.exponent { fraction *= 10 }
-        let (scaled, overflow) = whole.multipliedReportingOverflow(by: currency.scale)
-        guard !overflow else { return nil }
-        let minorUnits = scaled + fraction
-        guard minorUnits <= maxMinorUnits else { return nil }
+        guard let minorUnits = DecimalText.parse(text, fractionDigits: currency.exponent, maxIntegerDigits: 14),
+              minorUnits <= maxMinorUnits else { return nil }
         return Money(minorUnits: minorUnits, currency: currency)
     }
 
@@ -111,5 +84,44 @@ public enum MinorUnits {
         // Half away from zero: a remainder of at least half the divisor rounds the magnitude up.
         if remainder.magnitude * 2 >= 10_000 { return quotient + (amount < 0 ? -1 : 1) * (basisPoints < 0 ? -1 : 1) }
         return quotient
+    }
+}
+
+/// Unsigned decimal text, the one parser of amounts and percents: digits,
+/// and at most one point with digits on both sides; no sign, no exponent, no
+/// separators.
+public enum DecimalText {
+    /// `text` as an integer of `fractionDigits` decimals (`12.5` with 2 is
+    /// 1,250); nil for anything else, for more decimals than that, or for
+    /// more than `maxIntegerDigits` digits before the point.
+    public static func parse(_ text: String, fractionDigits: Int, maxIntegerDigits: Int) -> Int64? {
+        var whole: Int64 = 0, fraction: Int64 = 0
+        var integerDigits = 0, decimals = 0
+        var seenPoint = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard !seenPoint, integerDigits > 0 else { return nil }
+                seenPoint = true
+                continue
+            }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            let digit = Int64(byte - UInt8(ascii: "0"))
+            if seenPoint {
+                decimals += 1
+                guard decimals <= fractionDigits else { return nil }
+                fraction = fraction * 10 + digit
+            } else {
+                integerDigits += 1
+                guard integerDigits <= maxIntegerDigits else { return nil }
+                whole = whole * 10 + digit
+            }
+        }
+        guard integerDigits > 0, !(seenPoint && decimals == 0) else { return nil }
+        var scale: Int64 = 1
+        for _ in 0..<fractionDigits { scale *= 10 }
+        for _ in decimals..<fractionDigits { fraction *= 10 }
+        let (scaled, overflow) = whole.multipliedReportingOverflow(by: scale)
+        guard !overflow, scaled <= Int64.max - fraction else { return nil }
+        return scaled + fraction
     }
 }
