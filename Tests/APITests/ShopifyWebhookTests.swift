@@ -1,8 +1,10 @@
 import API
 import ClickModel
+import Domain
 import Foundation
 import Hummingbird
 import Services
+import Store
 import Testing
 
 /// Shopify order webhooks with a real-shaped order (Fixtures/shopify-order.json:
@@ -52,6 +54,38 @@ struct ShopifyWebhookTests {
             "X-Shopify-Webhook-Id": webhookID, "X-Shopify-Event-Id": eventID, "X-Shopify-Shop-Domain": domain,
             "X-Shopify-Topic": "orders/paid",
         ]))
+    }
+
+    /// Shopify's own Order fixture (Fixtures/shopify), as a webhook delivers
+    /// it: the bytes of the Order inside the file's `{"order": ...}` wrapper.
+    static let shopifysOwnOrder: String = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/shopify/order.shopify_python_api.json")
+        guard let text = try? String(contentsOf: url, encoding: .utf8), let key = text.range(of: "\"order\":"),
+              let open = text[key.upperBound...].firstIndex(of: "{"), let outer = text.lastIndex(of: "}"),
+              let close = text[..<outer].lastIndex(of: "}") else { return "" }
+        return String(text[open...close])
+    }()
+
+    /// Order 450789469 of Shopify's fixture: code TENOFF, a subtotal of 398.00 USD, a landing site with no click id.
+    @Test func shopifysOwnOrderCreditsTheMemberHoldingItsCode() async throws {
+        try #require(Self.shopifysOwnOrder.hasPrefix("{") && Self.shopifysOwnOrder.contains("\"id\": 450789469"))
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api)
+            // Alice's code is TENOFF, a brand's own code.
+            _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
+            // A body changed by one byte no longer matches its signature, and changes nothing.
+            let tampered = Self.shopifysOwnOrder.replacingOccurrences(of: "\"398.00\"", with: "\"398.01\"")
+            let refused = try await Self.deliver(api, store: shop.store, body: tampered,
+                                                 signature: ShopifySignature.sign(body: Array(Self.shopifysOwnOrder.utf8), secret: Self.secret))
+            #expect(refused.status == 401)
+            let response = try await Self.deliver(api, store: shop.store, body: Self.shopifysOwnOrder)
+            #expect(response.status == 200, "\(response.text)")
+            #expect(response.int("partner_id") == shop.alice)
+            #expect(response.string("order_id") == "450789469")
+            #expect(response.int("amount") == 39_800, "subtotal_price, the order having no current_subtotal_price_set")
+            #expect(response.string("attribution.winner") == "code")
+            #expect(response["click_id"] == nil, "its landing site carries no click id")
+        }
     }
 
     @Test func theSignedFixtureCreditsTheCodesOwner() async throws {
