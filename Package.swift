@@ -15,8 +15,9 @@
 //   level 3  StoreSQLite  StorePostgres  Mail                   drivers
 //            Ops                                                live figures and the Prometheus export
 //            APIDocument                                        the OpenAPI description
-//   level 4  API                                                routes, bodies, authentication
-//   level 5  ClicklineApp, clickline                            wiring, the command line
+//   level 4  API                                                the JSON API: routes, bodies, authentication
+//   level 5  Pages                                              the brand console and the Partner Center (HTML)
+//   level 6  ClicklineApp, clickline                            wiring, the command line
 //
 // Benchmarks/ is a package of its own, so the service builds without the
 // benchmark plugin and jemalloc.
@@ -57,6 +58,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.24.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
@@ -107,6 +109,7 @@ let package = Package(
                 "ClickModel", "Domain", "Platform",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -168,10 +171,28 @@ let package = Package(
         ),
 
         // MARK: level 5
+        // The brand console, the Partner Center and the member page: HTML
+        // from Mustache templates kept as files in Templates/, and the few
+        // static files in Assets/, all served by the binary.
+        .target(
+            name: "Pages",
+            dependencies: [
+                "API", "ClickModel", "Domain", "Ops", "Services", "Store",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets")],
+            swiftSettings: strict
+        ),
+
+        // MARK: level 6
         .target(
             name: "ClicklineApp",
             dependencies: [
-                "ClickModel", "Domain", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "Ops", "API", "Mail",
+                "ClickModel", "Domain", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "Ops", "API", "Pages", "Mail",
                 "Platform",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

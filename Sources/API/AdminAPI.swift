@@ -13,9 +13,14 @@ public enum AdminAPI {
     ///
     /// `/healthz`, `/readyz`, `/metrics`, `/v1/ops/live` and its stream, and
     /// the pages' static parts answer from memory and never wait on the store.
+    ///
+    /// - Parameters:
+    ///   - sessions: the role a browser session reads `/metrics` and the live figures as.
+    ///   - pages: adds the HTML pages (the `Pages` target) to the router.
     public static func router(store: SQLStore, sources: OpsSources, metrics: MetricsExporter, urls: PublicURLs,
-                              deadlines: RequestDeadlines = RequestDeadlines(),
-                              sessions: Sessions = Sessions()) -> Router<ClicklineRequestContext> {
+                              deadlines: RequestDeadlines = RequestDeadlines(), sessions: SessionRoles? = nil,
+                              pages: (Router<ClicklineRequestContext>, _ opsKeys: any KeyStore) -> Void = { _, _ in })
+        -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
         let routes = KnownRoutes()
         router.add(middleware: MetricsMiddleware())
@@ -45,8 +50,11 @@ public enum AdminAPI {
         ops.get("/v1/ops/live") { _, _ in
             try json(LiveReport(live: sources.live(), workers: sources.workers()))
         }
+        router.group().add(middleware: RequireKey([.ops, .admin], keys: opsKeys, sessions: sessions))
+            .get("/v1/ops/live/stream", use: LiveStream(sources: sources).respond)
         addCatalogue(to: router, store: store, urls: urls)
-        PagesAPI(store: store, opsKeys: opsKeys, urls: urls, sessions: sessions, sources: sources).register(on: router)
+        MemberDashboard.register(on: router, store: store, urls: urls)
+        pages(router, opsKeys)
         routes.set(router.routes)
         return router
     }

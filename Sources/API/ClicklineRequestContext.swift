@@ -9,9 +9,12 @@ public struct ClicklineRequestContext: RequestContext {
     public var role: KeyRole?
     /// The partner whose token was presented, once checked.
     public var partner: Partner?
+    /// The peer's IP address, as the socket says (not a forwarded header).
+    public var remoteAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Request bodies over this size get 413.

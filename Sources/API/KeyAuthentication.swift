@@ -79,6 +79,10 @@ public final class RememberedKeys: KeyStore {
     }
 }
 
+/// The role a request's browser session reads as, if it has one: how the
+/// live page's stream and `/metrics` open to a signed-in teammate.
+public typealias SessionRoles = @Sendable (Request) async -> KeyRole?
+
 /// Checks `Authorization: Bearer <key>` against the stored key hashes and
 /// requires one of `roles`: 401 without a valid key, 403 with a key of
 /// another role.
@@ -87,18 +91,17 @@ public struct RequireKey: RouterMiddleware {
 
     let keys: any KeyStore
     let roles: Set<KeyRole>
-    /// When set, a browser session opens reads (GET) as its key's role would.
-    let sessions: Sessions?
+    /// When set, a browser session opens reads (GET) as its role would.
+    let sessions: SessionRoles?
 
-    public init(_ roles: Set<KeyRole>, keys: any KeyStore, sessions: Sessions? = nil) {
+    public init(_ roles: Set<KeyRole>, keys: any KeyStore, sessions: SessionRoles? = nil) {
         self.keys = keys
         self.roles = roles
         self.sessions = sessions
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let sessions, request.method == .get, Self.bearerToken(request) == nil,
-           let role = sessions.role(of: request, now: Timestamp.now()) {
+        if let sessions, request.method == .get, Self.bearerToken(request) == nil, let role = await sessions(request) {
             guard roles.contains(role) else { throw APIError.forbidden("a \(role.rawValue) session cannot read this") }
             var context = context
             context.role = role

@@ -241,20 +241,7 @@ public enum OpenAPIDocument {
             queryParameter("status", "queued, sent or failed"), queryParameter("partner_id", "one partner's", type: "integer"),
         ], answer: page("OutboxMessage"))
 
-        let html: JSON = ["type": "string", "description": "an HTML page"]
-        add("GET", "/login", "The sign-in page of /dashboard and /ops", access: .none, query: [queryParameter("next", "where to go after")],
-            answer: html, content: "text/html")
-        add("POST", "/login", "Sign in with an admin or ops key (form field key): sets an HttpOnly, SameSite=Strict session cookie "
-            + "and answers 303 to next; an unknown key gets the sign-in page again with 401", access: .none, status: 303,
-            alsoStatus: (401, "the key is unknown or revoked"))
-        add("POST", "/logout", "End the session", access: .none, status: 303)
-        add("GET", "/dashboard", "The brand's page: KPI tiles, clicks and sales per day, the offers table (an admin session)",
-            access: .none, query: [queryParameter("range", "last_6_months (default), month_to_date or last_30_days")],
-            answer: html, content: "text/html")
-        add("GET", "/ops", "The live page, updating every second (an admin or ops session)", access: .none, answer: html, content: "text/html")
-        add("GET", "/p/{token}", "A member's own page: code or link, commission structure, conversions, payments (no login)",
-            access: .none, answer: html, content: "text/html")
-        add("GET", "/v1/dashboard/{token}", "What /p/{token} shows, as JSON", access: .none, answer: ref("MemberDashboard"))
+        add("GET", "/v1/dashboard/{token}", "A member's own dashboard (the page /p/{token} shows it): code or link, commission structure, conversions, payments", access: .none, answer: ref("MemberDashboard"))
         add("GET", "/v1/ops/live/stream", "/v1/ops/live every second as Server-Sent Events (event: live); a key or a session",
             access: .ops, answer: ["type": "string", "description": "event: live, data: a LiveReport"], content: "text/event-stream")
         return paths.mapValues { .object($0) }
@@ -464,7 +451,7 @@ public enum OpenAPIDocument {
                 "offer": object(["id": int, "name": string, "type": string, "status": string, "payout": ref("Payout"),
                                  "parent_override_percent": ["type": "number", "nullable": true], "hold_days": int,
                                  "starts_at": nullableTime, "ends_at": nullableTime]),
-                "promo_code": nullable(string), "tracking_url": nullable(string), "commission_structure": string, "currency": string,
+                "promo_code": nullable(string), "tracking_url": nullable(string), "dashboard_url": string, "commission_structure": string, "currency": string,
                 "conversions": ["type": "array", "items": object(["id": int, "order_id": string, "amount": int, "commission": int,
                                                                   "status": string, "created_at": time])],
                 "expected_commission": ["type": "integer", "description": "pending and due commission, minor units"],

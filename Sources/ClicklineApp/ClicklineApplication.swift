@@ -9,6 +9,7 @@ import Hummingbird
 import Logging
 import Mail
 import Ops
+import Pages
 import Services
 import Platform
 import Prometheus
@@ -104,8 +105,10 @@ public final class ClicklineApplication: Sendable {
             dashboard: { [settings] in settings.dashboardURL ?? "http://localhost:\(adminPort.load(ordering: .relaxed))" })
         let deadlines = RequestDeadlines(conversions: .milliseconds(settings.postbackDeadlineMilliseconds),
                                          other: .milliseconds(settings.requestDeadlineMilliseconds))
+        let pages = try await Pages.load(store: store, urls: urls, sources: sources)
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
-                                     urls: urls, deadlines: deadlines)
+                                     urls: urls, deadlines: deadlines, sessions: pages.sessionRoles,
+                                     pages: { router, opsKeys in pages.register(on: router, opsKeys: opsKeys) })
         routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(
             router: router,

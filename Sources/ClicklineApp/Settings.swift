@@ -77,7 +77,7 @@ public struct Settings: Sendable, Equatable {
             }
             s.publicURL = v.hasSuffix("/") ? String(v.dropLast()) : v
         },
-        spec("dashboard-url", "http://localhost:<admin port>", "Base of partners' dashboard pages (/p/{token}).") { s, v in
+        spec("dashboard-url", "http://localhost:<admin port>", "Base URL of the admin port's pages in links and emails (/p/{token}, sign-in, invites); https makes their cookies Secure.") { s, v in
             guard v.hasPrefix("http://") || v.hasPrefix("https://") else {
                 throw SettingsError(setting: "dashboard-url", message: "must be an http:// or https:// URL")
             }

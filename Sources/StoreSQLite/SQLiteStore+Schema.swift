@@ -431,6 +431,76 @@ extension SQLiteStore {
                     """)
             }
         }
+        migrator.registerMigration("v10: the team, one-time links, browser sessions, submitted forms") { db in
+            try db.execute(sql: """
+                CREATE TABLE team_members (
+                    id INTEGER PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'ops', 'viewer')),
+                    password_hash TEXT,
+                    -- Choices the pages remember for the member, as JSON: the columns it shows.
+                    preferences TEXT NOT NULL DEFAULT '{}',
+                    created_at INTEGER NOT NULL
+                );
+                -- Sign-in, invite, password reset and partner sign-in links, by the SHA-256 of their secret.
+                CREATE TABLE one_time_links (
+                    secret_hash BLOB PRIMARY KEY,
+                    purpose TEXT NOT NULL CHECK (purpose IN ('sign_in', 'invite', 'password_reset', 'partner_sign_in')),
+                    team_member_id INTEGER REFERENCES team_members(id),
+                    partner_id INTEGER REFERENCES partners(id),
+                    email TEXT NOT NULL,
+                    role TEXT CHECK (role IN ('owner', 'admin', 'ops', 'viewer')),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX one_time_links_member ON one_time_links(team_member_id);
+                CREATE INDEX one_time_links_open ON one_time_links(purpose, expires_at);
+                -- Browser sessions, by the SHA-256 of their cookie's value; a team member's or a partner's.
+                CREATE TABLE web_sessions (
+                    key_hash BLOB PRIMARY KEY,
+                    team_member_id INTEGER REFERENCES team_members(id),
+                    partner_id INTEGER REFERENCES partners(id),
+                    data BLOB NOT NULL,
+                    user_agent TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    CHECK ((team_member_id IS NULL) != (partner_id IS NULL))
+                ) WITHOUT ROWID;
+                CREATE INDEX web_sessions_team ON web_sessions(team_member_id);
+                CREATE INDEX web_sessions_partner ON web_sessions(partner_id);
+                CREATE INDEX web_sessions_expiry ON web_sessions(expires_at);
+                -- Keys of submitted forms, so a form sent twice does its work once.
+                CREATE TABLE form_submissions (
+                    key TEXT PRIMARY KEY,
+                    location TEXT,
+                    created_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                -- The outbox carries the team's messages too (invites, sign-in and reset
+                -- links), which belong to no partner: partner_id may be NULL now.
+                CREATE TABLE outbox_new (
+                    id INTEGER PRIMARY KEY,
+                    offer_id INTEGER REFERENCES offers(id),
+                    stage_id INTEGER,
+                    partner_id INTEGER REFERENCES partners(id),
+                    recipient TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    next_attempt_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    sent_at INTEGER
+                );
+                INSERT INTO outbox_new SELECT id, offer_id, stage_id, partner_id, recipient, subject, body, status, attempts,
+                    last_error, next_attempt_at, created_at, sent_at FROM outbox;
+                DROP TABLE outbox;
+                ALTER TABLE outbox_new RENAME TO outbox;
+                CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+                """)
+        }
         return migrator
     }
 

@@ -13,7 +13,7 @@ struct Clickline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clickline",
         abstract: "Click redirects, attribution and partner payouts.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, DemoDataCommand.self, SettingsCommand.self])
+        subcommands: [Serve.self, Migrate.self, Keys.self, Users.self, DemoDataCommand.self, SettingsCommand.self])
 }
 
 /// `--config` and every setting of the catalogue as a flag.
@@ -136,6 +136,8 @@ struct Serve: AsyncParsableCommand {
         print("admin API listening on \(host):\(adminPort)\(bound)")
         if let demoSummary, let demoAdminKey {
             let base = settings.publicURL ?? "http://localhost:\(app.edgePort)"
+            let pages = PublicURLs(tracking: { base }, dashboard: { settings.dashboardURL ?? "http://localhost:\(adminPort)" })
+            let signIn = try await Users.signInLink(email: DemoData.ownerEmail, role: .owner, store: store, urls: pages)
             print("""
 
                 demo brand \(demoSummary.createdNow ? "loaded" : "already loaded")
@@ -147,6 +149,8 @@ struct Serve: AsyncParsableCommand {
                   live stats:          curl -H 'Authorization: Bearer \(demoAdminKey)' http://\(host):\(adminPort)/v1/ops/live
                   partner's links:     curl -H 'Authorization: Bearer \(demoSummary.partnerToken)' http://\(host):\(adminPort)/v1/partner/links
                   API description:     http://\(host):\(adminPort)/openapi.json
+                  brand console:       \(signIn)
+                                       (signs \(DemoData.ownerEmail) in once; choose a password there)
 
                 """)
         }
@@ -185,6 +189,53 @@ struct Keys: ParsableCommand {
             print("created an \(role.rawValue) key; it is stored only as a hash and cannot be shown again:")
             print(key)
         }
+    }
+}
+
+struct Users: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage the brand's team.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a teammate (or give an existing one a new way in); a one-time sign-in URL is printed alone on the last line.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "The teammate's email address.") var email: String
+        @Option(help: "owner, admin, ops or viewer.") var role: String
+        @Option(name: .customLong("dashboard-url"), help: "Base of the admin port's pages in the URL (default http://localhost:<admin port>).")
+        var dashboardURL: String?
+        @Option(name: .customLong("admin-port")) var adminPort: String?
+
+        func run() async throws {
+            guard let role = TeamRole(rawValue: role) else { throw ValidationError("--role must be owner, admin, ops or viewer") }
+            var flags = options.store.map { ["store": $0] } ?? [:]
+            if let dashboardURL { flags["dashboard-url"] = dashboardURL }
+            if let adminPort { flags["admin-port"] = adminPort }
+            let settings = try resolveSettings(config: options.config, flags: flags)
+            let store = try await ClicklineApplication.openStore(settings)
+            let urls = PublicURLs(tracking: { settings.publicURL ?? "" },
+                                  dashboard: { settings.dashboardURL ?? "http://localhost:\(settings.adminPort)" })
+            do {
+                let link = try await signInLink(email: email, role: role, store: store, urls: urls)
+                await store.backend.close()
+                print("\(email) is on the team as \(role.rawValue). This link signs them in once, within a day, to choose a password:")
+                print(link)
+            } catch let error as DomainError {
+                await store.backend.close()
+                throw ValidationError("--\(error.field ?? "email"): \(error.message)")
+            }
+        }
+    }
+
+    /// Adds `email` with `role` (an existing teammate keeps theirs) and makes
+    /// a one-time sign-in link for it.
+    static func signInLink(email: String, role: TeamRole, store: SQLStore, urls: PublicURLs) async throws -> String {
+        let accounts = Accounts(store: store, urls: urls)
+        let member = if let existing = try await store.teamMember(email: try AccountRules.email(email)) {
+            existing
+        } else {
+            try await accounts.addTeamMember(email: email, role: role)
+        }
+        return try await accounts.signInLink(for: member)
     }
 }
 

@@ -55,6 +55,33 @@ struct CommandLineTests {
         await opened.backend.close()
     }
 
+    /// SPEC section 15: the first owner, with a one-time sign-in URL on the last line.
+    @Test func usersCreatePrintsAOneTimeSignInURLOnItsLastLine() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
+        let location = try TestStoreLocation.fresh()
+        defer { location.remove() }
+        let store = location.setting
+
+        let created = try Self.run(["users", "create", "--email", "Boss@Example.com", "--role", "owner", "--store", store, "--admin-port", "9081"])
+        #expect(created.status == 0)
+        let url = try #require(created.output.split(separator: "\n").last.map(String.init))
+        #expect(url.hasPrefix("http://localhost:9081/signin/cll_"), "\(created.output)")
+        // Again for the same person: a new link, the same teammate.
+        let again = try Self.run(["users", "create", "--email", "boss@example.com", "--role", "owner", "--store", store,
+                                  "--dashboard-url", "https://brand.example/"])
+        let second = try #require(again.output.split(separator: "\n").last.map(String.init))
+        #expect(second.hasPrefix("https://brand.example/signin/cll_") && second != url)
+        #expect(try Self.run(["users", "create", "--email", "x@example.com", "--role", "root", "--store", store]).status != 0)
+        #expect(try Self.run(["users", "create", "--email", "not an address", "--role", "viewer", "--store", store]).status != 0)
+
+        var settings = Settings()
+        settings.store = store
+        let opened = try await ClicklineApplication.openStore(settings)
+        #expect(try await opened.teamMembers().map(\.email) == ["boss@example.com"])
+        #expect(try await opened.teamMember(email: "boss@example.com")?.role == .owner)
+        await opened.backend.close()
+    }
+
     @Test func serveTakesEverySettingAsAFlag() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
         let help = try Self.run(["serve", "--help"]).output

@@ -1,55 +1,221 @@
 import ClickModel
 import Domain
 import Foundation
+import Services
 import Store
 import Testing
 
 extension EndToEnd {
-    /// Sign-in, sessions and the member's dashboard over plain HTTP.
-    @Suite("Pages and sessions")
+    /// The pages over plain HTTP: signing in, sessions, form tokens, roles,
+    /// what a partner may see, and forms refusing bad values. The workflows
+    /// themselves are clicked through in a real browser (BrowserTests).
+    @Suite("Pages, sign-in and sessions")
     struct PagesTests {
-        static func signIn(_ server: TestServer, key: String, next: String = "/dashboard") throws -> RawConnection.Response {
-            let body = "key=\(key)&next=\(next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-            let connection = try RawConnection(port: server.adminPort)
-            try connection.send("POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            return try connection.receive()
+        /// A teammate with `role` and a one-time sign-in link to the server's admin port, as `clickline users create` makes them.
+        static func teammate(_ server: TestServer, _ email: String, _ role: TeamRole) async throws -> String {
+            let accounts = Accounts(store: server.store, urls: PublicURLs(tracking: { "" }, dashboard: { "http://127.0.0.1:\(server.adminPort)" }))
+            let member = try await accounts.addTeamMember(email: email, role: role)
+            let link = try await accounts.signInLink(for: member)
+            return String(link.dropFirst("http://127.0.0.1:\(server.adminPort)".count))
         }
 
-        static func cookie(_ response: RawConnection.Response) -> String? {
-            response.header("Set-Cookie")?.split(separator: ";").first.map(String.init)
+        /// Signs `email` in by its link, choosing `password`; the client keeps the session.
+        static func signedIn(_ server: TestServer, _ email: String, _ role: TeamRole, password: String = "correct horse battery") async throws -> PageClient {
+            let browser = PageClient(port: server.adminPort)
+            let path = try await teammate(server, email, role)
+            #expect(try browser.get(path).status == 200)
+            let answer = try browser.post(path, [("password", password), ("password_again", password)])
+            #expect(answer.status == 303)
+            return browser
         }
 
-        @Test func signingInKeepsAStrictHttpOnlySessionForReadsOnly() async throws {
+        @Test func aTeammateSignsInByLinkThenByPassword() async throws {
             try await withServer { server in
-                #expect(try HTTP.get(port: server.adminPort, "/dashboard").header("Location") == "/login?next=/dashboard")
-                let wrong = try Self.signIn(server, key: "cla_wrong")
+                let browser = PageClient(port: server.adminPort)
+                let first = try browser.get("/dashboard")
+                #expect(first.status == 303 && first.header("Location") == "/login?next=/dashboard")
+
+                let path = try await Self.teammate(server, "owner@example.com", .owner)
+                #expect(try browser.get(path).status == 200)
+                #expect(browser.page.contains("owner@example.com"))
+                let short = try browser.post(path, [("password", "short"), ("password_again", "short")])
+                #expect(short.status == 422, "a password under 10 characters is refused at the field")
+                #expect(browser.page.contains("10"))
+                let signedIn = try browser.post(path, [("password", "correct horse battery"), ("password_again", "correct horse battery")])
+                #expect(signedIn.status == 303 && signedIn.header("Location") == "/dashboard")
+                let cookie = try #require(browser.setCookies.first { $0.hasPrefix("clickline_session=") })
+                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"))
+                #expect(!cookie.contains("Secure"), "the public URL is http")
+                #expect(try browser.get("/dashboard").status == 200)
+                #expect(browser.page.contains("owner@example.com"))
+                // A session reads the live figures as an admin key would, and never writes through the API.
+                let session = try #require(browser.cookies["clickline_session"])
+                #expect(try HTTP.get(port: server.adminPort, "/v1/ops/live", headers: ["Cookie": "clickline_session=\(session)"]).status == 200)
+                #expect(try HTTP.get(port: server.adminPort, "/v1/reports/summary", headers: ["Cookie": "clickline_session=\(session)"]).status == 401)
+
+                // The link worked once.
+                let again = PageClient(port: server.adminPort)
+                #expect(try again.get(path).status == 410)
+                #expect(again.page.contains("used already"))
+
+                // Signing out ends the session on the server, not only in this browser.
+                _ = try browser.get("/dashboard")
+                #expect(try browser.post("/logout", []).header("Location") == "/login")
+                #expect(try HTTP.get(port: server.adminPort, "/dashboard", headers: ["Cookie": "clickline_session=\(session)"]).status == 303)
+
+                // Then email and password; only paths of this site are followed after.
+                _ = try browser.get("/login?next=/payments")
+                let wrong = try browser.post("/login", [("email", "owner@example.com"), ("password", "not the password"), ("next", "/payments")])
                 #expect(wrong.status == 401)
-                #expect(wrong.header("Set-Cookie") == nil)
+                #expect(browser.page.contains("owner@example.com"), "the email typed is kept")
+                let right = try browser.post("/login", [("email", "owner@example.com"), ("password", "correct horse battery"), ("next", "//evil.example/")])
+                #expect(right.status == 303 && right.header("Location") == "/dashboard")
+            }
+        }
 
-                let admin = try Self.signIn(server, key: server.adminKey)
-                #expect(admin.status == 303 && admin.header("Location") == "/dashboard")
-                let setCookie = try #require(admin.header("Set-Cookie"))
-                #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/"))
-                let cookie = try #require(Self.cookie(admin))
-                let page = try HTTP.get(port: server.adminPort, "/dashboard", headers: ["Cookie": cookie])
-                #expect(page.status == 200)
-                #expect(page.text.contains("data-kpi=\"members\""))
-                #expect(try HTTP.get(port: server.adminPort, "/v1/ops/live", headers: ["Cookie": cookie]).status == 200)
-                // A session reads; it does not write.
-                let (write, _) = try HTTP.json(port: server.adminPort, "POST", "/v1/offers", token: nil, body: ["name": "x"])
-                #expect(write == 401)
+        @Test func signInAttemptsAreLimitedWithAClearMessage() async throws {
+            try await withServer { server in
+                _ = try await Self.signedIn(server, "owner@example.com", .owner)
+                let browser = PageClient(port: server.adminPort)
+                _ = try browser.get("/login")
+                var statuses: [Int] = []
+                for _ in 0..<6 {
+                    statuses.append(try browser.post("/login", [("email", "owner@example.com"), ("password", "wrong password!")]).status)
+                }
+                #expect(statuses == [401, 401, 401, 401, 401, 429])
+                #expect(browser.page.contains("Too many"), "\(browser.page)")
+                // Even the right password waits now.
+                #expect(try browser.post("/login", [("email", "owner@example.com"), ("password", "correct horse battery")]).status == 429)
+            }
+        }
 
-                // An ops key's session opens /ops, not the brand's dashboard.
-                let ops = try #require(Self.cookie(try Self.signIn(server, key: server.opsKey, next: "/ops")))
-                #expect(try HTTP.get(port: server.adminPort, "/ops", headers: ["Cookie": ops]).status == 200)
-                #expect(try HTTP.get(port: server.adminPort, "/dashboard", headers: ["Cookie": ops]).status == 403)
-                #expect(try HTTP.get(port: server.adminPort, "/v1/reports/summary", headers: ["Cookie": ops]).status == 401)
-                #expect(try HTTP.get(port: server.adminPort, "/ops", headers: ["Cookie": "clickline_session=cls_forged"]).status == 303)
+        @Test func everyFormNeedsItsTokenAndEveryActionItsRole() async throws {
+            try await withServer { server in
+                let owner = try await Self.signedIn(server, "owner@example.com", .owner)
+                _ = try owner.get("/offers/new?type=link")
+                let fields = [("type", "link"), ("name", "Forged"), ("payout_type", "percent"), ("payout_value", "10"),
+                              ("destination_url", "https://shop.example.com/")]
+                #expect(try owner.post("/offers/new", fields, csrf: .some(nil)).status == 403, "no token")
+                #expect(owner.page.contains("expired"))
+                #expect(try owner.post("/offers/new", fields, csrf: "0123456789abcdef0123456789abcdef0123456789abcdef").status == 403, "a stale token")
+                #expect(try await server.store.offers(OfferQuery(text: "Forged", now: Int64(Date().timeIntervalSince1970 * 1000))).isEmpty)
 
-                // Only paths of this site are followed after signing in.
-                #expect(try Self.signIn(server, key: server.adminKey, next: "//evil.example/").header("Location") == "/dashboard")
-                #expect(try Self.signIn(server, key: server.adminKey, next: "https://evil.example/").header("Location") == "/dashboard")
+                let viewer = try await Self.signedIn(server, "viewer@example.com", .viewer)
+                #expect(try viewer.get("/dashboard").status == 200)
+                #expect(!viewer.page.contains("id=\"add-offer\""), "a viewer is not offered what it cannot do")
+                #expect(try viewer.post("/offers/new", fields).status == 403)
+                #expect(viewer.page.contains("viewer"))
+                #expect(try viewer.post("/payments", [("scope", "all")]).status == 403)
+                #expect(try await server.store.offers(OfferQuery(text: "Forged", now: Int64(Date().timeIntervalSince1970 * 1000))).isEmpty)
+                #expect(try viewer.post("/team/invites", [("email", "x@example.com"), ("role", "owner")]).status == 403)
+            }
+        }
+
+        @Test func anInviteWorksOnceAndAnExpiredOneSaysSo() async throws {
+            try await withServer { server in
+                let owner = try await Self.signedIn(server, "owner@example.com", .owner)
+                _ = try owner.get("/team")
+                let bad = try owner.post("/team/invites", [("email", "not an address"), ("role", "ops")])
+                #expect(bad.status == 422)
+                #expect(owner.page.contains("value=\"not an address\""), "what was typed is kept")
+                #expect(try owner.post("/team/invites", [("email", "ops@example.com"), ("role", "ops")]).status == 303)
+                let message = try #require(try await server.store.outbox(OutboxQuery(includeSignInMessages: true)).first { $0.to == "ops@example.com" })
+                let path = try #require(PageClient.capture(#"http://[^/\s]+(/invite/cll_[a-z0-9]+)"#, in: message.body))
+                let invited = PageClient(port: server.adminPort)
+                #expect(try invited.get(path).status == 200)
+                #expect(try invited.post(path, [("password", "ops password 1"), ("password_again", "ops password 1")]).header("Location") == "/ops")
+                #expect(try await server.store.teamMember(email: "ops@example.com")?.role == .ops)
+                #expect(try PageClient(port: server.adminPort).get(path).status == 410)
+
+                let secret = Secrets.make(.signInLink)
+                let weekAgo = Int64(Date().timeIntervalSince1970 * 1000) - 8 * 86_400_000
+                try await server.store.createOneTimeLink(OneTimeLink(purpose: .invite, email: "late@example.com", role: .admin, createdAt: weekAgo),
+                                                         secretHash: Secrets.hash(secret))
+                let late = PageClient(port: server.adminPort)
+                #expect(try late.get("/invite/" + secret).status == 410)
+                #expect(late.page.contains("This invite has expired"))
+                // The page has no form; a form sent anyway is refused as expired too.
+                #expect(try late.post("/invite/" + secret, [("password", "late password"), ("password_again", "late password")],
+                                      csrf: late.cookies["clickline_form"]).status == 410)
+                #expect(try await server.store.teamMember(email: "late@example.com") == nil)
+            }
+        }
+
+        @Test func aBadValueIsRefusedAtItsFieldAndADoubleSubmitPaysOnce() async throws {
+            try await withServer { server in
+                let owner = try await Self.signedIn(server, "owner@example.com", .owner)
+                _ = try owner.get("/offers/new?type=promo_code")
+                let refused = try owner.post("/offers/new", [
+                    ("type", "promo_code"), ("name", "Autumn codes"), ("payout_type", "percent"), ("payout_value", "150"),
+                    ("discount_type", "percent"), ("discount_value", "15"), ("naming_strategy", "name_discount"),
+                ])
+                #expect(refused.status == 422)
+                #expect(owner.page.contains("id=\"payout_value-error\""), "the message is at the payout field")
+                #expect(owner.page.contains("value=\"Autumn codes\"") && owner.page.contains("value=\"150\""), "what was typed is kept")
+                #expect(try await server.store.offers(OfferQuery(text: "Autumn", now: Int64(Date().timeIntervalSince1970 * 1000))).isEmpty, "nothing is half-done")
+
+                // A sale for Alice, then Send Payment clicked twice.
+                _ = try await server.store.updateOffer(id: 1) { $0.holdDays = 0 }
+                let token = try #require(try await server.store.offer(id: 1)?.postbackToken)
+                let click = try #require(try HTTP.get(port: server.edgePort, "/haircare/abc123").clickID)
+                _ = try await server.waitUntil(seconds: 3) { try server.store.backend.storedClickCount() == 1 }
+                #expect(try HTTP.json(port: server.adminPort, "GET", "/v1/postback?token=\(token)&clk=\(click)&order_id=P-1&amount=50.00", token: nil).status == 201)
+                _ = try owner.get("/offers/1/pay")
+                #expect(owner.page.contains("5.00"), "the confirmation shows the total")
+                let submission = try #require(PageClient.capture(#"name="submission" value="([^"]+)""#, in: owner.page))
+                let form = [("offer_id", "1"), ("scope", "all"), ("submission", submission)]
+                let firstClick = try owner.post("/payments", form)
+                let secondClick = try owner.post("/payments", form)
+                #expect(firstClick.status == 303 && secondClick.header("Location") == firstClick.header("Location"))
+                let (_, payments) = try HTTP.json(port: server.adminPort, "GET", "/v1/payments", token: server.adminKey)
+                #expect((payments["items"] as? [[String: Any]])?.count == 1)
+            }
+        }
+
+        @Test func aPartnerSignsInByEmailAndSeesOnlyItselfAndItsChildren() async throws {
+            try await withServer { server in
+                let partner = PageClient(port: server.adminPort)
+                #expect(try partner.get("/partner").header("Location") == "/partner/signin?next=/partner")
+                _ = try partner.get("/partner/signin")
+                #expect(try partner.post("/partner/signin", [("email", "alice@example.com")]).status == 200)
+                #expect(partner.page.contains("alice@example.com"))
+                #expect(try partner.post("/partner/signin", [("email", "nobody@example.com")]).status == 200, "says nothing of who exists")
+                let message = try #require(try await server.store.outbox(OutboxQuery(includeSignInMessages: true)).first { $0.to == "alice@example.com" })
+                let path = try #require(PageClient.capture(#"http://[^/\s]+(/partner/signin/cll_[a-z0-9]+)"#, in: message.body))
+                #expect(try partner.get(path).status == 200)
+                #expect(try partner.post(path, []).header("Location") == "/partner")
+                #expect(try partner.get("/partner").status == 200)
+                #expect(partner.page.contains("Haircare summer sale"))
+
+                // Itself and its child Ben; not Chloe, not an offer it is not in, not the brand's console.
+                #expect(try partner.get("/partner/stats?partner=ben7").status == 200)
+                #expect(partner.page.contains("Ben Ortiz"))
+                #expect(try partner.get("/partner/stats?partner=chloe").status == 404)
+                let chloesOffer = try #require(try await server.store.offers(OfferQuery(text: "Spring", now: Int64(Date().timeIntervalSince1970 * 1000))).first)
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!))
+                if try await server.store.member(offerID: chloesOffer.id, partnerID: alice.id) == nil {
+                    #expect(try partner.get("/partner/offers/\(chloesOffer.id)").status == 404)
+                }
+                #expect(try partner.get("/partner/offers/1").status == 200)
+                #expect(try partner.get("/dashboard").header("Location") == "/login?next=/dashboard")
+                #expect(try partner.get("/partner/links?link=haircare&for=chloe").status == 422)
+                #expect(partner.page.contains("only for yourself and your direct referral partners"))
+                #expect(try partner.get("/partner/links?link=haircare&for=ben7&ad=insta").status == 200)
+                #expect(partner.page.contains("/haircare/abc123.ben7/insta"))
+
+                // Create Ad: a bad date at its field, then the ad.
+                _ = try partner.get("/partner/ads")
+                #expect(try partner.post("/partner/ads", [("name", "Story swipe"), ("media_type", "video"), ("starts_at", "2026-13-01")]).status == 422)
+                #expect(partner.page.contains("id=\"starts_at-error\"") && partner.page.contains("value=\"Story swipe\""))
+                #expect(try partner.post("/partner/ads", [("name", "Story swipe"), ("media_type", "video"), ("starts_at", "2026-12-01")])
+                    .header("Location") == "/partner/ads?created=story-swipe")
+                #expect(try await server.store.ads(partnerID: alice.id).contains { $0.code.value == "story-swipe" && $0.mediaType == "video" })
+
+                // Its sessions, one of which it ends.
+                #expect(try partner.get("/partner/sessions").status == 200)
+                let key = try #require(PageClient.capture(#"name="key" value="([0-9a-f]+)""#, in: partner.page))
+                #expect(try partner.post("/sessions/revoke", [("key", key)]).status == 303)
+                #expect(try partner.get("/partner").header("Location") == "/partner/signin?next=/partner")
             }
         }
 
@@ -69,7 +235,6 @@ extension EndToEnd {
                 #expect(text.contains("\"clicks_per_second\""))
             }
         }
-
         /// A member's dashboard, with a sale, a partial payment and a reversal.
         @Test func aMembersDashboardShowsItsCommissionAndPayments() async throws {
             try await withServer { server in

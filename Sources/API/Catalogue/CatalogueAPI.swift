@@ -251,7 +251,7 @@ extension ClicklineRequestContext {
 
 extension Parameters {
     /// The query's parameters by name; the last wins when one repeats.
-    var dictionary: [String: String] {
+    package var dictionary: [String: String] {
         var result: [String: String] = [:]
         for (key, value) in self { result[String(key)] = String(value) }
         return result

@@ -3,7 +3,7 @@ import Domain
 import Foundation
 
 /// The fields of `POST /v1/offers` and `PATCH /v1/offers/{id}`, as sent.
-struct OfferInput: Decodable, Sendable {
+package struct OfferInput: Decodable, Sendable {
     var name: Sent<String>
     var description: Sent<String>
     var type: Sent<String>
@@ -34,7 +34,7 @@ struct OfferInput: Decodable, Sendable {
         case promo
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.sent(String.self, forKey: .name)
         description = try c.sent(String.self, forKey: .description)
@@ -54,7 +54,7 @@ struct OfferInput: Decodable, Sendable {
     }
 
     /// A new offer from these fields: `name` and `payout` are required.
-    func newOffer() throws(APIError) -> Offer {
+    package func newOffer() throws(APIError) -> Offer {
         guard case .value = name else { throw .invalid("name", "is required") }
         guard case .value = payout else { throw .invalid("payout", "is required: {\"type\": \"flat\" or \"percent\", \"value\"}") }
         var offer = Offer(name: "")
@@ -65,7 +65,7 @@ struct OfferInput: Decodable, Sendable {
     }
 
     /// Sets every field that was sent; `null` clears the fields that may be empty.
-    func apply(to offer: inout Offer, creating: Bool = false) throws(APIError) {
+    package func apply(to offer: inout Offer, creating: Bool = false) throws(APIError) {
         switch name {
         case .value(let value): offer.name = try Validate.text(value, "name")
         case .null: throw .invalid("name", "must not be null")
@@ -214,7 +214,7 @@ struct OfferBody: Encodable {
     }
 }
 
-struct LinkInput: Decodable {
+package struct LinkInput: Decodable {
     var code: String
     var destinationURL: String?
 

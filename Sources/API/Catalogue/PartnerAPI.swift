@@ -26,7 +26,7 @@ struct RequirePartner: RouterMiddleware {
 
 /// The partner API (SPEC section 5): a partner sees only itself and its
 /// direct children, and can credit only itself or a direct child.
-struct PartnerAPI: Sendable {
+package struct PartnerAPI: Sendable {
     let store: any CatalogueWriter & ClickStatsStore
     let links: PartnerLinks
     let urls: PublicURLs
@@ -103,20 +103,26 @@ struct PartnerAPI: Sendable {
     @Sendable func createAd(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let me = try context.requirePartner()
         let input = try await JSONBody.decode(AdInput.self, from: request, context: context)
-        var ad = Ad(partnerID: me.id, code: Code("x")!, name: try Validate.text(input.name, "name"))
+        return try JSONBody.response(AdBody(try await Self.createAd(input, by: me, store: store)), status: .created)
+    }
+
+    /// Checks `input` and stores it as one of `partner`'s ads: what the API
+    /// and the Partner Center's Create Ad both do.
+    package static func createAd(_ input: AdInput, by partner: Partner, store: any AdStore) async throws -> Ad {
+        var ad = Ad(partnerID: partner.id, code: Code("x")!, name: try Validate.text(input.name, "name"))
         ad.description = try Validate.text(input.description ?? "", "description", max: 2000, allowEmpty: true)
         if let mediaType = input.mediaType {
             ad.mediaType = try Validate.text(mediaType, "media_type", max: 64)
         }
         ad.startsAt = try input.startsAt.map { value throws(APIError) in try Validate.time(value, "starts_at") }
-        let taken = Set(try await store.ads(partnerID: me.id).map(\.code))
+        let taken = Set(try await store.ads(partnerID: partner.id).map(\.code))
         if let code = input.code {
             ad.code = try Validate.code(code, "code")
             if taken.contains(ad.code) { throw APIError.conflict("code", "you have an ad with the code \(ad.code) already") }
         } else {
             ad.code = Self.adCode(for: ad.name, avoiding: taken)
         }
-        return try JSONBody.response(AdBody(try await store.createAd(ad)), status: .created)
+        return try await store.createAd(ad)
     }
 
     /// A code from the ad's name (`Blog sidebar` → `blog-sidebar`), made unique

@@ -60,9 +60,9 @@ struct PartnerInput: Decodable, Sendable {
     }
 }
 
-struct PartnerBody: Encodable {
-    var id: UInt32
-    var name: String
+package struct PartnerBody: Encodable, Sendable {
+    package var id: UInt32
+    package var name: String
     var email: String?
     var code: String
     var parentID: UInt32?
@@ -71,7 +71,7 @@ struct PartnerBody: Encodable {
     /// Only in the answer to the partner's creation or a new token.
     var token: String?
 
-    init(_ partner: Partner, token: String? = nil) {
+    package init(_ partner: Partner, token: String? = nil) {
         id = partner.id
         name = partner.name
         email = partner.email
@@ -88,7 +88,7 @@ struct PartnerBody: Encodable {
         case createdAt = "created_at"
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(name, forKey: .name)
@@ -102,7 +102,7 @@ struct PartnerBody: Encodable {
 }
 
 /// `POST /v1/offers/{id}/members`.
-struct AddMembersInput: Decodable {
+package struct AddMembersInput: Decodable {
     var partnerIDs: [UInt32]
     var payoutOverride: PayoutBody?
     var startsAt: String?
@@ -115,7 +115,7 @@ struct AddMembersInput: Decodable {
         case endsAt = "ends_at"
     }
 
-    func terms() throws(APIError) -> MemberTerms {
+    package func terms() throws(APIError) -> MemberTerms {
         guard !partnerIDs.isEmpty else { throw .invalid("partner_ids", "must name at least one partner") }
         guard partnerIDs.count <= 10_000 else { throw .invalid("partner_ids", "at most 10000 partners at once") }
         var terms = MemberTerms()
@@ -128,7 +128,7 @@ struct AddMembersInput: Decodable {
 }
 
 /// `PATCH /v1/offers/{id}/members/{partner_id}`.
-struct MemberInput: Decodable, Sendable {
+package struct MemberInput: Decodable, Sendable {
     var status: Sent<String>
     var payoutOverride: Sent<PayoutBody>
     var refreshCode: Sent<Bool>
@@ -143,7 +143,7 @@ struct MemberInput: Decodable, Sendable {
         case endsAt = "ends_at"
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         status = try c.sent(String.self, forKey: .status)
         payoutOverride = try c.sent(PayoutBody.self, forKey: .payoutOverride)
@@ -152,7 +152,7 @@ struct MemberInput: Decodable, Sendable {
         endsAt = try c.sent(String.self, forKey: .endsAt)
     }
 
-    func apply(to member: inout Member) throws(APIError) {
+    package func apply(to member: inout Member) throws(APIError) {
         if let value = status.value { member.status = try Validate.choice(value, "status", as: ActivityStatus.self) }
         switch payoutOverride {
         case .value(let value): member.payoutOverride = try value.payout("payout_override")
@@ -227,7 +227,7 @@ struct MemberBody: Encodable {
     }
 }
 
-struct AdInput: Decodable {
+package struct AdInput: Decodable {
     var name: String
     var description: String?
     var mediaType: String?

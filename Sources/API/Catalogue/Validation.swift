@@ -3,9 +3,9 @@ import Domain
 import Foundation
 
 /// Checks of single values, each throwing a 422 that names the field.
-enum Validate {
+package enum Validate {
     /// Visible text of 1 to `max` bytes without control characters, trimmed.
-    static func text(_ value: String, _ field: String, max: Int = 200, allowEmpty: Bool = false) throws(APIError) -> String {
+    package static func text(_ value: String, _ field: String, max: Int = 200, allowEmpty: Bool = false) throws(APIError) -> String {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty && !allowEmpty { throw .invalid(field, "must not be empty") }
         if trimmed.utf8.count > max { throw .invalid(field, "must be at most \(max) bytes") }
@@ -15,12 +15,12 @@ enum Validate {
         return trimmed
     }
 
-    static func code(_ value: String, _ field: String) throws(APIError) -> Code {
+    package static func code(_ value: String, _ field: String) throws(APIError) -> Code {
         guard let code = Code(value) else { throw .invalid(field, "a code is 1 to 32 characters of A-Z a-z 0-9 - _") }
         return code
     }
 
-    static func destination(_ value: String, _ field: String) throws(APIError) -> Destination {
+    package static func destination(_ value: String, _ field: String) throws(APIError) -> Destination {
         do {
             return try Destination(validating: value)
         } catch {
@@ -28,7 +28,7 @@ enum Validate {
         }
     }
 
-    static func time(_ value: String, _ field: String) throws(APIError) -> Int64 {
+    package static func time(_ value: String, _ field: String) throws(APIError) -> Int64 {
         guard let milliseconds = Timestamp.parse(value) else { throw .invalid(field, "must be an RFC 3339 time like 2026-07-01T00:00:00Z") }
         return milliseconds
     }
@@ -38,7 +38,7 @@ enum Validate {
         return value
     }
 
-    static func choice<E: RawRepresentable & CaseIterable>(_ value: String, _ field: String, as type: E.Type) throws(APIError) -> E
+    package static func choice<E: RawRepresentable & CaseIterable>(_ value: String, _ field: String, as type: E.Type) throws(APIError) -> E
     where E.RawValue == String {
         guard let choice = E(rawValue: value) else {
             throw .invalid(field, "must be one of \(E.allCases.map { $0.rawValue }.joined(separator: ", "))")
@@ -46,7 +46,7 @@ enum Validate {
         return choice
     }
 
-    static func email(_ value: String, _ field: String) throws(APIError) -> String {
+    package static func email(_ value: String, _ field: String) throws(APIError) -> String {
         let email = try text(value, field, max: 254)
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         // Visible ASCII only: an address goes into mail headers and SMTP commands as it is.
@@ -57,14 +57,14 @@ enum Validate {
         return email
     }
 
-    static func dates(startsAt: Int64?, endsAt: Int64?, field: String = "ends_at") throws(APIError) {
+    package static func dates(startsAt: Int64?, endsAt: Int64?, field: String = "ends_at") throws(APIError) {
         if let startsAt, let endsAt, endsAt <= startsAt { throw .invalid(field, "must be after starts_at") }
     }
 }
 
 /// A payout as JSON: `{"type": "flat", "value": 250}` (minor units) or
 /// `{"type": "percent", "value": 12.5}`.
-struct PayoutBody: Codable {
+package struct PayoutBody: Codable, Sendable {
     var type: String
     var value: Double
 
@@ -79,7 +79,7 @@ struct PayoutBody: Codable {
         }
     }
 
-    func payout(_ field: String) throws(APIError) -> Payout {
+    package func payout(_ field: String) throws(APIError) -> Payout {
         switch type {
         case "flat":
             guard value == value.rounded(), value >= 0, value <= Double(Payout.maxFlatMinorUnits) else {

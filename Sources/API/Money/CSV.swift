@@ -5,15 +5,15 @@ import Hummingbird
 /// quoted when they hold a comma, a quote or a line break (quotes doubled).
 /// A field starting with `=`, `+`, `-` or `@` is prefixed with a quote mark
 /// so that spreadsheets do not run it as a formula.
-struct CSV {
+package struct CSV {
     private(set) var text: String
 
-    init(header: [String]) {
+    package init(header: [String]) {
         text = ""
         append(header)
     }
 
-    mutating func append(_ fields: [String]) {
+    package mutating func append(_ fields: [String]) {
         text += fields.map(Self.escape).joined(separator: ",") + "\r\n"
     }
 
@@ -24,7 +24,7 @@ struct CSV {
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    func response(fileName: String) -> Response {
+    package func response(fileName: String) -> Response {
         Response(status: .ok, headers: [
             .contentType: "text/csv; charset=utf-8; header=present",
             .contentDisposition: "attachment; filename=\"\(fileName)\"",

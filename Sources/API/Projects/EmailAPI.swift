@@ -143,7 +143,7 @@ struct OutboxItemBody: Encodable {
         id = message.id
         offerID = message.offerID
         stageID = message.stageID
-        partnerID = message.partnerID
+        partnerID = message.partnerID ?? 0  // the API lists members' messages only
         to = message.to
         subject = message.subject
         body = message.body

@@ -3,11 +3,11 @@ import Domain
 import Foundation
 
 /// `POST /v1/projects`.
-struct ProjectInput: Decodable {
+package struct ProjectInput: Decodable {
     var name: String
     var stages: [StageInput]?
 
-    func validated() throws(APIError) -> (Project, [Stage]) {
+    package func validated() throws(APIError) -> (Project, [Stage]) {
         let stages = stages ?? []
         guard stages.count <= 50 else { throw .invalid("stages", "at most 50 stages") }
         var result: [Stage] = []
@@ -19,18 +19,18 @@ struct ProjectInput: Decodable {
 }
 
 /// A stage in `POST /v1/projects` and `POST /v1/projects/{id}/stages`.
-struct StageInput: Decodable {
+package struct StageInput: Decodable {
     var name: String
     var kind: String
     var offerID: UInt32?
-    var position: Int?
+    package var position: Int?
 
     enum CodingKeys: String, CodingKey {
         case name, kind, position
         case offerID = "offer_id"
     }
 
-    func stage(field prefix: String = "") throws(APIError) -> Stage {
+    package func stage(field prefix: String = "") throws(APIError) -> Stage {
         let kind = try Validate.choice(kind, prefix + "kind", as: StageKind.self)
         if kind == .custom && offerID != nil {
             throw .invalid(prefix + "offer_id", "a custom stage has no offer; generate_links and generate_promo_codes stages do")
@@ -42,7 +42,7 @@ struct StageInput: Decodable {
 
 /// `PATCH /v1/projects/{id}/stages/{stage_id}`: rename, set up the offer
 /// (null takes it away), or move to another position.
-struct StagePatch: Decodable, Sendable {
+package struct StagePatch: Decodable, Sendable {
     var name: Sent<String>
     var offerID: Sent<UInt32>
     var position: Sent<Int>
@@ -53,7 +53,7 @@ struct StagePatch: Decodable, Sendable {
         case offerID = "offer_id"
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.sent(String.self, forKey: .name)
         offerID = try c.sent(UInt32.self, forKey: .offerID)
@@ -61,7 +61,7 @@ struct StagePatch: Decodable, Sendable {
         kind = try c.sent(String.self, forKey: .kind)
     }
 
-    func apply(to stage: inout Stage) throws(APIError) {
+    package func apply(to stage: inout Stage) throws(APIError) {
         if case .absent = kind {} else { throw .invalid("kind", "a stage's kind cannot change; add a stage of the other kind instead") }
         switch name {
         case .value(let value): stage.name = try Validate.text(value, "name")

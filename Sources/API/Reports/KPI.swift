@@ -1,16 +1,16 @@
 import Domain
 
 /// The member report's columns.
-enum MemberColumn: String, CaseIterable {
+package enum MemberColumn: String, CaseIterable, Sendable {
     case clicks, conversions
     case totalSales = "total_sales"
     case commissionsEarned = "commissions_earned"
     case paid
     case paymentsDue = "payments_due"
 
-    var isMoney: Bool { self != .clicks && self != .conversions }
+    package var isMoney: Bool { self != .clicks && self != .conversions }
 
-    func value(_ member: MemberKPIs) -> Int64 {
+    package func value(_ member: MemberKPIs) -> Int64 {
         switch self {
         case .clicks: return member.clicks
         case .conversions: return member.conversions

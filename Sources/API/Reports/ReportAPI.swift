@@ -5,7 +5,9 @@ import Hummingbird
 
 /// `GET /v1/reports/...`: the brand's KPIs (SPEC section 6), read from the
 /// rollups only, as JSON or with `format=csv` as a download.
-struct ReportAPI: Sendable {
+package struct ReportAPI: Sendable {
+    package init(store: any CatalogueWriter & ProjectStore & ReportStore & WorkspaceStore) { self.store = store }
+
     let store: any CatalogueWriter & ProjectStore & ReportStore & WorkspaceStore
 
     func register(on router: RouterGroup<ClicklineRequestContext>) {
@@ -15,15 +17,15 @@ struct ReportAPI: Sendable {
     }
 
     /// The report's range, offer filters and KPI bounds, from the query.
-    struct Selection {
-        var range: ReportRange
-        var query: ReportQuery
+    package struct Selection: Sendable {
+        package var range: ReportRange
+        package var query: ReportQuery
         /// `min_<kpi>` and `max_<kpi>`: offers outside them are left out.
-        var bounds: [(KPI, ClosedRange<Int64>)]
+        package var bounds: [(KPI, ClosedRange<Int64>)]
 
         /// - Parameter projects: where `project_id` is looked up: a project
         ///   selects the offers its stages are bound to.
-        init(_ parameters: [String: String], projects: any ProjectStore) async throws {
+        package init(_ parameters: [String: String], projects: any ProjectStore) async throws {
             let now = Timestamp.now()
             range = try ReportRange(parameters, now: now)
             query = ReportQuery(from: range.from, to: range.to, now: now)
@@ -48,7 +50,7 @@ struct ReportAPI: Sendable {
             self.bounds = bounds.map { ($0.key, $0.value) }.sorted { $0.0.rawValue < $1.0.rawValue }
         }
 
-        func keeps(_ sums: KPISums) -> Bool {
+        package func keeps(_ sums: KPISums) -> Bool {
             bounds.allSatisfy { kpi, range in range.contains(kpi.value(sums)) }
         }
     }
@@ -103,8 +105,16 @@ struct ReportAPI: Sendable {
         }
     }
 
-    @Sendable func offers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters.dictionary
+    /// The per-offer report the API and the dashboard show: `columns=`,
+    /// `sort=`, `q=` (part of the name) and the selection's filters.
+    package struct OfferReport: Sendable {
+        package var selection: Selection
+        package var columns: [KPI]
+        package var rows: [OfferKPIs]
+        package var currency: Currency
+    }
+
+    package func offerReport(_ parameters: [String: String]) async throws -> OfferReport {
         let selection = try await Selection(parameters, projects: store)
         let columns = try Self.columns(parameters["columns"], as: KPI.self)
         let sort = try Sort(parameters["sort"], allowed: ["id", "name"] + KPI.allCases.map(\.rawValue), default: "id")
@@ -122,24 +132,33 @@ struct ReportAPI: Sendable {
             }
             return sort.descending ? !ordered && a.offer.id != b.offer.id : ordered
         }
-        let currency = try await currency()
-        if parameters["format"] == "csv" {
-            var csv = CSV(header: ["offer_id", "name", "status", "type"] + columns.map(\.rawValue))
-            for row in rows {
-                csv.append([String(row.offer.id), row.offer.name, row.offer.effectiveStatus(at: selection.query.now).rawValue,
-                            row.offer.type.rawValue] + columns.map { kpi in
-                    let value = kpi.value(row.sums)
-                    return kpi.isMoney ? Money(minorUnits: value, currency: Currency(currency) ?? .usd).decimalString : String(value)
-                })
-            }
-            return csv.response(fileName: "offers_\(selection.range.fileLabel).csv")
+        return OfferReport(selection: selection, columns: columns, rows: rows, currency: try await store.currency())
+    }
+
+    /// The report as a CSV download: money in the currency's units.
+    package static func csv(_ report: OfferReport) -> Response {
+        var csv = CSV(header: ["offer_id", "name", "status", "type"] + report.columns.map(\.rawValue))
+        for row in report.rows {
+            csv.append([String(row.offer.id), row.offer.name, row.offer.effectiveStatus(at: report.selection.query.now).rawValue,
+                        row.offer.type.rawValue] + report.columns.map { kpi in
+                let value = kpi.value(row.sums)
+                return kpi.isMoney ? Money(minorUnits: value, currency: report.currency).decimalString : String(value)
+            })
         }
-        let items = rows.map { row in
-            OfferRowBody(offer_id: row.offer.id, name: row.offer.name, status: row.offer.effectiveStatus(at: selection.query.now).rawValue,
+        return csv.response(fileName: "offers_\(report.selection.range.fileLabel).csv")
+    }
+
+    @Sendable func offers(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters.dictionary
+        let report = try await offerReport(parameters)
+        if parameters["format"] == "csv" { return Self.csv(report) }
+        let items = report.rows.map { row in
+            OfferRowBody(offer_id: row.offer.id, name: row.offer.name, status: row.offer.effectiveStatus(at: report.selection.query.now).rawValue,
                          type: row.offer.type.rawValue,
-                         kpis: Dictionary(uniqueKeysWithValues: columns.map { ($0.rawValue, $0.value(row.sums)) }))
+                         kpis: Dictionary(uniqueKeysWithValues: report.columns.map { ($0.rawValue, $0.value(row.sums)) }))
         }
-        return try JSONBody.response(ReportBody(range: selection.range, currency: currency, columns: columns.map(\.rawValue), items: items))
+        return try JSONBody.response(ReportBody(range: report.selection.range, currency: report.currency.code,
+                                                columns: report.columns.map(\.rawValue), items: items))
     }
 
     struct OfferRowBody: Encodable {
@@ -192,10 +211,17 @@ struct ReportAPI: Sendable {
         enum CodingKeys: String, CodingKey { case partner_id, name, partner_code, promo_code, status, kpis }
     }
 
-    @Sendable func members(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let parameters = request.uri.queryParameters.dictionary
-        let offerID = try context.id("id")
-        guard let offer = try await store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
+    /// An offer's members with their figures: `columns=`, `sort=`, `q=`
+    /// (part of the name or the promo code) and the selection's range.
+    package struct MemberReport: Sendable {
+        package var offer: Offer
+        package var selection: Selection
+        package var columns: [MemberColumn]
+        package var rows: [MemberKPIs]
+        package var currency: Currency
+    }
+
+    package func memberReport(of offer: Offer, _ parameters: [String: String]) async throws -> MemberReport {
         let selection = try await Selection(parameters, projects: store)
         let columns = try Self.columns(parameters["columns"], as: MemberColumn.self)
         let sort = try Sort(parameters["sort"], allowed: ["partner_id", "name"] + MemberColumn.allCases.map(\.rawValue), default: "partner_id")
@@ -212,23 +238,33 @@ struct ReportAPI: Sendable {
             }
             return sort.descending ? !ordered && a.member.partner.id != b.member.partner.id : ordered
         }
-        let currency = try await currency()
-        if parameters["format"] == "csv" {
-            var csv = CSV(header: ["partner_id", "name", "partner_code", "promo_code", "status"] + columns.map(\.rawValue))
-            for row in rows {
-                csv.append([String(row.member.partner.id), row.member.partner.name, row.member.partner.code.value, row.member.promoCode ?? "",
-                            row.member.status.rawValue] + columns.map { column in
-                    let value = column.value(row)
-                    return column.isMoney ? Money(minorUnits: value, currency: Currency(currency) ?? .usd).decimalString : String(value)
-                })
-            }
-            return csv.response(fileName: "offer-\(offer.id)-members_\(selection.range.fileLabel).csv")
+        return MemberReport(offer: offer, selection: selection, columns: columns, rows: rows, currency: try await store.currency())
+    }
+
+    package static func csv(_ report: MemberReport) -> Response {
+        var csv = CSV(header: ["partner_id", "name", "partner_code", "promo_code", "status"] + report.columns.map(\.rawValue))
+        for row in report.rows {
+            csv.append([String(row.member.partner.id), row.member.partner.name, row.member.partner.code.value, row.member.promoCode ?? "",
+                        row.member.status.rawValue] + report.columns.map { column in
+                let value = column.value(row)
+                return column.isMoney ? Money(minorUnits: value, currency: report.currency).decimalString : String(value)
+            })
         }
-        let items = rows.map { row in
+        return csv.response(fileName: "offer-\(report.offer.id)-members_\(report.selection.range.fileLabel).csv")
+    }
+
+    @Sendable func members(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters.dictionary
+        let offerID = try context.id("id")
+        guard let offer = try await store.offer(id: offerID) else { throw APIError.notFound("offer \(offerID) does not exist") }
+        let report = try await memberReport(of: offer, parameters)
+        if parameters["format"] == "csv" { return Self.csv(report) }
+        let items = report.rows.map { row in
             MemberRowBody(partner_id: row.member.partner.id, name: row.member.partner.name, partner_code: row.member.partner.code.value,
                           promo_code: row.member.promoCode, status: row.member.status.rawValue,
-                          kpis: Dictionary(uniqueKeysWithValues: columns.map { ($0.rawValue, $0.value(row)) }))
+                          kpis: Dictionary(uniqueKeysWithValues: report.columns.map { ($0.rawValue, $0.value(row)) }))
         }
-        return try JSONBody.response(ReportBody(range: selection.range, currency: currency, columns: columns.map(\.rawValue), items: items))
+        return try JSONBody.response(ReportBody(range: report.selection.range, currency: report.currency.code,
+                                                columns: report.columns.map(\.rawValue), items: items))
     }
 }

@@ -3,10 +3,10 @@ import Foundation
 /// The date range of a report: a preset (`last_6_months` by default,
 /// `month_to_date`, `last_30_days`) or `from`/`to`, each a date
 /// (`2026-06-01`, the whole day, UTC) or an RFC 3339 time.
-struct ReportRange: Encodable {
-    var preset: String?
-    var from: Int64
-    var to: Int64
+package struct ReportRange: Encodable, Sendable {
+    package var preset: String?
+    package var from: Int64
+    package var to: Int64
 
     static let presets = ["last_6_months", "month_to_date", "last_30_days"]
 
@@ -61,7 +61,7 @@ struct ReportRange: Encodable {
         return try Validate.time(text, field)
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(preset, forKey: .preset)
         try c.encode(Timestamp.format(from), forKey: .from)

@@ -61,6 +61,26 @@ public enum PromoCodes {
     }
 
     static func clipped(_ code: String) -> String { String(code.prefix(CodeAlphabet.maxLength)) }
+
+    /// A code the brand typed for a member: upper case, 3 to 32 characters of
+    /// the tracking-code alphabet.
+    public static func chosen(_ text: String, field: String) throws(DomainError) -> String {
+        let code = text.trimmingSpaces().uppercased()
+        guard code.utf8.count >= 3, code.utf8.count <= CodeAlphabet.maxLength, Code(code) != nil else {
+            throw .invalid(field, "A code is 3 to 32 letters, digits, - or _, like JANE20.")
+        }
+        return code
+    }
+
+    /// The maker for an offer's settings that gives the partners in `chosen`
+    /// their chosen code (with a number added if it turns out taken).
+    public static func maker(for promo: PromoSettings?, chosen: [UInt32: String]) -> @Sendable (Partner, Int) -> String {
+        let strategy = maker(for: promo)
+        return { partner, attempt in
+            guard let code = chosen[partner.id] else { return strategy(partner, attempt) }
+            return attempt == 0 ? code : clipped(code.prefix(28) + "-\(attempt + 1)")
+        }
+    }
 }
 
 extension String {

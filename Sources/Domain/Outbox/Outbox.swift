@@ -9,12 +9,15 @@ public enum MessageStatus: String, Sendable, CaseIterable {
     case failed
 }
 
-/// An email to one member, rendered and kept until it is delivered.
+/// An email, rendered and kept until it is delivered: to a member, or to
+/// someone signing in (an invite, a sign-in or reset link), which belongs to
+/// no partner and carries a secret.
 public struct OutboxMessage: Sendable, Equatable {
     public var id: Int64
     public var offerID: UInt32?
     public var stageID: UInt32?
-    public var partnerID: UInt32
+    /// The member it was sent to; nil for a sign-in message to the team.
+    public var partnerID: UInt32?
     public var to: String
     public var subject: String
     public var body: String
@@ -26,7 +29,7 @@ public struct OutboxMessage: Sendable, Equatable {
     public var createdAt: Int64
     public var sentAt: Int64?
 
-    public init(id: Int64 = 0, offerID: UInt32?, stageID: UInt32? = nil, partnerID: UInt32, to: String, subject: String, body: String,
+    public init(id: Int64 = 0, offerID: UInt32?, stageID: UInt32? = nil, partnerID: UInt32?, to: String, subject: String, body: String,
                 status: MessageStatus = .queued, attempts: Int = 0, lastError: String? = nil, nextAttemptAt: Int64 = 0,
                 createdAt: Int64 = 0, sentAt: Int64? = nil) {
         self.id = id
@@ -48,12 +51,17 @@ public struct OutboxMessage: Sendable, Equatable {
 public struct OutboxQuery: Sendable {
     public var status: MessageStatus?
     public var partnerID: UInt32?
+    /// Whether sign-in messages to the team are listed too: they hold
+    /// secrets, so the admin API never lists them.
+    public var includeSignInMessages: Bool
     public var afterID: Int64
     public var limit: Int
 
-    public init(status: MessageStatus? = nil, partnerID: UInt32? = nil, afterID: Int64 = 0, limit: Int = 100) {
+    public init(status: MessageStatus? = nil, partnerID: UInt32? = nil, includeSignInMessages: Bool = false, afterID: Int64 = 0,
+                limit: Int = 100) {
         self.status = status
         self.partnerID = partnerID
+        self.includeSignInMessages = includeSignInMessages
         self.afterID = afterID
         self.limit = limit
     }

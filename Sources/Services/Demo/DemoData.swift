@@ -7,6 +7,9 @@ import Domain
 /// partner, the parent's ads and everyone's memberships. Loading it twice
 /// changes nothing.
 public enum DemoData {
+    /// The demo brand's owner: `serve --demo` prints a sign-in link for it.
+    public static let ownerEmail = "owner@example.com"
+
     /// What the demo holds, for printing.
     public struct Summary: Sendable {
         public var trackingPath: String

@@ -27,4 +27,12 @@ public struct PublicURLs: Sendable {
     public func dashboard(token: String) -> String {
         dashboardBase() + "/p/" + token
     }
+
+    /// A page of the admin port (`/signin/...`, `/partner`...), by its path.
+    public func page(_ path: String) -> String {
+        dashboardBase() + path
+    }
+
+    /// Whether the pages are served over https, so their cookies are `Secure`.
+    public var pagesAreSecure: Bool { dashboardBase().hasPrefix("https://") }
 }

@@ -13,6 +13,8 @@ public enum Secrets {
         case postbackToken = "clb_"
         /// A browser session of /dashboard and /ops, held in a cookie.
         case sessionToken = "cls_"
+        /// A one-time link's secret: signing in, an invite, a password reset.
+        case signInLink = "cll_"
     }
 
     /// A new secret: the kind's prefix and 32 random bytes (256 bits) as 52

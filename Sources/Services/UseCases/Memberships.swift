@@ -24,11 +24,21 @@ public struct Memberships: Sendable {
     /// Adds the partners to the offer; a partner already a member keeps its
     /// code and token and comes back with `created` false. An unknown partner
     /// adds nobody.
-    public func add(_ partnerIDs: [UInt32], to offer: Offer, terms: MemberTerms) async throws -> [MemberAddition] {
+    ///
+    /// - Parameter codes: promo codes the brand chose for some of them,
+    ///   checked before anyone is added; the others get the offer's naming.
+    public func add(_ partnerIDs: [UInt32], to offer: Offer, terms: MemberTerms, codes: [UInt32: String] = [:]) async throws -> [MemberAddition] {
         for id in partnerIDs where try await store.partner(id: id) == nil {
             throw DomainError.invalid("partner_ids", "partner \(id) does not exist; nobody was added")
         }
-        return try await store.addMembers(offerID: offer.id, partnerIDs: partnerIDs, terms: terms, credentials: Self.credentials(for: offer))
+        var credentials = Self.credentials(for: offer)
+        if !codes.isEmpty {
+            guard offer.type == .promoCode else { throw DomainError.invalid("codes", "only members of promo_code offers have a code") }
+            var chosen: [UInt32: String] = [:]
+            for (id, text) in codes { chosen[id] = try PromoCodes.chosen(text, field: "code_\(id)") }
+            credentials.promoCode = PromoCodes.maker(for: offer.promo, chosen: chosen)
+        }
+        return try await store.addMembers(offerID: offer.id, partnerIDs: partnerIDs, terms: terms, credentials: credentials)
     }
 
     /// Changes a member by `change`; with `refreshCode`, then gives it a new

@@ -7,7 +7,7 @@ public enum OutboxSQL {
             let row = try db.row("""
                 INSERT INTO outbox (offer_id, stage_id, partner_id, recipient, subject, body, status, next_attempt_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id
-                """, [SQLValue(message.offerID), SQLValue(message.stageID), .integer(Int64(message.partnerID)), .text(message.to),
+                """, [SQLValue(message.offerID), SQLValue(message.stageID), SQLValue(message.partnerID), .text(message.to),
                       .text(message.subject), .text(message.body), .integer(now), .integer(now)])
             guard let row else { throw StoreError(.unavailable, "the message's id was not returned") }
             var stored = message
@@ -26,6 +26,9 @@ public enum OutboxSQL {
         if let status = query.status {
             conditions.append("status = ?")
             arguments.append(.text(status.rawValue))
+        }
+        if !query.includeSignInMessages {
+            conditions.append("partner_id IS NOT NULL")
         }
         if let partnerID = query.partnerID {
             conditions.append("partner_id = ?")
@@ -60,7 +63,7 @@ public enum OutboxSQL {
 
     static func message(from row: SQLRow) throws -> OutboxMessage {
         OutboxMessage(
-            id: try row.int64(0), offerID: try row.optionalID(1), stageID: try row.optionalID(2), partnerID: try row.id(3),
+            id: try row.int64(0), offerID: try row.optionalID(1), stageID: try row.optionalID(2), partnerID: try row.optionalID(3),
             to: try row.text(4), subject: try row.text(5), body: try row.text(6),
             status: MessageStatus(rawValue: try row.text(7)) ?? .failed, attempts: try row.int(8), lastError: try row.optionalText(9),
             nextAttemptAt: try row.int64(10), createdAt: try row.int64(11), sentAt: try row.optionalInt64(12))

@@ -1,3 +1,4 @@
+import API
 import ClickModel
 import Domain
 import Foundation
