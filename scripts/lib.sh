@@ -29,6 +29,19 @@ ensure_swift() {
     die "no Swift toolchain found (Swift 6.1 or later is needed: https://www.swift.org/install/linux/)"
 }
 
+# Makes `python3 -c "import MODULE..."` work, installing the PyPI packages
+# named when not: ensure_pypi "import selenium, axe_selenium_python" selenium axe-selenium-python.
+# Debian's own Python refuses to install into itself unless told to.
+ensure_pypi() {
+    local probe=$1
+    shift
+    python3 -c "$probe" 2>/dev/null && return 0
+    python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
+    echo "installing from PyPI: $*" >&2
+    python3 -m pip install --quiet --disable-pip-version-check "$@" 2>/dev/null ||
+        python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@"
+}
+
 # What building and running the service needs.
 SERVICE_PACKAGES=(libevent-dev libsqlite3-dev pkg-config)
 
