@@ -307,5 +307,15 @@ class Browser:
         self.press("form button[type=submit]")
         check(self.path.startswith("/dashboard"), "signed in, the owner lands on the dashboard, not %s" % self.path)
 
+    def sign_in_partner(self, mailbox, address):
+        """Asks for the Partner Center's emailed link on the page already shown, and follows it."""
+        self.fill("email", address)
+        self.press("form[action='/partner/signin'] button")
+        check(self.all("#sent"), "told the link is on its way")
+        message = mailbox.wait_for(lambda m: address in m["to"] and "sign-in" in m["subject"], what="sign-in link")[0]
+        self.go(re.search(r"(http://\S+/partner/signin/cll_\S+)", message["body"]).group(1))
+        self.press("form button[type=submit]")
+        check(self.path == "/partner", "signed in: %s" % self.path)
+
     def quit(self):
         self.driver.quit()

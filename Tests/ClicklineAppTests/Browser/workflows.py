@@ -300,14 +300,7 @@ def partner_center(service, browser, mailbox):
     browser.go("/partner")
     check(browser.path.startswith("/partner/signin"), "asked to sign in: %s" % browser.path)
     browser.page_shown("signin", narrow=True)
-    browser.fill("email", "alice@example.com")
-    browser.press("form[action='/partner/signin'] button")
-    check(browser.all("#sent"), "told the link is on its way")
-    message = mailbox.wait_for(lambda m: "alice@example.com" in m["to"] and "sign-in" in m["subject"], what="sign-in link")[0]
-    link = re.search(r"(http://\S+/partner/signin/cll_\S+)", message["body"]).group(1)
-    browser.go(link)
-    browser.press("form button[type=submit]")
-    check(browser.path == "/partner", "signed in: %s" % browser.path)
+    browser.sign_in_partner(mailbox, "alice@example.com")
     browser.page_shown("my-offers", narrow=True)
 
     # Resources → My Ads → Create Ad.
@@ -414,11 +407,7 @@ def refusals(service, browser, mailbox):
 
     # A partner and another partner's page: 404.
     browser.go("/partner/signin")
-    browser.fill("email", "alice@example.com")
-    browser.press("form[action='/partner/signin'] button")
-    message = mailbox.wait_for(lambda m: "alice@example.com" in m["to"], what="sign-in link")[0]
-    browser.go(re.search(r"(http://\S+/partner/signin/cll_\S+)", message["body"]).group(1))
-    browser.press("form button[type=submit]")
+    browser.sign_in_partner(mailbox, "alice@example.com")
     browser.go("/partner/stats?partner=chloe")
     check("Not found" in browser.driver.title, "Chloe's stats are not Alice's to see: %r" % browser.driver.title)
     browser.page_shown("other-partner")
