@@ -16,10 +16,8 @@ struct Renderer: Sendable {
     let assets: [String: (type: String, bytes: [UInt8])]
 
     static func load() async throws -> Renderer {
-        guard let templates = Bundle.module.url(forResource: "Templates", withExtension: nil),
-              let assetsURL = Bundle.module.url(forResource: "Assets", withExtension: nil) else {
-            throw PageSetupError("the pages' templates are missing from the program's resources")
-        }
+        let resources = try resourceFolder()
+        let templates = resources.appendingPathComponent("Templates"), assetsURL = resources.appendingPathComponent("Assets")
         let library = try await MustacheLibrary(directory: templates.path)
         var assets: [String: (type: String, bytes: [UInt8])] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: assetsURL.path) {
@@ -32,6 +30,26 @@ struct Renderer: Sendable {
             assets[name] = (type, Array(try Data(contentsOf: assetsURL.appendingPathComponent(name))))
         }
         return Renderer(library: library, assets: assets)
+    }
+
+    static let resourceFolderName = "clickline_Pages.resources"
+
+    /// The target's resources, next to the program as the build leaves them
+    /// (and as deploy/ installs them). Looked up here rather than through
+    /// `Bundle.module`, which ends the process when they are missing: a
+    /// binary copied without them fails to start with a message instead.
+    static func resourceFolder() throws -> URL {
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL {
+            candidates.append(executable.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(resourceFolderName))
+        }
+        let besideBundle = Bundle.main.bundleURL.appendingPathComponent(resourceFolderName)
+        if !candidates.contains(besideBundle) { candidates.append(besideBundle) }
+        for folder in candidates where FileManager.default.fileExists(atPath: folder.appendingPathComponent("Templates").path) {
+            return folder
+        }
+        throw PageSetupError("the pages' templates and assets (\(resourceFolderName)) are not next to the program "
+                             + "(looked in \(candidates.map(\.path).joined(separator: ", "))); copy that folder from the build folder next to the binary")
     }
 
     /// The page `template` with `values`, and what every page shows.
