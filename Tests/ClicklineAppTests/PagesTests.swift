@@ -154,6 +154,14 @@ extension EndToEnd {
                 #expect(owner.page.contains("value=\"Autumn codes\"") && owner.page.contains("value=\"150\""), "what was typed is kept")
                 #expect(try await server.store.offers(OfferQuery(text: "Autumn", now: Int64(Date().timeIntervalSince1970 * 1000))).isEmpty, "nothing is half-done")
 
+                // What brands and partners type is shown as text, never as markup.
+                let (created, _) = try HTTP.json(port: server.adminPort, "POST", "/v1/offers", token: server.adminKey, body: [
+                    "name": "<script>alert(1)</script>", "payout": ["type": "percent", "value": 5], "destination_url": "https://shop.example.com/",
+                ])
+                #expect(created == 201)
+                _ = try owner.get("/dashboard")
+                #expect(owner.page.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !owner.page.contains("<script>alert(1)"))
+
                 // A sale for Alice, then Send Payment clicked twice.
                 _ = try await server.store.updateOffer(id: 1) { $0.holdDays = 0 }
                 let token = try #require(try await server.store.offer(id: 1)?.postbackToken)

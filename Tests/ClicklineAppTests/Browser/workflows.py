@@ -14,6 +14,8 @@ import sys
 import time
 import traceback
 
+from selenium.webdriver.common.keys import Keys
+
 from harness import Browser, Failure, Mailbox, Service_, check
 
 WORKFLOWS = {}
@@ -324,7 +326,22 @@ def partner_center(service, browser, mailbox):
     browser.choose("for", "ben7")
     browser.choose("link", "haircare")
     browser.choose("ad", "spring-story")
-    browser.press("#generate-link")
+    # By keyboard alone: Tab reaches Generate Link, its focus is visible, Enter sends the form.
+    body = browser.find("body")
+    body.click()
+    focused = None
+    for _ in range(40):
+        browser.driver.switch_to.active_element.send_keys(Keys.TAB)
+        focused = browser.driver.switch_to.active_element
+        if focused.get_attribute("id") == "generate-link":
+            break
+    check(focused is not None and focused.get_attribute("id") == "generate-link", "Tab reaches Generate Link")
+    outline = browser.driver.execute_script("var s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth")
+    check(not outline.startswith("none") and not outline.endswith(" 0px"), "the focus is visible: %s" % outline)
+    old = browser.find("html")
+    focused.send_keys(Keys.ENTER)
+    browser.wait.until(lambda d: browser._stale(old))
+    browser.ready()
     url = browser.find("#generated-url").get_attribute("value")
     check(url.endswith("/haircare/abc123.ben7/spring-story"), "the URL: %s" % url)
     browser.find("#copy-url").click()
