@@ -77,6 +77,7 @@ public final class ClicklineApplication: Sendable {
         edgeConfiguration.headerTimeoutMilliseconds = settings.headerTimeoutMilliseconds
         edgeConfiguration.keepAliveTimeoutMilliseconds = settings.keepAliveTimeoutMilliseconds
         edgeConfiguration.clientHashSalt = try await store.clientHashSalt()
+        edgeConfiguration.trustedProxies = TrustedProxies(settings.trustedProxies)
         edge = try EdgeServer(configuration: edgeConfiguration, exchange: exchange, logger: logger)
 
         writer = ClickWriter(store: store.backend, nodeID: settings.nodeID, maxQueuedBatches: settings.writerQueueBatches,

@@ -1,3 +1,4 @@
+import ClickModel
 import Foundation
 import Mail
 
@@ -26,6 +27,8 @@ public struct Settings: Sendable, Equatable {
     public var headerCountLimit = 100
     public var headerTimeoutMilliseconds = 10_000
     public var keepAliveTimeoutMilliseconds = 15_000
+    /// Load balancers whose PROXY header or `X-Forwarded-For` names the client.
+    public var trustedProxies: [IPRange] = []
     public var maxBatchClicks = 10_000
     public var writerQueueBatches = 64
     public var clickRetentionDays = 90
@@ -117,6 +120,17 @@ public struct Settings: Sendable, Equatable {
         },
         spec("keepalive-timeout-ms", "15000", "Idle keep-alive connections are closed after this many milliseconds.") {
             $0.keepAliveTimeoutMilliseconds = try int($1, "keepalive-timeout-ms", 100...3_600_000)
+        },
+        spec("trusted-proxies", "none (the peer is the client)", "Load balancers (CIDR,...) whose PROXY header (v1, v2) or X-Forwarded-For names the client; ignored from others.") { s, v in
+            var ranges: [IPRange] = []
+            for part in v.split(separator: ",", omittingEmptySubsequences: false) {
+                let text = part.trimmingCharacters(in: .whitespaces)
+                guard let range = IPRange(text) else {
+                    throw SettingsError(setting: "trusted-proxies", message: "\"\(text)\" is not an address or CIDR range (10.0.0.0/8, 2001:db8::/32)")
+                }
+                ranges.append(range)
+            }
+            s.trustedProxies = ranges
         },
         spec("batch-max-clicks", "10000", "The click writer commits a batch once it holds this many clicks.") {
             $0.maxBatchClicks = try int($1, "batch-max-clicks", 1...1_000_000)

@@ -41,9 +41,14 @@ struct Connection {
     /// Monotonic ms of the last read or write progress.
     var lastActivity: Int64 = 0
 
-    /// The client's address bytes (4 for IPv4, 16 for IPv6).
-    var address: (UInt64, UInt64) = (0, 0)
-    var addressLength: UInt8 = 0
+    /// The client: the peer, or whom a trusted proxy names (an IPv4 client
+    /// of a dual-stack socket is kept as its IPv4 address).
+    var address = IPAddress.none
+    /// The peer is a trusted proxy (`--trusted-proxies`): its PROXY header
+    /// and `X-Forwarded-For` name the client.
+    var peerTrusted = false
+    /// A trusted peer's first bytes may be a PROXY header, not read yet.
+    var awaitingProxyHeader = false
 
     init(worker: Unmanaged<EdgeWorker>, event: OpaquePointer, index: Int32) {
         self.worker = worker

@@ -25,6 +25,8 @@ public struct EdgeConfiguration: Sendable {
     public var drainTimeoutMilliseconds: Int = 2_000
     /// Salt of the client fingerprint (address and user agent) kept on clicks.
     public var clientHashSalt: UInt64 = 0
+    /// Load balancers whose PROXY header and `X-Forwarded-For` name the client. Default: none.
+    public var trustedProxies = TrustedProxies()
     /// Listen backlog. Default 4,096.
     public var backlog: Int = 4_096
 

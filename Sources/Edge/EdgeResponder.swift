@@ -1,18 +1,6 @@
 import ClickModel
 import ClickRing
 
-/// The client a request came from, as the worker accepted it.
-public struct ClientAddress: Sendable, BitwiseCopyable {
-    /// The address bytes (4 for IPv4, 16 for IPv6), in two words.
-    public var words: (UInt64, UInt64)
-    public var length: UInt8
-
-    public init(words: (UInt64, UInt64) = (0, 0), length: UInt8 = 0) {
-        self.words = words
-        self.length = length
-    }
-}
-
 /// Everything between the parser and the socket: the answer to one parsed
 /// request and the click it records. No I/O, so benchmarks and tests drive
 /// exactly what the edge runs. One per worker, used on its thread only.
@@ -52,7 +40,7 @@ public struct EdgeResponder {
     /// - Returns: whether the connection stays open.
     @inline(__always)
     public mutating func answer(
-        _ request: RequestHead, head: UnsafeRawBufferPointer, client: ClientAddress, now: Int64,
+        _ request: RequestHead, head: UnsafeRawBufferPointer, client: IPAddress, now: Int64,
         date: UnsafeRawBufferPointer, closing: Bool, to writer: inout ByteWriter
     ) -> Bool {
         counters.requests += 1
@@ -99,7 +87,7 @@ public struct EdgeResponder {
     @inline(__always)
     private mutating func redirect(
         _ resolution: LinkTable.Resolution, path: TrackingPath, target: UnsafeRawBufferPointer, request: RequestHead,
-        head: UnsafeRawBufferPointer, client: ClientAddress, now: Int64, date: UnsafeRawBufferPointer,
+        head: UnsafeRawBufferPointer, client: IPAddress, now: Int64, date: UnsafeRawBufferPointer,
         connection: HTTPResponses.ConnectionHeader, to writer: inout ByteWriter
     ) {
         let parts = view.location(of: resolution)

@@ -28,6 +28,9 @@ extension EdgeWorker {
         c.pointee.closeAfterWrite = false
         c.pointee.isWaitingToWrite = false
         copyAddress(address, into: c)
+        let trusted = configuration.trustedProxies
+        c.pointee.peerTrusted = !trusted.isEmpty && trusted.contains(c.pointee.address)
+        c.pointee.awaitingProxyHeader = c.pointee.peerTrusted
         try? System.setIntOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)  // without it, answers are only slower
         openCount += 1
         guard listen(c, for: EV_READ) else { return }
@@ -37,21 +40,19 @@ extension EdgeWorker {
     }
 
     func copyAddress(_ address: UnsafeMutablePointer<sockaddr>?, into c: UnsafeMutablePointer<Connection>) {
-        c.pointee.address = (0, 0)
-        c.pointee.addressLength = 0
+        c.pointee.address = .none
         guard let address else { return }
         switch Int32(address.pointee.sa_family) {
         case AF_INET:
             address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
-                c.pointee.address.0 = UInt64(v4.pointee.sin_addr.s_addr)
-                c.pointee.addressLength = 4
+                c.pointee.address = IPAddress(words: (UInt64(v4.pointee.sin_addr.s_addr), 0), length: 4)
             }
         case AF_INET6:
             address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
                 withUnsafeBytes(of: v6.pointee.sin6_addr) { raw in
-                    c.pointee.address = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    c.pointee.address = IPAddress(words: (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                                                  length: 16).unmapped
                 }
-                c.pointee.addressLength = 16
             }
         default:
             break

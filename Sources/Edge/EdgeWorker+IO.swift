@@ -82,8 +82,27 @@ extension EdgeWorker {
     /// writes the answers. Returns how many bytes it consumed; the rest is an
     /// incomplete head, or requests held back while the client is not reading.
     func serve(_ c: UnsafeMutablePointer<Connection>, _ buffer: UnsafeMutableRawPointer, _ count: Int, startedAt: Int64) -> Int {
-        var writer = ByteWriter(base: output, capacity: Self.outputCapacity)
         var offset = 0
+        if c.pointee.awaitingProxyHeader {
+            switch ProxyHeader.parse(UnsafeRawBufferPointer(start: buffer, count: count)) {
+            case .incomplete:
+                return 0
+            case .malformed:
+                // Not worth an answer: the balancer is misconfigured, or someone is probing.
+                c.pointee.closeAfterWrite = true
+                offset = count
+            case .absent:
+                c.pointee.awaitingProxyHeader = false
+            case .header(let length, let source):
+                c.pointee.awaitingProxyHeader = false
+                if let source {
+                    c.pointee.address = source
+                    c.pointee.peerTrusted = configuration.trustedProxies.contains(source)
+                }
+                offset = length
+            }
+        }
+        var writer = ByteWriter(base: output, capacity: Self.outputCapacity)
         var served = 0
         scanning: while offset < count && !c.pointee.closeAfterWrite {
             if writer.remaining < maxAnswerBytes {
@@ -107,7 +126,10 @@ extension EdgeWorker {
                     c.pointee.closeAfterWrite = true
                     offset = count
                 case .success(let request):
-                    let client = ClientAddress(words: c.pointee.address, length: c.pointee.addressLength)
+                    var client = c.pointee.address
+                    if c.pointee.peerTrusted && !request.forwardedFor.isEmpty {
+                        client = configuration.trustedProxies.client(peer: client, forwardedFor: request.forwardedFor.bytes(in: head))
+                    }
                     if responder.answer(request, head: head, client: client, now: nowWall, date: dateBytes,
                                         closing: isDraining, to: &writer) {
                         offset += end

@@ -74,6 +74,8 @@ public struct RequestHead: Sendable, BitwiseCopyable, Equatable {
     public var userAgent = ByteRange(0, 0)
     /// A purpose header asked for a prefetch or a preview.
     public var isPrefetch = false
+    /// The last `X-Forwarded-For` value; honoured only from trusted proxies.
+    public var forwardedFor = ByteRange(0, 0)
 
     public init() {}
 }
@@ -245,6 +247,8 @@ public enum HTTPRequestParser {
                 guard let length = parseContentLength(value) else { return .failure(.badContentLength) }
                 if contentLength >= 0 && contentLength != length { return .failure(.badContentLength) }
                 contentLength = length
+            case 15 where equalsLowercase(name, "x-forwarded-for"):
+                result.forwardedFor = ByteRange(valueStart, valueEnd)
             case 17 where equalsLowercase(name, "transfer-encoding"):
                 sawTransferEncoding = true
             case 11 where equalsLowercase(name, "sec-purpose"),

@@ -25,7 +25,7 @@ struct EdgeResponderTests {
         let keepAlive = try head.withUnsafeBytes { raw in
             let parsed = try HTTPRequestParser.parse(raw).get()
             return date.withUnsafeBytes { date in
-                responder.answer(parsed, head: raw, client: ClientAddress(words: (1, 0), length: 4), now: 1_800_000_000_000,
+                responder.answer(parsed, head: raw, client: IPAddress(words: (1, 0), length: 4), now: 1_800_000_000_000,
                                  date: date, closing: false, to: &writer)
             }
         }

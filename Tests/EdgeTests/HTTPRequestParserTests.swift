@@ -65,6 +65,14 @@ struct HTTPRequestParserTests {
         #expect(try parse("GET / HTTP/1.1\r\nHost: x\r\n\(header)\r\n\r\n")?.get().isPrefetch == true)
     }
 
+    @Test func theLastForwardedForIsKept() throws {
+        let text = "GET / HTTP/1.1\r\nX-Forwarded-For: 1.1.1.1\r\nHost: x\r\nx-forwarded-for:  203.0.113.7, 10.0.0.2 \r\n\r\n"
+        let head = try #require(try parse(text)?.get())
+        let bytes = Array(text.utf8)
+        #expect(String(decoding: bytes[Int(head.forwardedFor.start)..<Int(head.forwardedFor.end)], as: UTF8.self) == "203.0.113.7, 10.0.0.2")
+        #expect(try parse("GET / HTTP/1.1\r\nHost: x\r\n\r\n")?.get().forwardedFor.isEmpty == true)
+    }
+
     @Test func oneEmptyLineBeforeTheRequestIsIgnored() throws {
         #expect(try parse("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")?.get().method == .get)
         #expect(failure("\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n") == .leadingEmptyLines)

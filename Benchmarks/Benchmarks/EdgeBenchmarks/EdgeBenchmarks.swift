@@ -60,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
                           case .success(let head) = HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
                     else { fatalError("the benchmark request does not parse") }
                     var writer = ByteWriter(base: output, capacity: 64 * 1024)
-                    let keepAlive = responder.answer(head, head: raw, client: ClientAddress(words: (0x0100_007F, 0), length: 4),
+                    let keepAlive = responder.answer(head, head: raw, client: IPAddress(words: (0x0100_007F, 0), length: 4),
                                                      now: 1_800_000_000_000, date: date, closing: false, to: &writer)
                     sum &+= writer.count &+ (keepAlive ? 1 : 0)
                     // Play the aggregator now and then, as its thread would.
