@@ -258,7 +258,8 @@ public enum OpenAPIDocument {
         ]
         let code: JSON = ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"]
         let url: JSON = ["type": "string", "format": "uri", "description": "an absolute http or https URL of visible ASCII"]
-        let counts: [String: JSON] = ["clicks": int, "billable": int, "unique": int, "bot": int, "unattributed": int, "inactive": int]
+        let counts: [String: JSON] = ["clicks": int, "billable": int, "unique": int, "bot": int, "unattributed": int, "inactive": int,
+                                      "capped": int, "expired": int]
         return [
             "Error": object(["error": object(["code": string, "message": string, "field": nullable(string)], required: ["code", "message"])]),
             "Payout": object([
@@ -293,9 +294,11 @@ public enum OpenAPIDocument {
                 "ends_at": nullableTime, "destination_url": nullable(url), "fallback_url": nullable(url), "click_param": string,
                 "promo": nullable(ref("Promo")), "postback_token": string, "created_at": time, "updated_at": time,
             ], required: ["id", "name", "type", "status", "payout", "postback_token"]),
-            "LinkInput": object(["code": code, "destination_url": url], required: ["code"],
-                                description: "destination_url defaults to the offer's"),
-            "Link": object(["id": int, "offer_id": int, "code": string, "destination_url": url, "created_at": time]),
+            "LinkInput": object(["code": code, "destination_url": url, "expires_at": time, "expired_url": url], required: ["code"],
+                                description: "destination_url defaults to the offer's; from expires_at on the link sends shoppers "
+                                    + "to expired_url, else to the offer's fallback_url (expired_url needs expires_at)"),
+            "Link": object(["id": int, "offer_id": int, "code": string, "destination_url": url, "expires_at": nullableTime,
+                            "expired_url": nullable(url), "created_at": time]),
             "PartnerInput": object([
                 "name": name, "email": ["type": "string", "format": "email"], "code": code,
                 "parent_id": ["type": "integer", "nullable": true], "status": enumeration(["active", "inactive"]),

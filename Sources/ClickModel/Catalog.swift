@@ -52,12 +52,18 @@ public struct CatalogData: Sendable {
         public var offerID: UInt32
         public var code: Code
         public var destination: Destination
+        /// From this time on, the link is expired: `expiredDestination`, else the offer's fallback URL.
+        public var expiresAt: Int64?
+        public var expiredDestination: Destination?
 
-        public init(id: UInt32, offerID: UInt32, code: Code, destination: Destination) {
+        public init(id: UInt32, offerID: UInt32, code: Code, destination: Destination,
+                    expiresAt: Int64? = nil, expiredDestination: Destination? = nil) {
             self.id = id
             self.offerID = offerID
             self.code = code
             self.destination = destination
+            self.expiresAt = expiresAt
+            self.expiredDestination = expiredDestination
         }
     }
 

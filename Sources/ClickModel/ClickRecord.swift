@@ -9,6 +9,11 @@ public enum ClickOutcome: UInt8, Sendable, BitwiseCopyable, CaseIterable, Custom
     /// A HEAD request, a prefetch, or a known bot or link previewer. Never billable;
     /// the attribution it would have had is still recorded, with the reason.
     case bot = 3
+    /// Past a click cap of the link (SPEC section 12): sent to the cap's fallback URL. Never billable.
+    case capped = 4
+    /// The link's `expires_at` has passed: sent to its expired URL, else the
+    /// offer's fallback URL. Never billable.
+    case expired = 5
 
     public var description: String {
         switch self {
@@ -16,6 +21,8 @@ public enum ClickOutcome: UInt8, Sendable, BitwiseCopyable, CaseIterable, Custom
         case .unattributed: "unattributed"
         case .inactive: "inactive"
         case .bot: "bot"
+        case .capped: "capped"
+        case .expired: "expired"
         }
     }
 }
@@ -35,7 +42,8 @@ public struct ClickFlags: OptionSet, Sendable, BitwiseCopyable, Hashable {
     /// The click has at least one of `sub1`...`sub5`; they travel beside the
     /// record (see `ClickChannel`).
     public static let hasSubIDs = ClickFlags(rawValue: 1 << 3)
-    /// The request asked for the offer's fallback URL because it is inactive.
+    /// The shopper was sent to a fallback URL: the offer's, because it is
+    /// inactive, or the expired link's.
     public static let usedFallback = ClickFlags(rawValue: 1 << 4)
 }
 

@@ -128,6 +128,9 @@ extension LinkTable {
             @usableFromInline var id: UInt32
             @usableFromInline var offerIndex: UInt32
             @usableFromInline var destination: URLRef
+            /// `Int64.max` when the link never expires.
+            @usableFromInline var expiresAt: Int64
+            @usableFromInline var expired: URLRef  // length 0 when the link has none
         }
 
         @usableFromInline
@@ -247,6 +250,10 @@ extension LinkTable {
             let partnerIndex = partnerIndex(path.partner.bytes(in: target))
             if partnerIndex >= 0 { resolution.generatingPartnerID = partners[partnerIndex].id }
 
+            guard now < link.expiresAt else {
+                resolution.outcome = .expired
+                return resolution
+            }
             guard offer.isLive(at: now) else {
                 resolution.outcome = .inactive
                 return resolution
@@ -287,16 +294,21 @@ extension LinkTable {
             return resolution
         }
 
-        /// Where a resolved click goes: for an inactive offer its fallback URL
-        /// (when it has one, else the destination) and no click id; otherwise the
-        /// link's destination with the click id.
+        /// Where a resolved click goes: for an expired link its expired URL,
+        /// else the offer's fallback URL; for an inactive offer its fallback URL;
+        /// either way the destination when there is none, and no click id.
+        /// Otherwise the link's destination with the click id.
         @inlinable
         public func location(of resolution: Resolution) -> LocationParts {
             let link = links[Int(resolution.linkIndex)]
             let offer = offers[Int(link.offerIndex)]
             var url = link.destination
             var usesFallback = false
-            if resolution.outcome == .inactive && offer.fallback.bytes.count > 0 {
+            let creditable = resolution.outcome != .inactive && resolution.outcome != .expired
+            if resolution.outcome == .expired && link.expired.bytes.count > 0 {
+                url = link.expired
+                usesFallback = true
+            } else if !creditable && offer.fallback.bytes.count > 0 {
                 url = offer.fallback
                 usesFallback = true
             }
@@ -305,7 +317,7 @@ extension LinkTable {
                 fragmentOffset: Int(url.fragmentOffset),
                 destinationHasQuery: url.hasQuery,
                 clickParameter: bytes(offer.clickParameter),
-                addsClickID: resolution.outcome != .inactive,
+                addsClickID: creditable,
                 usesFallback: usesFallback
             )
         }
@@ -384,7 +396,10 @@ extension LinkTable {
             links.reserveCapacity(data.links.count)
             for link in data.links {
                 guard let index = offerIndex[link.offerID] else { continue }
-                links.append(View.LinkEntry(code: store(link.code), id: link.id, offerIndex: index, destination: store(link.destination)))
+                links.append(View.LinkEntry(
+                    code: store(link.code), id: link.id, offerIndex: index, destination: store(link.destination),
+                    expiresAt: link.expiresAt ?? .max,
+                    expired: link.expiredDestination.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false)))
             }
 
             // Which partner ids exist, as a bitmap: ids are the store's dense row ids.

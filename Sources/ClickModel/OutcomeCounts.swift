@@ -9,16 +9,21 @@ public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
     public var bot: Int64 = 0
     public var unattributed: Int64 = 0
     public var inactive: Int64 = 0
+    public var capped: Int64 = 0
+    public var expired: Int64 = 0
 
     @inlinable public init() {}
 
-    public init(clicks: Int64, billable: Int64, unique: Int64, bot: Int64, unattributed: Int64, inactive: Int64) {
+    public init(clicks: Int64, billable: Int64, unique: Int64, bot: Int64, unattributed: Int64, inactive: Int64,
+                capped: Int64 = 0, expired: Int64 = 0) {
         self.clicks = clicks
         self.billable = billable
         self.unique = unique
         self.bot = bot
         self.unattributed = unattributed
         self.inactive = inactive
+        self.capped = capped
+        self.expired = expired
     }
 
     /// Counts one click.
@@ -32,6 +37,8 @@ public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
         case .unattributed: unattributed &+= 1
         case .inactive: inactive &+= 1
         case .bot: bot &+= 1
+        case .capped: capped &+= 1
+        case .expired: expired &+= 1
         }
     }
 
@@ -43,6 +50,8 @@ public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
         bot &+= other.bot
         unattributed &+= other.unattributed
         inactive &+= other.inactive
+        capped &+= other.capped
+        expired &+= other.expired
     }
 
     @inlinable

@@ -24,23 +24,25 @@ public enum CompactedRollups: String, CaseIterable, Sendable {
         case .partnerHours:
             """
             INSERT INTO partner_hourly (partner_id, hour, link_id, credited_partner_id, ad_id,
-                                        clicks, billable, unique_clicks, bot, unattributed, inactive)
+                                        clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired)
             SELECT partner, $1, link_id, credited_partner_id, ad_id,
-                   SUM(clicks), SUM(billable), SUM(unique_clicks), SUM(bot), SUM(unattributed), SUM(inactive)
+                   SUM(clicks), SUM(billable), SUM(unique_clicks), SUM(bot), SUM(unattributed), SUM(inactive),
+                   SUM(capped), SUM(expired)
             FROM (
                 SELECT generating_partner_id AS partner, link_id, credited_partner_id, ad_id,
-                       clicks, billable, unique_clicks, bot, unattributed, inactive
+                       clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired
                 FROM click_rollups WHERE minute >= $1 * 60 AND minute < ($1 + 1) * 60 AND generating_partner_id != 0
                 UNION ALL
                 SELECT credited_partner_id, link_id, credited_partner_id, ad_id,
-                       clicks, billable, unique_clicks, bot, unattributed, inactive
+                       clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired
                 FROM click_rollups WHERE minute >= $1 * 60 AND minute < ($1 + 1) * 60
                     AND credited_partner_id != 0 AND credited_partner_id != generating_partner_id
             ) AS owned
             GROUP BY partner, link_id, credited_partner_id, ad_id
             ON CONFLICT (partner_id, hour, link_id, credited_partner_id, ad_id) DO UPDATE SET
                 clicks = excluded.clicks, billable = excluded.billable, unique_clicks = excluded.unique_clicks,
-                bot = excluded.bot, unattributed = excluded.unattributed, inactive = excluded.inactive
+                bot = excluded.bot, unattributed = excluded.unattributed, inactive = excluded.inactive,
+                capped = excluded.capped, expired = excluded.expired
             """
         }
     }

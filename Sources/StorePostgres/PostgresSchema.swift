@@ -389,6 +389,14 @@ enum PostgresSchema {
             -- links), which belong to no partner.
             ALTER TABLE outbox ALTER COLUMN partner_id DROP NOT NULL
             """),
+        ("9: links expire; capped and expired clicks counted apart", """
+            ALTER TABLE links ADD COLUMN expires_at BIGINT;
+            ALTER TABLE links ADD COLUMN expired_url TEXT;
+            ALTER TABLE click_rollups ADD COLUMN capped BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE click_rollups ADD COLUMN expired BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE partner_hourly ADD COLUMN capped BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE partner_hourly ADD COLUMN expired BIGINT NOT NULL DEFAULT 0
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

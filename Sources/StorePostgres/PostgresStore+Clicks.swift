@@ -75,7 +75,9 @@ extension PostgresStore: ClickStore {
                 rows.append(counts.unique)
                 rows.append(counts.bot)
                 rows.append(counts.unattributed)
-                rows.append(counts.inactive, endsRow: true)
+                rows.append(counts.inactive)
+                rows.append(counts.capped)
+                rows.append(counts.expired, endsRow: true)
                 if counts.billable != 0 {
                     daily[DailyKey(offerID: key.offerID, day: floorDiv(key.minute, 1440)), default: 0] += counts.billable
                 }
@@ -99,7 +101,8 @@ extension PostgresStore: ClickStore {
     }
 
     private static let rollupColumns = ["minute", "node_id", "offer_id", "link_id", "generating_partner_id", "credited_partner_id",
-                                        "ad_id", "clicks", "billable", "unique_clicks", "bot", "unattributed", "inactive"]
+                                        "ad_id", "clicks", "billable", "unique_clicks", "bot", "unattributed", "inactive", "capped",
+                                        "expired"]
 
     /// Appends `rows` to `table` by COPY.
     private func copy(_ rows: CopyText, into table: String, columns: [String], on connection: PostgresConnection) throws {
@@ -119,11 +122,13 @@ extension PostgresStore: ClickStore {
     public func liveCounterSeed(now: Int64) throws -> LiveCounterSeed {
         try withConnection { connection in
             var seed = LiveCounterSeed()
-            let sums = "sum(clicks)::BIGINT, sum(billable)::BIGINT, sum(unique_clicks)::BIGINT, sum(bot)::BIGINT, sum(unattributed)::BIGINT, sum(inactive)::BIGINT"
+            let sums = "sum(clicks)::BIGINT, sum(billable)::BIGINT, sum(unique_clicks)::BIGINT, sum(bot)::BIGINT, sum(unattributed)::BIGINT, sum(inactive)::BIGINT, "
+                + "sum(capped)::BIGINT, sum(expired)::BIGINT"
             func counts(_ row: PostgresRandomAccessRow, from column: Int) throws -> OutcomeCounts {
                 func value(_ index: Int) throws -> Int64 { try row[index].decode(Int64?.self) ?? 0 }
                 return OutcomeCounts(clicks: try value(column), billable: try value(column + 1), unique: try value(column + 2),
-                                     bot: try value(column + 3), unattributed: try value(column + 4), inactive: try value(column + 5))
+                                     bot: try value(column + 3), unattributed: try value(column + 4), inactive: try value(column + 5),
+                                     capped: try value(column + 6), expired: try value(column + 7))
             }
             func rows(_ sql: String) throws -> [PostgresRandomAccessRow] {
                 try query(connection, PostgresQuery(unsafeSQL: sql)).rows.map { PostgresRandomAccessRow($0) }

@@ -57,10 +57,10 @@ extension SQLiteStore: ClickStore {
     /// Adds the batch's per-minute sums to the stored rollups.
     private static func addRollups(_ rollups: [ClickRollup], nodeID: Int, db: Database) throws {
         try RawStatement.insertRows(
-            rollups.count, columns: 13,
+            rollups.count, columns: 15,
             into: """
                 INSERT INTO click_rollups (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
-                                           clicks, billable, unique_clicks, bot, unattributed, inactive)
+                                           clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired)
                 """,
             then: """
                 ON CONFLICT (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id) DO UPDATE SET
@@ -69,7 +69,9 @@ extension SQLiteStore: ClickStore {
                     unique_clicks = unique_clicks + excluded.unique_clicks,
                     bot = bot + excluded.bot,
                     unattributed = unattributed + excluded.unattributed,
-                    inactive = inactive + excluded.inactive
+                    inactive = inactive + excluded.inactive,
+                    capped = capped + excluded.capped,
+                    expired = expired + excluded.expired
                 """, db: db
         ) { upsert, row, first in
             let key = rollups[row].key, counts = rollups[row].counts
@@ -86,17 +88,20 @@ extension SQLiteStore: ClickStore {
             upsert.bind(first + 10, counts.bot)
             upsert.bind(first + 11, counts.unattributed)
             upsert.bind(first + 12, counts.inactive)
+            upsert.bind(first + 13, counts.capped)
+            upsert.bind(first + 14, counts.expired)
         }
     }
 
     public func liveCounterSeed(now: Int64) throws -> LiveCounterSeed {
         try readBlocking { db in
             var seed = LiveCounterSeed()
-            let sums = "sum(clicks), sum(billable), sum(unique_clicks), sum(bot), sum(unattributed), sum(inactive)"
+            let sums = "sum(clicks), sum(billable), sum(unique_clicks), sum(bot), sum(unattributed), sum(inactive), sum(capped), sum(expired)"
             func counts(_ row: Row, from column: Int) -> OutcomeCounts {
                 OutcomeCounts(
                     clicks: row[column] ?? 0, billable: row[column + 1] ?? 0, unique: row[column + 2] ?? 0,
-                    bot: row[column + 3] ?? 0, unattributed: row[column + 4] ?? 0, inactive: row[column + 5] ?? 0)
+                    bot: row[column + 3] ?? 0, unattributed: row[column + 4] ?? 0, inactive: row[column + 5] ?? 0,
+                    capped: row[column + 6] ?? 0, expired: row[column + 7] ?? 0)
             }
             if let row = try Row.fetchOne(db, sql: "SELECT \(sums) FROM click_rollups") {
                 seed.totals = counts(row, from: 0)

@@ -411,8 +411,8 @@ extension SQLiteStore {
                 ALTER TABLE compaction RENAME COLUMN through_day TO through;
                 INSERT INTO compaction (name, through) VALUES ('partner_hourly', -1);
                 """)
-            // What is stored so far is compacted now, once, rather than by the click writer a day's worth at a time.
-            try compactEverything(db, now: now())
+            // What was stored before is compacted once, at the end of v11: the
+            // compaction writes the columns of the current schema, which v11 completes.
         }
         migrator.registerMigration("v9: only updates of what the edge reads bump the catalogue version") { db in
             // A promo code's redemption (promo_uses) or a new partner token reloaded every
@@ -500,6 +500,20 @@ extension SQLiteStore {
                 ALTER TABLE outbox_new RENAME TO outbox;
                 CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
                 """)
+        }
+        migrator.registerMigration("v11: links expire; capped and expired clicks counted apart") { db in
+            try db.execute(sql: """
+                ALTER TABLE links ADD COLUMN expires_at INTEGER;
+                ALTER TABLE links ADD COLUMN expired_url TEXT;
+                ALTER TABLE click_rollups ADD COLUMN capped INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE click_rollups ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE partner_hourly ADD COLUMN capped INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE partner_hourly ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
+                """)
+            // What is stored so far is compacted now, once, rather than by the
+            // click writer a day's worth at a time (a store that had v8 already
+            // has only what the writer has not compacted yet).
+            try compactEverything(db, now: now())
         }
         return migrator
     }

@@ -28,6 +28,11 @@ struct LinkTableTests {
             .init(id: 50, offerID: 5, code: Code("future")!, destination: destination),
             .init(id: 60, offerID: 6, code: Code("refparam")!, destination: destination),
             .init(id: 70, offerID: 99, code: Code("orphan")!, destination: destination),
+            // Links that expire a day from now: with their own URL, with the offer's fallback, with neither.
+            .init(id: 80, offerID: 1, code: Code("giveaway")!, destination: destination, expiresAt: Self.now + Self.day,
+                  expiredDestination: try Destination(validating: "https://shop.example.com/over?from=giveaway")),
+            .init(id: 81, offerID: 1, code: Code("springsale")!, destination: destination, expiresAt: Self.now + Self.day),
+            .init(id: 82, offerID: 3, code: Code("oldarchive")!, destination: destination, expiresAt: Self.now + Self.day),
         ]
         data.partners = [
             .init(id: 100, code: Code("abc123")!),
@@ -152,6 +157,36 @@ struct LinkTableTests {
         #expect(resolve("/expired/abc123", now: end)?.outcome == .inactive)
     }
 
+    @Test func aLinkExpiresExactlyAtItsExpiry() throws {
+        let expiry = Self.now + Self.day
+        let before = try #require(resolve("/giveaway/abc123", now: expiry - 1))
+        #expect(before.outcome == .billable && before.creditedPartnerID == 100)
+        let after = try #require(resolve("/giveaway/abc123.kid/website2", now: expiry))
+        #expect(after.outcome == .expired)
+        #expect(after.creditedPartnerID == 0, "an expired link credits nobody")
+        #expect(after.generatingPartnerID == 100, "whose URL it was is still recorded")
+        #expect(resolve("/giveaway/nobody", now: expiry)?.outcome == .expired)
+    }
+
+    @Test func anExpiredLinkGoesToItsExpiredURLElseTheOffersFallbackElseItsDestination() throws {
+        let expiry = Self.now + Self.day
+        func location(_ link: String) throws -> (String, LinkTable.LocationParts) {
+            let r = try #require(resolve("/\(link)/abc123", now: expiry))
+            #expect(r.outcome == .expired)
+            let parts = table.view.location(of: r)
+            return (String(decoding: parts.destination, as: UTF8.self), parts)
+        }
+        let (own, ownParts) = try location("giveaway")
+        #expect(own == "https://shop.example.com/over?from=giveaway")
+        #expect(ownParts.destinationHasQuery && ownParts.usesFallback && !ownParts.addsClickID)
+        let (offers, offersParts) = try location("springsale")
+        #expect(offers == "https://shop.example.com/fallback")
+        #expect(offersParts.usesFallback && !offersParts.addsClickID)
+        let (neither, neitherParts) = try location("oldarchive")
+        #expect(neither == "https://shop.example.com/hair?utm=a#top")
+        #expect(!neitherParts.usesFallback && !neitherParts.addsClickID)
+    }
+
     @Test func unknownLinkIsNil() {
         #expect(resolve("/nolink/abc123") == nil)
         #expect(resolve("/orphan/abc123") == nil, "a link of an unknown offer is left out")
@@ -164,7 +199,7 @@ struct LinkTableTests {
 
     @Test func tableCountsWhatItHolds() {
         #expect(table.version == 7)
-        #expect(table.linkCount == 6)
+        #expect(table.linkCount == 9)
         #expect(table.partnerCount == 8)
         #expect(table.adCount == 2)
     }

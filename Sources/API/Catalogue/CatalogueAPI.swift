@@ -76,7 +76,9 @@ struct CatalogueAPI: Sendable {
         let input = try await JSONBody.decode(LinkInput.self, from: request, context: context)
         let link = try await catalogue.addLink(
             try Validate.code(input.code, "code"), to: offer,
-            destination: try input.destinationURL.map { url throws(APIError) in try Validate.destination(url, "destination_url") })
+            destination: try input.destinationURL.map { url throws(APIError) in try Validate.destination(url, "destination_url") },
+            expiresAt: try input.expiresAt.map { time throws(APIError) in try Validate.time(time, "expires_at") },
+            expiredDestination: try input.expiredURL.map { url throws(APIError) in try Validate.destination(url, "expired_url") })
         return try JSONBody.response(LinkBody(link), status: .created)
     }
 

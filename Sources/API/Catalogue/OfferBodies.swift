@@ -217,10 +217,14 @@ struct OfferBody: Encodable {
 package struct LinkInput: Decodable {
     var code: String
     var destinationURL: String?
+    var expiresAt: String?
+    var expiredURL: String?
 
     enum CodingKeys: String, CodingKey {
         case code
         case destinationURL = "destination_url"
+        case expiresAt = "expires_at"
+        case expiredURL = "expired_url"
     }
 }
 
@@ -229,6 +233,8 @@ struct LinkBody: Encodable {
     var offerID: UInt32
     var code: String
     var destinationURL: String
+    var expiresAt: String?
+    var expiredURL: String?
     var createdAt: String
 
     init(_ link: TrackingLink) {
@@ -236,6 +242,8 @@ struct LinkBody: Encodable {
         offerID = link.offerID
         code = link.code.value
         destinationURL = link.destination.url
+        expiresAt = Timestamp.format(link.expiresAt)
+        expiredURL = link.expiredDestination?.url
         createdAt = Timestamp.format(link.createdAt)
     }
 
@@ -243,7 +251,21 @@ struct LinkBody: Encodable {
         case id, code
         case offerID = "offer_id"
         case destinationURL = "destination_url"
+        case expiresAt = "expires_at"
+        case expiredURL = "expired_url"
         case createdAt = "created_at"
+    }
+
+    // The expiry fields are null, not left out, when unset: a reader sees every field.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(offerID, forKey: .offerID)
+        try c.encode(code, forKey: .code)
+        try c.encode(destinationURL, forKey: .destinationURL)
+        try c.encode(expiresAt, forKey: .expiresAt)
+        try c.encode(expiredURL, forKey: .expiredURL)
+        try c.encode(createdAt, forKey: .createdAt)
     }
 }
 

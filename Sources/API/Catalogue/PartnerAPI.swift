@@ -195,6 +195,8 @@ package struct PartnerAPI: Sendable {
         var bot: Int64
         var unattributed: Int64
         var inactive: Int64
+        var capped: Int64
+        var expired: Int64
     }
 
     /// Click statistics of the partner (or of one of its direct children with
@@ -216,7 +218,8 @@ package struct PartnerAPI: Sendable {
         let items = rows.map { row in
             StatsRowBody(link: row.linkCode, ad: row.adCode, child: row.childCode, clicks: row.counts.clicks,
                          billable: row.counts.billable, unique: row.counts.unique, bot: row.counts.bot,
-                         unattributed: row.counts.unattributed, inactive: row.counts.inactive)
+                         unattributed: row.counts.unattributed, inactive: row.counts.inactive,
+                         capped: row.counts.capped, expired: row.counts.expired)
         }
         struct StatsBody: Encodable {
             var partner_code: String

@@ -82,13 +82,20 @@ public struct TrackingLink: Sendable, Equatable {
     public var offerID: UInt32
     public var code: Code
     public var destination: Destination
+    /// From this time on (ms since the Unix epoch) the link sends shoppers to
+    /// `expiredDestination`, else the offer's fallback URL; nil: never.
+    public var expiresAt: Int64?
+    public var expiredDestination: Destination?
     public var createdAt: Int64
 
-    public init(id: UInt32 = 0, offerID: UInt32, code: Code, destination: Destination, createdAt: Int64 = 0) {
+    public init(id: UInt32 = 0, offerID: UInt32, code: Code, destination: Destination,
+                expiresAt: Int64? = nil, expiredDestination: Destination? = nil, createdAt: Int64 = 0) {
         self.id = id
         self.offerID = offerID
         self.code = code
         self.destination = destination
+        self.expiresAt = expiresAt
+        self.expiredDestination = expiredDestination
         self.createdAt = createdAt
     }
 }

@@ -27,12 +27,19 @@ public struct Catalogue: Sendable {
     }
 
     /// Adds a tracking link to an offer, to `destination` or else the offer's own.
-    public func addLink(_ code: Code, to offer: Offer, destination: Destination?) async throws -> TrackingLink {
+    /// Adds a link to the offer. From `expiresAt` on (when given), the link
+    /// sends shoppers to `expiredDestination`, else to the offer's fallback URL.
+    public func addLink(_ code: Code, to offer: Offer, destination: Destination?,
+                        expiresAt: Int64? = nil, expiredDestination: Destination? = nil) async throws -> TrackingLink {
         guard let destination = destination ?? offer.destination else {
             throw DomainError.invalid("destination_url", "is required when the offer has no destination_url")
         }
+        if expiredDestination != nil && expiresAt == nil {
+            throw DomainError.invalid("expired_url", "needs expires_at: the link never expires without it")
+        }
         if try await store.link(code: code) != nil { throw DomainError.conflict("code", "the link code \(code) is taken") }
-        return try await store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination))
+        return try await store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination,
+                                                       expiresAt: expiresAt, expiredDestination: expiredDestination))
     }
 
     /// Stores a new partner and returns it with its API token, shown this once (only its hash is kept).

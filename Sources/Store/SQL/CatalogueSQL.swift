@@ -146,15 +146,16 @@ public enum CatalogueSQL {
 
     // MARK: links
 
-    static let linkColumns = "l.id, l.offer_id, l.code, l.destination_url, l.created_at"
+    static let linkColumns = "l.id, l.offer_id, l.code, l.destination_url, l.created_at, l.expires_at, l.expired_url"
 
     public static func createLink(_ db: some SQLConnection, _ link: TrackingLink, now: Int64) throws -> TrackingLink {
         guard try offer(db, id: link.offerID) != nil else { throw StoreError(.notFound, "offer \(link.offerID) does not exist") }
         var link = link
         link.createdAt = now
         link.id = try returnedID(try db.row(
-            "INSERT INTO links (offer_id, code, destination_url, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-            [.integer(Int64(link.offerID)), .text(link.code.value), .text(link.destination.url), .integer(now)]))
+            "INSERT INTO links (offer_id, code, destination_url, created_at, expires_at, expired_url) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [.integer(Int64(link.offerID)), .text(link.code.value), .text(link.destination.url), .integer(now),
+             link.expiresAt.map { .integer($0) } ?? .null, link.expiredDestination.map { .text($0.url) } ?? .null]))
         return link
     }
 
@@ -175,14 +176,17 @@ public enum CatalogueSQL {
             ORDER BY l.id
             """, [.integer(Int64(partnerID))]).compactMap { row in
             guard let link = try link(from: row) else { return nil }
-            let offer = Offer(name: try row.text(5), status: OfferStatus(rawValue: try row.text(6)) ?? .paused, endsAt: try row.optionalInt64(7))
+            let offer = Offer(name: try row.text(7), status: OfferStatus(rawValue: try row.text(8)) ?? .paused, endsAt: try row.optionalInt64(9))
             return PartnerLink(link: link, offerName: offer.name, offerStatus: offer.effectiveStatus(at: now))
         }
     }
 
     static func link(from row: SQLRow) throws -> TrackingLink? {
         guard let code = Code(try row.text(2)), let destination = try? Destination(validating: try row.text(3)) else { return nil }
-        return TrackingLink(id: try row.id(0), offerID: try row.id(1), code: code, destination: destination, createdAt: try row.int64(4))
+        return TrackingLink(id: try row.id(0), offerID: try row.id(1), code: code, destination: destination,
+                            expiresAt: try row.optionalInt64(5),
+                            expiredDestination: try row.optionalText(6).flatMap { try? Destination(validating: $0) },
+                            createdAt: try row.int64(4))
     }
 
     // MARK: partners
