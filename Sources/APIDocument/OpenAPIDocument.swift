@@ -294,11 +294,31 @@ public enum OpenAPIDocument {
                 "ends_at": nullableTime, "destination_url": nullable(url), "fallback_url": nullable(url), "click_param": string,
                 "promo": nullable(ref("Promo")), "postback_token": string, "created_at": time, "updated_at": time,
             ], required: ["id", "name", "type", "status", "payout", "postback_token"]),
-            "LinkInput": object(["code": code, "destination_url": url, "expires_at": time, "expired_url": url], required: ["code"],
+            "RuleCondition": object([
+                "type": enumeration(["device", "browser", "country", "language", "partner", "ip", "query", "before", "after"]),
+                "in": ["type": "array", "minItems": 1, "maxItems": 64, "items": string,
+                       "description": .string("device: ios, android, mobile, tablet, desktop, windows, macos, linux, chromeos; "
+                           + "browser: chrome, safari, firefox, edge, samsung, instagram, facebook, tiktok; country: ISO 3166-1 "
+                           + "alpha-2; language: BCP 47 primary tags; partner: partner codes; ip: addresses or CIDR ranges")],
+                "param": ["type": "string", "description": "query: the parameter that must be present"],
+                "equals": ["type": "string", "description": "query: the value it must have"],
+                "at": time,
+            ], required: ["type"], description: "device, browser, country, language, partner and ip take \"in\"; "
+                + "query takes \"param\" (and \"equals\"); before and after take \"at\". Country conditions never hold "
+                + "without a country database."),
+            "SplitVariant": object(["destination_url": url, "weight": ["type": "integer", "minimum": 1, "maximum": 100]],
+                                   required: ["destination_url", "weight"]),
+            "LinkRule": object([
+                "name": string, "if": ["type": "array", "items": ref("RuleCondition")], "destination_url": url,
+                "split": ["type": "array", "minItems": 2, "maxItems": 10, "items": ref("SplitVariant")],
+            ], description: "All conditions in \"if\" must hold; then destination_url, or split (weights summing to 100). "
+                + "The first rule that matches wins."),
+            "LinkInput": object(["code": code, "destination_url": url, "expires_at": time, "expired_url": url,
+                                 "rules": ["type": "array", "maxItems": 32, "items": ref("LinkRule")]], required: ["code"],
                                 description: "destination_url defaults to the offer's; from expires_at on the link sends shoppers "
                                     + "to expired_url, else to the offer's fallback_url (expired_url needs expires_at)"),
             "Link": object(["id": int, "offer_id": int, "code": string, "destination_url": url, "expires_at": nullableTime,
-                            "expired_url": nullable(url), "created_at": time]),
+                            "expired_url": nullable(url), "rules": ["type": "array", "items": ref("LinkRule")], "created_at": time]),
             "PartnerInput": object([
                 "name": name, "email": ["type": "string", "format": "email"], "code": code,
                 "parent_id": ["type": "integer", "nullable": true], "status": enumeration(["active", "inactive"]),

@@ -55,15 +55,18 @@ public struct CatalogData: Sendable {
         /// From this time on, the link is expired: `expiredDestination`, else the offer's fallback URL.
         public var expiresAt: Int64?
         public var expiredDestination: Destination?
+        /// The first rule that matches a click chooses its destination.
+        public var rules: [LinkRule]
 
         public init(id: UInt32, offerID: UInt32, code: Code, destination: Destination,
-                    expiresAt: Int64? = nil, expiredDestination: Destination? = nil) {
+                    expiresAt: Int64? = nil, expiredDestination: Destination? = nil, rules: [LinkRule] = []) {
             self.id = id
             self.offerID = offerID
             self.code = code
             self.destination = destination
             self.expiresAt = expiresAt
             self.expiredDestination = expiredDestination
+            self.rules = rules
         }
     }
 

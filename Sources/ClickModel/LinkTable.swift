@@ -52,7 +52,9 @@ public final class LinkTable: @unchecked Sendable {
             partners: copy(builder.partners), partnerSlots: copy(builder.partnerSlots), partnerMask: builder.partnerSlots.count - 1,
             memberships: copy(builder.memberships), membershipSlots: copy(builder.membershipSlots),
             membershipMask: builder.membershipSlots.count - 1,
-            ads: copy(builder.ads), adSlots: copy(builder.adSlots), adMask: builder.adSlots.count - 1
+            ads: copy(builder.ads), adSlots: copy(builder.adSlots), adMask: builder.adSlots.count - 1,
+            rules: copy(builder.rules), conditions: copy(builder.conditions), variants: copy(builder.variants),
+            values: copy(builder.values), ranges: copy(builder.ranges)
         )
         self.memory = memory
     }
@@ -86,12 +88,19 @@ extension LinkTable {
         @usableFromInline let ads: UnsafePointer<AdEntry>
         @usableFromInline let adSlots: UnsafePointer<UInt32>
         @usableFromInline let adMask: Int
+        @usableFromInline let rules: UnsafePointer<RuleEntry>
+        @usableFromInline let conditions: UnsafePointer<ConditionEntry>
+        @usableFromInline let variants: UnsafePointer<VariantEntry>
+        @usableFromInline let values: UnsafePointer<UInt64>
+        @usableFromInline let ranges: UnsafePointer<IPRange>
 
         init(arena: UnsafePointer<UInt8>, arenaCount: Int, offers: UnsafePointer<OfferEntry>,
              links: UnsafePointer<LinkEntry>, linkSlots: UnsafePointer<UInt32>, linkMask: Int,
              partners: UnsafePointer<PartnerEntry>, partnerSlots: UnsafePointer<UInt32>, partnerMask: Int,
              memberships: UnsafePointer<MembershipEntry>, membershipSlots: UnsafePointer<UInt32>, membershipMask: Int,
-             ads: UnsafePointer<AdEntry>, adSlots: UnsafePointer<UInt32>, adMask: Int) {
+             ads: UnsafePointer<AdEntry>, adSlots: UnsafePointer<UInt32>, adMask: Int,
+             rules: UnsafePointer<RuleEntry>, conditions: UnsafePointer<ConditionEntry>, variants: UnsafePointer<VariantEntry>,
+             values: UnsafePointer<UInt64>, ranges: UnsafePointer<IPRange>) {
             self.arena = arena
             self.arenaCount = arenaCount
             self.offers = offers
@@ -107,6 +116,11 @@ extension LinkTable {
             self.ads = ads
             self.adSlots = adSlots
             self.adMask = adMask
+            self.rules = rules
+            self.conditions = conditions
+            self.variants = variants
+            self.values = values
+            self.ranges = ranges
         }
 
         @usableFromInline
@@ -131,6 +145,9 @@ extension LinkTable {
             /// `Int64.max` when the link never expires.
             @usableFromInline var expiresAt: Int64
             @usableFromInline var expired: URLRef  // length 0 when the link has none
+            /// The link's rules: `rules[ruleStart..<ruleStart + ruleCount]`.
+            @usableFromInline var ruleStart: UInt32
+            @usableFromInline var ruleCount: UInt32
         }
 
         @usableFromInline
@@ -305,7 +322,10 @@ extension LinkTable {
             var url = link.destination
             var usesFallback = false
             let creditable = resolution.outcome != .inactive && resolution.outcome != .expired
-            if resolution.outcome == .expired && link.expired.bytes.count > 0 {
+            if creditable && resolution.rule != 0 {
+                let rule = rules[Int(link.ruleStart) + Int(resolution.rule) - 1]
+                url = variants[Int(rule.variantStart) + Int(resolution.variant)].url
+            } else if resolution.outcome == .expired && link.expired.bytes.count > 0 {
                 url = link.expired
                 usesFallback = true
             } else if !creditable && offer.fallback.bytes.count > 0 {
@@ -333,6 +353,10 @@ extension LinkTable {
         public var creditedPartnerID: UInt32 = 0
         public var generatingPartnerID: UInt32 = 0
         public var adID: UInt32 = 0
+        /// The link rule that chose the destination, plus one; 0 when none did.
+        public var rule: UInt8 = 0
+        /// The variant of that rule's split; 0 for a rule with one destination.
+        public var variant: UInt8 = 0
 
         @inlinable
         public init(linkIndex: Int32, linkID: UInt32, offerID: UInt32) {
@@ -379,6 +403,11 @@ extension LinkTable {
         var membershipSlots: [UInt32] = []
         var ads: [View.AdEntry] = []
         var adSlots: [UInt32] = []
+        var rules: [View.RuleEntry] = []
+        var conditions: [View.ConditionEntry] = []
+        var variants: [View.VariantEntry] = []
+        var values: [UInt64] = []
+        var ranges: [IPRange] = []
 
         mutating func build(_ data: CatalogData) {
             var offerIndex: [UInt32: UInt32] = [:]
@@ -394,12 +423,20 @@ extension LinkTable {
             }
 
             links.reserveCapacity(data.links.count)
+            // Partner conditions name codes; the table compares ids.
+            var partnerIDsByCode: [Code: UInt32] = [:]
+            if data.links.contains(where: { !$0.rules.isEmpty }) {
+                for partner in data.partners { partnerIDsByCode[partner.code] = partner.id }
+            }
             for link in data.links {
                 guard let index = offerIndex[link.offerID] else { continue }
+                let ruleStart = UInt32(rules.count)
+                for rule in link.rules.prefix(LinkRule.maxRules) { compile(rule, partnerIDs: partnerIDsByCode) }
                 links.append(View.LinkEntry(
                     code: store(link.code), id: link.id, offerIndex: index, destination: store(link.destination),
                     expiresAt: link.expiresAt ?? .max,
-                    expired: link.expiredDestination.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false)))
+                    expired: link.expiredDestination.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false),
+                    ruleStart: ruleStart, ruleCount: UInt32(rules.count) - ruleStart))
             }
 
             // Which partner ids exist, as a bitmap: ids are the store's dense row ids.
@@ -478,6 +515,60 @@ extension LinkTable {
         }
 
         mutating func store(_ code: Code) -> View.BytesRef { store(code.value) }
+
+        /// Appends one rule's entries. A partner code that names no partner
+        /// matches nobody.
+        mutating func compile(_ rule: LinkRule, partnerIDs: [Code: UInt32]) {
+            let conditionStart = UInt32(conditions.count)
+            for condition in rule.conditions {
+                var entry: View.ConditionEntry
+                func list(_ kind: View.ConditionKind, _ items: [UInt64]) -> View.ConditionEntry {
+                    let start = UInt32(values.count)
+                    values += items
+                    return View.ConditionEntry(kind: kind, valueStart: start, valueCount: UInt32(items.count))
+                }
+                switch condition {
+                case .device(let classes):
+                    entry = View.ConditionEntry(kind: .device, mask: classes.reduce(0) { $0 | $1.bit })
+                case .browser(let classes):
+                    entry = View.ConditionEntry(kind: .browser, mask: classes.reduce(0) { $0 | $1.bit })
+                case .country(let countries):
+                    entry = list(.country, countries.map { UInt64($0.rawValue) })
+                case .language(let tags):
+                    entry = list(.language, tags.map { UInt64(VisitorTraits.packLanguage($0)) })
+                case .partner(let codes):
+                    entry = list(.partner, codes.compactMap { partnerIDs[$0].map(UInt64.init) })
+                case .ip(let list):
+                    entry = View.ConditionEntry(kind: .ip, valueStart: UInt32(ranges.count), valueCount: UInt32(list.count))
+                    ranges += list
+                case .query(let parameter, let equals):
+                    entry = View.ConditionEntry(kind: .query)
+                    entry.parameter = store(parameter)
+                    if let equals {
+                        entry.value = store(equals)
+                        entry.hasValue = true
+                    }
+                case .before(let time):
+                    entry = View.ConditionEntry(kind: .before, time: time)
+                case .after(let time):
+                    entry = View.ConditionEntry(kind: .after, time: time)
+                }
+                conditions.append(entry)
+            }
+            let variantStart = UInt32(variants.count)
+            switch rule.target {
+            case .destination(let destination):
+                variants.append(View.VariantEntry(url: store(destination), upperBound: 100))
+            case .split(let split):
+                var bound = 0
+                for variant in split {
+                    bound += variant.weight
+                    variants.append(View.VariantEntry(url: store(variant.destination), upperBound: UInt8(clamping: bound)))
+                }
+            }
+            rules.append(View.RuleEntry(conditionStart: conditionStart, conditionCount: UInt32(conditions.count) - conditionStart,
+                                        variantStart: variantStart, variantCount: UInt32(variants.count) - variantStart))
+        }
 
         mutating func store(_ url: Destination) -> View.URLRef {
             View.URLRef(bytes: store(url.url), fragmentOffset: UInt32(url.fragmentOffset), hasQuery: url.hasQuery)

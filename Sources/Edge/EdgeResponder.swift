@@ -25,6 +25,9 @@ public struct EdgeResponder {
         self.clientHashSalt = clientHashSalt
     }
 
+    /// Keeps the split's hash apart from the client hash, which shares its salt.
+    static let splitKeyTweak: UInt64 = 0x5EED_5B17_A4B7_E57A
+
     /// Clicks dropped so far because the ring was full.
     public var droppedClicks: Int { counters.dropped }
 
@@ -55,10 +58,16 @@ public struct EdgeResponder {
         let target = request.target.bytes(in: head)
         switch TrackingTarget.parse(target) {
         case .tracking(let path):
-            guard let resolution = view.resolve(path, in: target, now: now) else {
+            guard var resolution = view.resolve(path, in: target, now: now) else {
                 counters.notFound += 1
                 HTTPResponses.write(status: 404, date: date, connection: connection, includeBody: !isHead, to: &writer)
                 return keepAlive
+            }
+            if view.hasRules(resolution) {
+                view.applyRules(&resolution, LinkTable.View.RuleInput(
+                    userAgent: request.userAgent.bytes(in: head), acceptLanguage: request.acceptLanguage.bytes(in: head),
+                    query: path.query.map { $0.bytes(in: target) } ?? UnsafeRawBufferPointer(start: nil, count: 0),
+                    client: client, country: .none, now: now, splitKey: clientHashSalt ^ Self.splitKeyTweak))
             }
             redirect(resolution, path: path, target: target, request: request, head: head, client: client, now: now,
                      date: date, connection: connection, to: &writer)

@@ -76,6 +76,8 @@ public struct RequestHead: Sendable, BitwiseCopyable, Equatable {
     public var isPrefetch = false
     /// The last `X-Forwarded-For` value; honoured only from trusted proxies.
     public var forwardedFor = ByteRange(0, 0)
+    /// The last `Accept-Language` value: link rules read the preferred language from it.
+    public var acceptLanguage = ByteRange(0, 0)
 
     public init() {}
 }
@@ -249,6 +251,8 @@ public enum HTTPRequestParser {
                 contentLength = length
             case 15 where equalsLowercase(name, "x-forwarded-for"):
                 result.forwardedFor = ByteRange(valueStart, valueEnd)
+            case 15 where equalsLowercase(name, "accept-language"):
+                result.acceptLanguage = ByteRange(valueStart, valueEnd)
             case 17 where equalsLowercase(name, "transfer-encoding"):
                 sawTransferEncoding = true
             case 11 where equalsLowercase(name, "sec-purpose"),

@@ -389,9 +389,10 @@ enum PostgresSchema {
             -- links), which belong to no partner.
             ALTER TABLE outbox ALTER COLUMN partner_id DROP NOT NULL
             """),
-        ("9: links expire; capped and expired clicks counted apart", """
+        ("9: link rules and expiry; capped and expired clicks counted apart", """
             ALTER TABLE links ADD COLUMN expires_at BIGINT;
             ALTER TABLE links ADD COLUMN expired_url TEXT;
+            ALTER TABLE links ADD COLUMN rules TEXT;
             ALTER TABLE click_rollups ADD COLUMN capped BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE click_rollups ADD COLUMN expired BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE partner_hourly ADD COLUMN capped BIGINT NOT NULL DEFAULT 0;

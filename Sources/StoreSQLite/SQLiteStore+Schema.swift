@@ -501,10 +501,12 @@ extension SQLiteStore {
                 CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
                 """)
         }
-        migrator.registerMigration("v11: links expire; capped and expired clicks counted apart") { db in
+        migrator.registerMigration("v11: link rules and expiry; capped and expired clicks counted apart") { db in
             try db.execute(sql: """
                 ALTER TABLE links ADD COLUMN expires_at INTEGER;
                 ALTER TABLE links ADD COLUMN expired_url TEXT;
+                -- The link's rules as JSON (LinkRule's Codable form), NULL for none.
+                ALTER TABLE links ADD COLUMN rules TEXT;
                 ALTER TABLE click_rollups ADD COLUMN capped INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE click_rollups ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE partner_hourly ADD COLUMN capped INTEGER NOT NULL DEFAULT 0;

@@ -219,9 +219,10 @@ package struct LinkInput: Decodable {
     var destinationURL: String?
     var expiresAt: String?
     var expiredURL: String?
+    var rules: [LinkRuleInput]?
 
     enum CodingKeys: String, CodingKey {
-        case code
+        case code, rules
         case destinationURL = "destination_url"
         case expiresAt = "expires_at"
         case expiredURL = "expired_url"
@@ -235,6 +236,7 @@ struct LinkBody: Encodable {
     var destinationURL: String
     var expiresAt: String?
     var expiredURL: String?
+    var rules: [LinkRuleInput]
     var createdAt: String
 
     init(_ link: TrackingLink) {
@@ -244,11 +246,12 @@ struct LinkBody: Encodable {
         destinationURL = link.destination.url
         expiresAt = Timestamp.format(link.expiresAt)
         expiredURL = link.expiredDestination?.url
+        rules = link.rules.map { LinkRuleInput($0, formatTime: Timestamp.format) }
         createdAt = Timestamp.format(link.createdAt)
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, code
+        case id, code, rules
         case offerID = "offer_id"
         case destinationURL = "destination_url"
         case expiresAt = "expires_at"
@@ -265,6 +268,7 @@ struct LinkBody: Encodable {
         try c.encode(destinationURL, forKey: .destinationURL)
         try c.encode(expiresAt, forKey: .expiresAt)
         try c.encode(expiredURL, forKey: .expiredURL)
+        try c.encode(rules, forKey: .rules)
         try c.encode(createdAt, forKey: .createdAt)
     }
 }

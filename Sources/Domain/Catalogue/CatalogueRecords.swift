@@ -86,16 +86,19 @@ public struct TrackingLink: Sendable, Equatable {
     /// `expiredDestination`, else the offer's fallback URL; nil: never.
     public var expiresAt: Int64?
     public var expiredDestination: Destination?
+    /// Where the click goes instead of `destination`: the first rule that matches chooses.
+    public var rules: [LinkRule]
     public var createdAt: Int64
 
     public init(id: UInt32 = 0, offerID: UInt32, code: Code, destination: Destination,
-                expiresAt: Int64? = nil, expiredDestination: Destination? = nil, createdAt: Int64 = 0) {
+                expiresAt: Int64? = nil, expiredDestination: Destination? = nil, rules: [LinkRule] = [], createdAt: Int64 = 0) {
         self.id = id
         self.offerID = offerID
         self.code = code
         self.destination = destination
         self.expiresAt = expiresAt
         self.expiredDestination = expiredDestination
+        self.rules = rules
         self.createdAt = createdAt
     }
 }

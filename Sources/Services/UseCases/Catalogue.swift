@@ -30,7 +30,8 @@ public struct Catalogue: Sendable {
     /// Adds a link to the offer. From `expiresAt` on (when given), the link
     /// sends shoppers to `expiredDestination`, else to the offer's fallback URL.
     public func addLink(_ code: Code, to offer: Offer, destination: Destination?,
-                        expiresAt: Int64? = nil, expiredDestination: Destination? = nil) async throws -> TrackingLink {
+                        expiresAt: Int64? = nil, expiredDestination: Destination? = nil,
+                        rules: [LinkRule] = []) async throws -> TrackingLink {
         guard let destination = destination ?? offer.destination else {
             throw DomainError.invalid("destination_url", "is required when the offer has no destination_url")
         }
@@ -38,8 +39,16 @@ public struct Catalogue: Sendable {
             throw DomainError.invalid("expired_url", "needs expires_at: the link never expires without it")
         }
         if try await store.link(code: code) != nil { throw DomainError.conflict("code", "the link code \(code) is taken") }
+        for (r, rule) in rules.enumerated() {
+            for (c, condition) in rule.conditions.enumerated() {
+                guard case .partner(let codes) = condition else { continue }
+                for (v, partner) in codes.enumerated() where try await store.partner(code: partner) == nil {
+                    throw DomainError.invalid("rules[\(r)].if[\(c)].in[\(v)]", "no partner has the code \(partner)")
+                }
+            }
+        }
         return try await store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination,
-                                                       expiresAt: expiresAt, expiredDestination: expiredDestination))
+                                                       expiresAt: expiresAt, expiredDestination: expiredDestination, rules: rules))
     }
 
     /// Stores a new partner and returns it with its API token, shown this once (only its hash is kept).

@@ -1,0 +1,119 @@
+import ClickModel
+import Domain
+import Foundation
+import Ops
+import Store
+import Testing
+
+extension EndToEnd {
+    /// SPEC section 12 through the API and the edge: one link that sends each
+    /// visitor where the brand wants, and rules that are refused with the
+    /// field named.
+    @Suite("Link rules through the API, applied by the edge")
+    struct LinkRulesEndToEndTests {
+        static let iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+        static let pixel = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.122 Mobile Safari/537.36"
+        static let desktop = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+
+        static let rules = #"""
+            [{"name": "iPhone app", "if": [{"type": "device", "in": ["ios"]}], "destination_url": "https://apps.apple.com/app/id123"},
+             {"name": "Android app", "if": [{"type": "device", "in": ["android"]}],
+              "destination_url": "https://play.google.com/store/apps/details?id=com.example"},
+             {"name": "Newsletter", "if": [{"type": "query", "param": "utm_medium", "equals": "email"}],
+              "destination_url": "https://shop.example.com/newsletter"},
+             {"name": "French", "if": [{"type": "language", "in": ["fr"]}], "destination_url": "https://shop.example.com/fr/"},
+             {"name": "Canada", "if": [{"type": "country", "in": ["CA"]}], "destination_url": "https://shop.example.ca/"},
+             {"name": "Landing test", "if": [{"type": "after", "at": "2020-01-01T00:00:00Z"}],
+              "split": [{"destination_url": "https://shop.example.com/a", "weight": 50},
+                        {"destination_url": "https://shop.example.com/b", "weight": 50}]}]
+            """#
+
+        /// Visitors of every kind follow the link `launch` of `paula`.
+        static func followAsVisitors(edge: Int) throws {
+            func location(_ path: String, agent: String = Self.desktop, language: String? = nil) throws -> String {
+                try Self.location(edge, path, agent: agent, language: language)
+            }
+            // Each rule's visitor, with the link's parameters and click id carried over.
+            #expect(try location("/launch/paula?sub1=x", agent: Self.iPhone).hasPrefix("https://apps.apple.com/app/id123?sub1=x&clk="))
+            #expect(try location("/launch/paula", agent: Self.pixel).hasPrefix("https://play.google.com/store/apps/details?id=com.example&clk="))
+            #expect(try location("/launch/paula?utm_medium=email").hasPrefix("https://shop.example.com/newsletter?utm_medium=email&clk="))
+            #expect(try location("/launch/paula", language: "fr-CA, en;q=0.8").hasPrefix("https://shop.example.com/fr/?clk="))
+            // No country database here: the Canada rule never matches, and the split takes everyone else.
+            var variants: [String: Int] = [:]
+            for visitor in 0..<200 {
+                let url = try location("/launch/paula", agent: Self.desktop + " visitor/\(visitor)")
+                let base = String(url.prefix { $0 != "?" })
+                variants[base, default: 0] += 1
+                // The same visitor comes back to the same variant.
+                #expect(try location("/launch/paula", agent: Self.desktop + " visitor/\(visitor)").hasPrefix(base + "?clk="))
+            }
+            #expect(Set(variants.keys) == ["https://shop.example.com/a", "https://shop.example.com/b"])
+            #expect(variants.values.allSatisfy { $0 >= 60 }, "a 50/50 split gave \(variants)")
+        }
+
+        /// Where the edge sends this visitor; empty unless it answers 302.
+        static func location(_ port: Int, _ path: String, agent: String, language: String?) throws -> String {
+            var headers = ["User-Agent": agent]
+            if let language { headers["Accept-Language"] = language }
+            let response = try HTTP.get(port: port, path, headers: headers)
+            return response.status == 302 ? response.header("Location") ?? "" : ""
+        }
+
+        @Test func oneLinkSendsEachVisitorWhereTheBrandWants() async throws {
+            try await withServer(prepare: { _ in }) { server in
+                let admin = server.adminKey
+                func call(_ method: String, _ path: String, _ body: Any? = nil,
+                          sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+                    let (status, json) = try HTTP.json(port: server.adminPort, method, path, token: admin, body: body)
+                    #expect((200..<300).contains(status), "\(method) \(path) answered \(status): \(json)", sourceLocation: sourceLocation)
+                    return json
+                }
+                let offer = try #require(try call("POST", "/v1/offers", [
+                    "name": "App launch", "payout": ["type": "flat", "value": 100], "destination_url": "https://shop.example.com/",
+                ])["id"] as? Int)
+                let partner = try #require(try call("POST", "/v1/partners", ["name": "Paula", "code": "paula"])["id"] as? Int)
+                _ = try call("POST", "/v1/offers/\(offer)/members", ["partner_ids": [partner]])
+                let rules = try JSONSerialization.jsonObject(with: Data(Self.rules.utf8))
+                let created = try call("POST", "/v1/offers/\(offer)/links", ["code": "launch", "rules": rules])
+                // The rules read back as they were sent (times in the API's form).
+                let shown = try #require(created["rules"] as? [[String: Any]])
+                #expect(shown.count == 6)
+                #expect(shown[0]["destination_url"] as? String == "https://apps.apple.com/app/id123")
+                #expect((shown[5]["if"] as? [[String: Any]])?.first?["at"] as? String == "2020-01-01T00:00:00Z")
+                let listed = try call("GET", "/v1/offers/\(offer)/links")["items"] as? [[String: Any]]
+                #expect((listed?.first?["rules"] as? [Any])?.count == 6)
+
+                let version = Int(try server.store.backend.catalogueVersion())
+                _ = try await server.waitUntil(seconds: 2) { try server.live().workers.allSatisfy { $0.catalogueVersion >= version } }
+                try Self.followAsVisitors(edge: server.edgePort)
+            }
+        }
+
+        @Test(arguments: [
+            (#"[{"if": [{"type": "weather", "in": ["sunny"]}], "destination_url": "https://shop.example.com/"}]"#, "rules[0].if[0].type"),
+            (#"[{"if": [{"type": "country", "in": ["Canada"]}], "destination_url": "https://shop.example.com/"}]"#, "rules[0].if[0].in[0]"),
+            (#"[{"if": [{"type": "language", "in": ["french"]}], "destination_url": "https://shop.example.com/"}]"#, "rules[0].if[0].in[0]"),
+            (#"[{"if": [{"type": "ip", "in": ["10.0.0.0/40"]}], "destination_url": "https://shop.example.com/"}]"#, "rules[0].if[0].in[0]"),
+            (#"[{"split": [{"destination_url": "https://shop.example.com/a", "weight": 60}, {"destination_url": "https://shop.example.com/b", "weight": 60}]}]"#,
+             "rules[0].split"),
+            (#"[{"if": [], "destination_url": "javascript:alert(1)"}]"#, "rules[0].destination_url"),
+            (#"[{"if": [{"type": "partner", "in": ["nobody"]}], "destination_url": "https://shop.example.com/"}]"#, "rules[0].if[0].in[0]"),
+            ("[" + Array(repeating: #"{"if": [], "destination_url": "https://shop.example.com/"}"#, count: 33).joined(separator: ",") + "]", "rules"),
+        ])
+        func badRulesAreRefusedAndNothingIsStored(rules json: String, field: String) async throws {
+            let rules = try JSONSerialization.jsonObject(with: Data(json.utf8))
+            try await withServer(prepare: { _ in }) { server in
+                let (_, offer) = try HTTP.json(port: server.adminPort, "POST", "/v1/offers", token: server.adminKey, body: [
+                    "name": "App launch", "payout": ["type": "flat", "value": 100], "destination_url": "https://shop.example.com/",
+                ])
+                let id = try #require(offer["id"] as? Int)
+                let (status, json) = try HTTP.json(port: server.adminPort, "POST", "/v1/offers/\(id)/links", token: server.adminKey,
+                                                   body: ["code": "launch", "rules": rules])
+                #expect(status == 422, "\(json)")
+                #expect((json["error"] as? [String: Any])?["field"] as? String == field)
+                let (_, links) = try HTTP.json(port: server.adminPort, "GET", "/v1/offers/\(id)/links", token: server.adminKey)
+                #expect((links["items"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
+}
