@@ -212,6 +212,10 @@ public enum OpenAPIDocument {
         add("GET", "/v1/reports/offers/{id}/members", "Clicks, conversions, sales, commissions, paid and due per member of an offer",
             access: .admin, query: reportQuery + tableQuery + [queryParameter("q", "part of the member's name or promo code")],
             answer: ref("Report"))
+        add("GET", "/v1/reports/links/{id}/variants",
+            "Per rule and variant of a link, over all time: clicks, unique clicks, conversions, sales (minor units) and "
+                + "the conversion rate (conversions per click) with its 95% Wilson interval",
+            access: .admin, answer: ref("VariantReport"))
 
         add("POST", "/v1/projects", "Create a project with its stages, in order", access: .admin, body: "ProjectInput", status: 201,
             answer: ref("Project"))
@@ -313,6 +317,14 @@ public enum OpenAPIDocument {
                 "split": ["type": "array", "minItems": 2, "maxItems": 10, "items": ref("SplitVariant")],
             ], description: "All conditions in \"if\" must hold; then destination_url, or split (weights summing to 100). "
                 + "The first rule that matches wins."),
+            "VariantReport": object([
+                "link_id": int, "currency": string,
+                "items": ["type": "array", "items": object([
+                    "rule": int, "rule_name": nullable(string), "variant": int, "destination_url": nullable(url),
+                    "clicks": int, "unique_clicks": int, "conversions": int, "total_sales": int,
+                    "conversion_rate": number, "conversion_rate_low": number, "conversion_rate_high": number,
+                ])],
+            ]),
             "LinkInput": object(["code": code, "destination_url": url, "expires_at": time, "expired_url": url,
                                  "rules": ["type": "array", "maxItems": 32, "items": ref("LinkRule")]], required: ["code"],
                                 description: "destination_url defaults to the offer's; from expires_at on the link sends shoppers "

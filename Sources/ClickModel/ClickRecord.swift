@@ -150,9 +150,9 @@ public struct SubIDs: Sendable, BitwiseCopyable {
     }
 }
 
-/// One click, as the edge records it into its ring: a fixed-size value of 48
-/// bytes, so that making one allocates nothing and the aggregator streams
-/// through them. Id fields hold the store's row ids; 0 means none. A click's
+/// One click, as the edge records it into its ring: a fixed-size value of 64
+/// bytes (52 used), so that making one allocates nothing and the aggregator
+/// streams through them. Id fields hold the store's row ids; 0 means none. A click's
 /// sub ids, when it has any (`flags` says so), travel beside it.
 public struct ClickRecord: Sendable, BitwiseCopyable {
     /// The click id; its time is the click's time.
@@ -171,13 +171,19 @@ public struct ClickRecord: Sendable, BitwiseCopyable {
     public var botReason: BotReason
     /// The edge worker that served the click.
     public var workerID: UInt8
+    /// The link rule that chose the destination, plus one; 0 when none did.
+    public var rule: UInt8
+    /// The variant of that rule's split (0 for a rule with one destination).
+    public var variant: UInt8
+    /// The client's country, when a country database knows it.
+    public var country: CountryCode
 
     @inlinable
     public init(
         id: ClickID, clientHash: UInt64 = 0, offerID: UInt32 = 0, linkID: UInt32 = 0,
         creditedPartnerID: UInt32 = 0, generatingPartnerID: UInt32 = 0, adID: UInt32 = 0,
         outcome: ClickOutcome = .billable, flags: ClickFlags = [], botReason: BotReason = .none,
-        workerID: UInt8 = 0
+        workerID: UInt8 = 0, rule: UInt8 = 0, variant: UInt8 = 0, country: CountryCode = .none
     ) {
         self.id = id
         self.clientHash = clientHash
@@ -190,6 +196,9 @@ public struct ClickRecord: Sendable, BitwiseCopyable {
         self.flags = flags
         self.botReason = botReason
         self.workerID = workerID
+        self.rule = rule
+        self.variant = variant
+        self.country = country
     }
 
     /// Milliseconds since the Unix epoch.

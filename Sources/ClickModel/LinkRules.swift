@@ -100,13 +100,13 @@ public enum BrowserClass: String, Sendable, Codable, CaseIterable {
 }
 
 /// An ISO 3166-1 alpha-2 country code in two bytes, as clicks store it.
-public struct CountryCode: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct CountryCode: Sendable, Hashable, BitwiseCopyable, Codable, CustomStringConvertible {
     /// The two upper-case ASCII letters, the first in the high byte; 0 for none.
     public var rawValue: UInt16
 
     public static let none = CountryCode(rawValue: 0)
 
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// Two ASCII letters, in either case.
     public init?(_ text: String) {

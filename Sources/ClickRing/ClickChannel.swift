@@ -2,7 +2,7 @@ import ClickModel
 
 /// What one edge worker hands the aggregator: its clicks in order in one ring,
 /// and the sub ids of the clicks that have any, in the same order, in a ring
-/// of their own. Records stay 48 bytes, so the aggregator streams through
+/// of their own. Records stay 64 bytes, so the aggregator streams through
 /// them, and the larger sub ids are copied only for the clicks that carry them.
 ///
 /// Thread contract: as `SPSCRing`: one producer (the worker) calls `tryPush`,

@@ -134,6 +134,9 @@ public struct EdgeResponder {
             record.pointee.flags = flags
             record.pointee.botReason = botReason
             record.pointee.workerID = workerID
+            record.pointee.rule = resolution.rule
+            record.pointee.variant = resolution.variant
+            record.pointee.country = .none
         }, subIDs: { subIDs in
             QueryString.storeSubIDs(query, into: &subIDs.pointee)
         })

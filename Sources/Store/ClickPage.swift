@@ -8,19 +8,35 @@ import Domain
 /// stored clicks about half the size; a click is found by its id with an
 /// indexed seek to its page and a binary search within it.
 ///
-/// Format (version 1), integers little-endian:
+/// Format (version 2), integers little-endian:
 ///
-///     u8  version (1)
+///     u8  version (2)
 ///     u16 count
-///     count × 48-byte entries, sorted by id:
+///     count × 52-byte entries, sorted by id:
 ///         16 id (big-endian, so bytes sort as ids), 8 client hash,
 ///         4 offer, 4 link, 4 credited partner, 4 generating partner, 4 ad,
-///         1 outcome, 1 flags, 1 bot reason, 1 worker
+///         1 outcome, 1 flags, 1 bot reason, 1 worker,
+///         1 link rule (plus one), 1 variant, 2 country (its two letters, or 0)
 ///     for each entry flagged `hasSubIDs`, in entry order:
 ///         u16 entry index, 5 × (u8 length, bytes)
+///
+/// Version 1, written before link rules, has 48-byte entries without the last
+/// four fields; it is read as rule 0, variant 0, no country.
 public struct ClickPage: Sendable, Equatable {
-    public static let version: UInt8 = 1
-    public static let entrySize = 48
+    public static let version: UInt8 = 2
+    public static let entrySize = 52
+
+    /// The size of an entry in a page of this version, or nil for a version this code cannot read.
+    static func entrySize(ofVersion version: UInt8) -> Int? {
+        switch version {
+        case 1: 48
+        case 2: 52
+        default: nil
+        }
+    }
+
+    /// This page's entry size.
+    var entrySize: Int { bytes.isEmpty ? Self.entrySize : Self.entrySize(ofVersion: bytes[0]) ?? Self.entrySize }
     /// Clicks per page at most.
     public static let capacity = 256
 
@@ -38,7 +54,7 @@ public struct ClickPage: Sendable, Equatable {
 
     /// The id of entry `index`.
     public func id(at index: Int) -> ClickID {
-        bytes.withUnsafeBytes { raw in Self.readID(raw, at: 3 + index * Self.entrySize) }
+        bytes.withUnsafeBytes { raw in Self.readID(raw, at: 3 + index * entrySize) }
     }
 
     public var firstID: ClickID { id(at: 0) }
@@ -78,6 +94,9 @@ public struct ClickPage: Sendable, Equatable {
             bytes.append(click.flags.rawValue)
             bytes.append(click.botReason.rawValue)
             bytes.append(click.workerID)
+            bytes.append(click.rule)
+            bytes.append(click.variant)
+            append(click.country.rawValue, to: &bytes)
         }
         for (position, index) in indices.enumerated() {
             guard batch.clicks[index].flags.contains(.hasSubIDs), let subIDs = batch.subIDs(ofClickAt: index) else { continue }
@@ -118,9 +137,10 @@ public struct ClickPage: Sendable, Equatable {
     /// without decoding sub ids.
     public func forEachEntry(_ body: (_ id: ClickID, _ linkID: UInt32, _ creditedPartnerID: UInt32, _ clientHash: UInt64,
                                       _ outcome: ClickOutcome, _ flags: ClickFlags) -> Void) {
+        let entrySize = self.entrySize
         bytes.withUnsafeBytes { raw in
             for index in 0..<count {
-                let at = 3 + index * Self.entrySize
+                let at = 3 + index * entrySize
                 body(Self.readID(raw, at: at), UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 28, as: UInt32.self)),
                      UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 32, as: UInt32.self)),
                      UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)),
@@ -131,7 +151,8 @@ public struct ClickPage: Sendable, Equatable {
 
     /// Whether the bytes are a page this code can read.
     public var isValid: Bool {
-        bytes.count >= 3 && bytes[0] == Self.version && bytes.count >= 3 + count * Self.entrySize
+        guard bytes.count >= 3, let size = Self.entrySize(ofVersion: bytes[0]) else { return false }
+        return bytes.count >= 3 + count * size
     }
 
     private func index(of id: ClickID) -> Int? {
@@ -147,21 +168,24 @@ public struct ClickPage: Sendable, Equatable {
 
     /// Entry `index` as the record it was written from, with its sub ids.
     private func click(at index: Int) -> StoredClick {
-        bytes.withUnsafeBytes { raw in
-            let at = 3 + index * Self.entrySize
+        let entrySize = self.entrySize
+        return bytes.withUnsafeBytes { raw in
+            let at = 3 + index * entrySize
             func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + offset, as: UInt32.self)) }
             let flags = ClickFlags(rawValue: raw[at + 45])
             let record = ClickRecord(
                 id: Self.readID(raw, at: at), clientHash: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)),
                 offerID: u32(24), linkID: u32(28), creditedPartnerID: u32(32), generatingPartnerID: u32(36), adID: u32(40),
                 outcome: ClickOutcome(rawValue: raw[at + 44]) ?? .unattributed, flags: flags, botReason: BotReason(rawValue: raw[at + 46]),
-                workerID: raw[at + 47])
+                workerID: raw[at + 47],
+                rule: entrySize > 48 ? raw[at + 48] : 0, variant: entrySize > 48 ? raw[at + 49] : 0,
+                country: entrySize > 48 ? CountryCode(rawValue: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 50, as: UInt16.self))) : .none)
             return StoredClick(record: record, subIDs: flags.contains(.hasSubIDs) ? subIDs(of: index, raw) : nil)
         }
     }
 
     private func subIDs(of entry: Int, _ raw: UnsafeRawBufferPointer) -> SubIDs? {
-        var offset = 3 + count * Self.entrySize
+        var offset = 3 + count * entrySize
         while offset + 2 <= raw.count {
             let index = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
             offset += 2

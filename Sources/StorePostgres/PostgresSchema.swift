@@ -396,7 +396,17 @@ enum PostgresSchema {
             ALTER TABLE click_rollups ADD COLUMN capped BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE click_rollups ADD COLUMN expired BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE partner_hourly ADD COLUMN capped BIGINT NOT NULL DEFAULT 0;
-            ALTER TABLE partner_hourly ADD COLUMN expired BIGINT NOT NULL DEFAULT 0
+            ALTER TABLE partner_hourly ADD COLUMN expired BIGINT NOT NULL DEFAULT 0;
+            CREATE TABLE variant_daily (
+                link_id BIGINT NOT NULL,
+                rule INTEGER NOT NULL,
+                variant INTEGER NOT NULL,
+                day BIGINT NOT NULL,
+                clicks BIGINT NOT NULL,
+                billable BIGINT NOT NULL,
+                unique_clicks BIGINT NOT NULL,
+                PRIMARY KEY (link_id, rule, variant, day)
+            )
             """),
     ]
 

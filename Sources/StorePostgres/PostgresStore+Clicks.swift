@@ -97,6 +97,19 @@ extension PostgresStore: ClickStore {
                     """)
             }
             try addLateRollups(rollups, connection: connection)
+            let variants = batch.variantRollups()
+            if !variants.isEmpty {
+                _ = try query(connection, """
+                    INSERT INTO variant_daily (link_id, rule, variant, day, clicks, billable, unique_clicks)
+                    SELECT * FROM unnest(\(variants.map { Int64($0.key.linkID) })::BIGINT[], \(variants.map { Int64($0.key.rule) })::INTEGER[],
+                                         \(variants.map { Int64($0.key.variant) })::INTEGER[], \(variants.map(\.key.day))::BIGINT[],
+                                         \(variants.map(\.clicks))::BIGINT[], \(variants.map(\.billable))::BIGINT[],
+                                         \(variants.map(\.unique))::BIGINT[])
+                    ON CONFLICT (link_id, rule, variant, day) DO UPDATE SET clicks = variant_daily.clicks + excluded.clicks,
+                        billable = variant_daily.billable + excluded.billable,
+                        unique_clicks = variant_daily.unique_clicks + excluded.unique_clicks
+                    """)
+            }
         }
     }
 

@@ -13,6 +13,26 @@ extension SQLiteStore: ClickStore {
             try Self.addRollups(rollups, nodeID: nodeID, db: db)
             try Self.addDailyClicks(rollups, db: db)
             try Self.addLateRollups(rollups, db: db)
+            try Self.addVariantRollups(batch.variantRollups(), db: db)
+        }
+    }
+
+    private static func addVariantRollups(_ rollups: [VariantRollup], db: Database) throws {
+        guard !rollups.isEmpty else { return }
+        let upsert = try RawStatement("""
+            INSERT INTO variant_daily (link_id, rule, variant, day, clicks, billable, unique_clicks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            ON CONFLICT (link_id, rule, variant, day) DO UPDATE SET clicks = clicks + excluded.clicks,
+                billable = billable + excluded.billable, unique_clicks = unique_clicks + excluded.unique_clicks
+            """, in: db)
+        for rollup in rollups {
+            upsert.bind(1, Int64(rollup.key.linkID))
+            upsert.bind(2, Int64(rollup.key.rule))
+            upsert.bind(3, Int64(rollup.key.variant))
+            upsert.bind(4, rollup.key.day)
+            upsert.bind(5, rollup.clicks)
+            upsert.bind(6, rollup.billable)
+            upsert.bind(7, rollup.unique)
+            try upsert.step()
         }
     }
 

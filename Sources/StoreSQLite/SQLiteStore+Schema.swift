@@ -511,6 +511,17 @@ extension SQLiteStore {
                 ALTER TABLE click_rollups ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE partner_hourly ADD COLUMN capped INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE partner_hourly ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;
+                -- Clicks a link rule chose, per day and variant (rule is the rule's index plus one).
+                CREATE TABLE variant_daily (
+                    link_id INTEGER NOT NULL,
+                    rule INTEGER NOT NULL,
+                    variant INTEGER NOT NULL,
+                    day INTEGER NOT NULL,
+                    clicks INTEGER NOT NULL,
+                    billable INTEGER NOT NULL,
+                    unique_clicks INTEGER NOT NULL,
+                    PRIMARY KEY (link_id, rule, variant, day)
+                ) WITHOUT ROWID;
                 """)
             // What is stored so far is compacted now, once, rather than by the
             // click writer a day's worth at a time (a store that had v8 already

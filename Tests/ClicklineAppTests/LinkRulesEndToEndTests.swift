@@ -89,6 +89,90 @@ extension EndToEnd {
             }
         }
 
+        /// Clicks on each rule and variant, some of them converted by postback;
+        /// the report counts them exactly, and its interval is the one worked
+        /// out by hand for 1 sale in 3 clicks.
+        @Test func theVariantReportCountsClicksAndSalesPerVariant() async throws {
+            try await withServer(prepare: { _ in }) { server in
+                let admin = server.adminKey
+                let (createdOffer, _) = try HTTP.json(port: server.adminPort, "POST", "/v1/offers", token: admin, body: [
+                    "name": "Landing test", "payout": ["type": "flat", "value": 100], "destination_url": "https://shop.example.com/",
+                ])
+                #expect(createdOffer == 201)
+                let offerBody = try #require(try await server.store.offer(id: 1))
+                let token = try #require(offerBody.postbackToken)
+                let partner = try #require(try HTTP.json(port: server.adminPort, "POST", "/v1/partners", token: admin,
+                                                         body: ["name": "Paula", "code": "paula"]).json["id"] as? Int)
+                _ = try HTTP.json(port: server.adminPort, "POST", "/v1/offers/1/members", token: admin, body: ["partner_ids": [partner]])
+                let rules = try JSONSerialization.jsonObject(with: Data(#"""
+                    [{"name": "Newsletter", "if": [{"type": "query", "param": "utm_medium", "equals": "email"}],
+                      "destination_url": "https://shop.example.com/newsletter"},
+                     {"name": "Landing test", "split": [{"destination_url": "https://shop.example.com/a", "weight": 50},
+                                                        {"destination_url": "https://shop.example.com/b", "weight": 50}]}]
+                    """#.utf8))
+                let (created, link) = try HTTP.json(port: server.adminPort, "POST", "/v1/offers/1/links", token: admin,
+                                                    body: ["code": "landing", "rules": rules])
+                #expect(created == 201)
+                let linkID = try #require(link["id"] as? Int)
+                let version = Int(try server.store.backend.catalogueVersion())
+                _ = try await server.waitUntil(seconds: 2) { try server.live().workers.allSatisfy { $0.catalogueVersion >= version } }
+
+                // 3 newsletter visitors and 24 others, each its own browser; where each landed.
+                var landed: [String: [ClickID]] = [:]
+                for visitor in 0..<27 {
+                    let path = visitor < 3 ? "/landing/paula?utm_medium=email" : "/landing/paula"
+                    let response = try HTTP.get(port: server.edgePort, path, headers: ["User-Agent": "Mozilla/5.0 visitor/\(visitor)"])
+                    let location = try #require(response.header("Location"))
+                    landed[String(location.prefix { $0 != "?" }), default: []].append(try #require(response.clickID))
+                }
+                let newsletter = landed["https://shop.example.com/newsletter"] ?? []
+                let a = landed["https://shop.example.com/a"] ?? [], b = landed["https://shop.example.com/b"] ?? []
+                #expect(newsletter.count == 3 && a.count + b.count == 24)
+                for id in newsletter + a + b {
+                    try #require(try await server.waitUntil(seconds: 5) { try await server.store.click(id: id) != nil } != nil)
+                }
+                // Sales: one newsletter click for 10.00; on the split, up to two clicks of a (5.00, 7.50) and one of b (20.00).
+                var orders = 0
+                func sell(_ id: ClickID, _ amount: String) throws {
+                    orders += 1
+                    let (status, body) = try HTTP.json(port: server.adminPort, "GET",
+                                                       "/v1/postback?token=\(token)&clk=\(id)&order_id=O\(orders)&amount=\(amount)", token: nil)
+                    #expect(status == 201, "\(body)")
+                }
+                try sell(newsletter[0], "10.00")
+                let soldA = Array(a.prefix(2)), soldB = Array(b.prefix(1))
+                for (id, amount) in zip(soldA, ["5.00", "7.50"]) { try sell(id, amount) }
+                for id in soldB { try sell(id, "20.00") }
+
+                var items: [[String: Any]] = []
+                _ = try await server.waitUntil(seconds: 5) {
+                    items = try HTTP.json(port: server.adminPort, "GET", "/v1/reports/links/\(linkID)/variants", token: admin)
+                        .json["items"] as? [[String: Any]] ?? []
+                    return items.reduce(0) { $0 + ($1["clicks"] as? Int ?? 0) } == 27
+                }
+                func row(_ rule: Int, _ variant: Int) -> [String: Any]? {
+                    items.first { $0["rule"] as? Int == rule && $0["variant"] as? Int == variant }
+                }
+                let first = try #require(row(0, 0))
+                #expect(first["rule_name"] as? String == "Newsletter")
+                #expect(first["destination_url"] as? String == "https://shop.example.com/newsletter")
+                #expect(first["clicks"] as? Int == 3 && first["unique_clicks"] as? Int == 3)
+                #expect(first["conversions"] as? Int == 1 && first["total_sales"] as? Int == 1_000)
+                let rate = try #require(first["conversion_rate"] as? Double)
+                let low = try #require(first["conversion_rate_low"] as? Double), high = try #require(first["conversion_rate_high"] as? Double)
+                #expect(abs(rate - 1.0 / 3) < 1e-9)
+                #expect(abs(low - 0.0615) < 0.00005 && abs(high - 0.7923) < 0.00005, "1 in 3: [\(low), \(high)]")
+                for (variant, clicks, sold, sales) in [(0, a.count, soldA.count, [500, 750].prefix(soldA.count).reduce(0, +)),
+                                                       (1, b.count, soldB.count, soldB.isEmpty ? 0 : 2_000)] where clicks > 0 {
+                    let split = try #require(row(1, variant))
+                    #expect(split["clicks"] as? Int == clicks && split["unique_clicks"] as? Int == clicks)
+                    #expect(split["conversions"] as? Int == sold && split["total_sales"] as? Int == sales)
+                    #expect(abs((split["conversion_rate"] as? Double ?? -1) - Double(sold) / Double(clicks)) < 1e-9)
+                }
+                #expect(try HTTP.json(port: server.adminPort, "GET", "/v1/reports/links/999/variants", token: admin).status == 404)
+            }
+        }
+
         @Test(arguments: [
             (#"[{"if": [{"type": "weather", "in": ["sunny"]}], "destination_url": "https://shop.example.com/"}]"#, "rules[0].if[0].type"),
             (#"[{"if": [{"type": "country", "in": ["Canada"]}], "destination_url": "https://shop.example.com/"}]"#, "rules[0].if[0].in[0]"),

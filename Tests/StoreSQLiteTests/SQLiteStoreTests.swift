@@ -157,7 +157,8 @@ struct ClickPageTests {
             let record = ClickRecord(
                 id: ids[i % 2].next(milliseconds: 1_800_000_000_000 + UInt64(599 - i)), clientHash: UInt64(i), offerID: 3,
                 linkID: UInt32(i), creditedPartnerID: 7, generatingPartnerID: 8, adID: 9, outcome: .bot, flags: [.unknownAd],
-                botReason: .head, workerID: UInt8(i % 2))
+                botReason: .head, workerID: UInt8(i % 2), rule: UInt8(i % 33), variant: UInt8(i % 10),
+                country: i % 3 == 0 ? CountryCode("CA")! : .none)
             let subs: [String] = i % 7 == 0 ? ["s\(i)", "", "東京"] : []
             batch.append(record, subIDs: subs.isEmpty ? nil : makeSubIDs(subs), unique: false)
             expected[record.id] = (UInt32(i), subs.isEmpty ? [nil, nil, nil, nil, nil] : ["s\(i)", nil, "東京", nil, nil])
@@ -177,7 +178,38 @@ struct ClickPageTests {
             #expect(row.outcome == .bot && row.botReason == .head && row.flags.contains(.unknownAd))
             #expect(row.clientHash == UInt64(link) && row.workerID == UInt8(link % 2), "the whole record reads back")
             #expect(row.subIDValues == subs)
+            #expect(row.record.rule == UInt8(link % 33) && row.record.variant == UInt8(link % 10))
+            #expect(row.record.country == (link % 3 == 0 ? CountryCode("CA")! : .none))
         }
+    }
+
+    /// Pages written before link rules (version 1, 48-byte entries) still read,
+    /// as clicks that no rule chose.
+    @Test func aVersionOnePageReadsWithoutRuleVariantOrCountry() throws {
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var batch = ClickBatch()
+        for i in 0..<3 {
+            batch.append(ClickRecord(id: ids.next(milliseconds: 1_800_000_000_000 + UInt64(i)), clientHash: 42, offerID: 3, linkID: 4,
+                                     creditedPartnerID: 7, outcome: .billable, flags: i == 1 ? [.hasSubIDs] : [], workerID: 1,
+                                     rule: 5, variant: 1, country: CountryCode("FR")!),
+                         subIDs: i == 1 ? makeSubIDs(["x"]) : nil, unique: false)
+        }
+        let current = try #require(ClickPage.pages(of: batch).first)
+        // The same page as version 1 wrote it: each entry without its last four bytes.
+        var old: [UInt8] = [1] + current.bytes[1..<3]
+        for entry in 0..<current.count {
+            let at = 3 + entry * 52
+            old += current.bytes[at..<(at + 48)]
+        }
+        old += current.bytes[(3 + current.count * 52)...]
+        let page = ClickPage(bytes: old)
+        #expect(page.isValid)
+        let clicks = page.clicks()
+        #expect(clicks.count == 3)
+        #expect(clicks.allSatisfy { $0.record.rule == 0 && $0.record.variant == 0 && $0.record.country == .none })
+        #expect(clicks.allSatisfy { $0.linkID == 4 && $0.creditedPartnerID == 7 && $0.clientHash == 42 })
+        #expect(clicks[1].subIDValues == ["x", nil, nil, nil, nil])
+        #expect(!ClickPage(bytes: [3] + current.bytes[1...]).isValid, "a version this code does not know is not read")
     }
 }
 

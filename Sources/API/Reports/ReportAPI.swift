@@ -14,6 +14,62 @@ package struct ReportAPI: Sendable {
         router.get("/v1/reports/summary", use: summary)
         router.get("/v1/reports/offers", use: offers)
         router.get("/v1/reports/offers/{id}/members", use: members)
+        router.get("/v1/reports/links/{id}/variants", use: variants)
+    }
+
+    // MARK: link variants
+
+    struct VariantRowBody: Encodable {
+        var rule: Int
+        var ruleName: String?
+        var variant: Int
+        var destinationURL: String?
+        var clicks: Int64
+        var uniqueClicks: Int64
+        var conversions: Int64
+        var totalSales: Int64
+        var conversionRate: Double
+        var conversionRateLow: Double
+        var conversionRateHigh: Double
+
+        enum CodingKeys: String, CodingKey {
+            case rule, variant, clicks, conversions
+            case ruleName = "rule_name"
+            case destinationURL = "destination_url"
+            case uniqueClicks = "unique_clicks"
+            case totalSales = "total_sales"
+            case conversionRate = "conversion_rate"
+            case conversionRateLow = "conversion_rate_low"
+            case conversionRateHigh = "conversion_rate_high"
+        }
+    }
+
+    struct VariantsBody: Encodable {
+        var linkID: UInt32
+        var currency: String
+        var items: [VariantRowBody]
+
+        enum CodingKeys: String, CodingKey {
+            case items, currency
+            case linkID = "link_id"
+        }
+    }
+
+    /// Per rule and variant of a link: clicks, unique clicks, conversions,
+    /// sales (minor units) and the conversion rate (conversions per click)
+    /// with its 95% Wilson interval.
+    @Sendable func variants(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let id = try context.id("id")
+        guard let report = try await store.variantReport(linkID: id) else { throw APIError.notFound("link \(id) does not exist") }
+        let items = report.rows.map { row in
+            let rate = row.conversionRate
+            return VariantRowBody(
+                rule: row.rule, ruleName: report.link.rules.indices.contains(row.rule) ? report.link.rules[row.rule].name : nil,
+                variant: row.variant, destinationURL: row.destination?.url, clicks: row.clicks, uniqueClicks: row.uniqueClicks,
+                conversions: row.conversions, totalSales: row.sales,
+                conversionRate: rate.rate, conversionRateLow: rate.low, conversionRateHigh: rate.high)
+        }
+        return try JSONBody.response(VariantsBody(linkID: id, currency: try await currency(), items: items))
     }
 
     /// The report's range, offer filters and KPI bounds, from the query.

@@ -82,6 +82,42 @@ public struct ClickBatch: Sendable {
     }
 }
 
+extension ClickBatch {
+    /// The batch's clicks that a link rule chose, per UTC day, link, rule and
+    /// variant: what the variant report reads.
+    public func variantRollups() -> [VariantRollup] {
+        var sums: [VariantRollup.Key: VariantRollup] = [:]
+        for click in clicks where click.rule != 0 {
+            let key = VariantRollup.Key(day: Int64(click.milliseconds / 86_400_000), linkID: click.linkID,
+                                        rule: click.rule, variant: click.variant)
+            var rollup = sums[key] ?? VariantRollup(key: key)
+            rollup.clicks += 1
+            if click.outcome == .billable {
+                rollup.billable += 1
+                if click.flags.contains(.unique) { rollup.unique += 1 }
+            }
+            sums[key] = rollup
+        }
+        return sums.values.sorted { ($0.key.day, $0.key.linkID, $0.key.rule, $0.key.variant) < ($1.key.day, $1.key.linkID, $1.key.rule, $1.key.variant) }
+    }
+}
+
+/// Clicks of one link rule's variant on one UTC day.
+public struct VariantRollup: Sendable, Equatable {
+    public struct Key: Hashable, Sendable {
+        public var day: Int64
+        public var linkID: UInt32
+        /// The rule's index plus one.
+        public var rule: UInt8
+        public var variant: UInt8
+    }
+
+    public var key: Key
+    public var clicks: Int64 = 0
+    public var billable: Int64 = 0
+    public var unique: Int64 = 0
+}
+
 /// What a stored rollup row counts: one minute of one link, partner pair and ad.
 public struct RollupKey: Hashable, Sendable, Comparable {
     /// Minutes since the Unix epoch.

@@ -9,6 +9,8 @@ public protocol ReportStore: Sendable {
     func memberReport(offerID: UInt32, _ query: ReportQuery, text: String?) async throws -> [MemberKPIs]
     /// Billable clicks and sales per UTC day of the range, for charts.
     func dailySeries(_ query: ReportQuery) async throws -> [DailyPoint]
+    /// Clicks and sales per rule and variant of one link, over all time; nil when there is no such link.
+    func variantReport(linkID: UInt32) async throws -> VariantReport?
 }
 
 public struct ReportQuery: Sendable {

@@ -165,6 +165,10 @@ public enum CatalogueSQL {
             .compactMap(link(from:))
     }
 
+    public static func link(_ db: some SQLConnection, id: UInt32) throws -> TrackingLink? {
+        try db.row("SELECT \(linkColumns) FROM links l WHERE l.id = ?", [.integer(Int64(id))]).flatMap(link(from:))
+    }
+
     public static func link(_ db: some SQLConnection, code: Code) throws -> TrackingLink? {
         try db.row("SELECT \(linkColumns) FROM links l WHERE l.code = ?", [.text(code.value)]).flatMap(link(from:))
     }

@@ -227,3 +227,51 @@ public struct ReportSpans: Sendable {
         }
     }
 }
+
+// MARK: - link variants
+
+/// A rule (its index) and one of its variants.
+struct VariantKey: Hashable, Comparable {
+    var rule: Int, variant: Int
+    static func < (a: VariantKey, b: VariantKey) -> Bool { (a.rule, a.variant) < (b.rule, b.variant) }
+}
+
+extension ReportsSQL {
+    /// Clicks from `variant_daily`; conversions from the accepted conversions
+    /// of the link's offer whose stored click took one of its rules.
+    public static func variantReport(_ db: some SQLConnection, linkID: UInt32) throws -> VariantReport? {
+        guard let link = try CatalogueSQL.link(db, id: linkID) else { return nil }
+        typealias Key = VariantKey
+        var rows: [Key: VariantKPIs] = [:]
+        func row(_ key: Key) -> VariantKPIs {
+            rows[key] ?? VariantKPIs(rule: key.rule, variant: key.variant,
+                                     destination: VariantReport.destination(of: link.rules, rule: key.rule, variant: key.variant),
+                                     clicks: 0, uniqueClicks: 0, conversions: 0, sales: 0)
+        }
+        try db.forEachRow("""
+            SELECT rule, variant, CAST(SUM(clicks) AS BIGINT), CAST(SUM(unique_clicks) AS BIGINT)
+            FROM variant_daily WHERE link_id = ? GROUP BY rule, variant
+            """, [.integer(Int64(linkID))]) { values in
+            let key = Key(rule: Int(try values.int64(0)) - 1, variant: Int(try values.int64(1)))
+            var kpis = row(key)
+            kpis.clicks = try values.int64(2)
+            kpis.uniqueClicks = try values.int64(3)
+            rows[key] = kpis
+        }
+        var conversions: [(ClickID, Int64)] = []
+        try db.forEachRow("""
+            SELECT click_id, amount FROM conversions WHERE offer_id = ? AND status = 'accepted' AND click_id IS NOT NULL
+            """, [.integer(Int64(link.offerID))]) { values in
+            if let id = ClickID(try values.text(0)) { conversions.append((id, try values.int64(1))) }
+        }
+        for (id, amount) in conversions {
+            guard let click = try ClickPagesSQL.click(db, id: id), click.linkID == linkID, click.record.rule != 0 else { continue }
+            let key = Key(rule: Int(click.record.rule) - 1, variant: Int(click.record.variant))
+            var kpis = row(key)
+            kpis.conversions += 1
+            kpis.sales += amount
+            rows[key] = kpis
+        }
+        return VariantReport(link: link, rows: rows.keys.sorted().map { rows[$0]! })
+    }
+}

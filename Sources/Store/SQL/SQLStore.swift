@@ -351,6 +351,10 @@ extension SQLStore: ReportStore {
     public func dailySeries(_ query: ReportQuery) async throws -> [DailyPoint] {
         try await read { db in try ReportsSQL.dailySeries(db, query) }
     }
+
+    public func variantReport(linkID: UInt32) async throws -> VariantReport? {
+        try await read { db in try ReportsSQL.variantReport(db, linkID: linkID) }
+    }
 }
 
 extension SQLStore: ClickStatsStore {
