@@ -6,7 +6,8 @@
 // command builds with --explicit-target-dependency-import-check error, so an
 // import that is not declared here fails the build.
 //
-//   level 0  CLibevent  ClickModel  ClickRing  Platform         the edge's model and the C shims
+//   level 0  CLibevent  ClickModel  ClickRing  ClickCaps        the edge's model and the C shims
+//            Platform
 //   level 1  Edge                                               the redirects
 //            Domain                                             business records, pure rules, storage protocols
 //   level 2  Aggregator                                         the click pipeline
@@ -36,6 +37,7 @@ let package = Package(
         .executable(name: "clickline", targets: ["clickline"]),
         .library(name: "ClickModel", targets: ["ClickModel"]),
         .library(name: "ClickRing", targets: ["ClickRing"]),
+        .library(name: "ClickCaps", targets: ["ClickCaps"]),
         .library(name: "Edge", targets: ["Edge"]),
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "Store", targets: ["Store"]),
@@ -78,11 +80,14 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The counters of capped links, shared by the edge's workers.
+        .target(name: "ClickCaps", dependencies: [.product(name: "Atomics", package: "swift-atomics")], swiftSettings: strict),
+
         // MARK: level 1
         .target(
             name: "Edge",
             dependencies: [
-                "CLibevent", "ClickModel", "ClickRing", "Platform",
+                "CLibevent", "ClickCaps", "ClickModel", "ClickRing", "Platform",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -95,7 +100,7 @@ let package = Package(
         .target(
             name: "Aggregator",
             dependencies: [
-                "ClickModel", "ClickRing", "Domain", "Platform",
+                "ClickCaps", "ClickModel", "ClickRing", "Domain", "Platform",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -192,7 +197,7 @@ let package = Package(
         .target(
             name: "ClicklineApp",
             dependencies: [
-                "ClickModel", "Domain", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "Ops", "API", "Pages", "Mail",
+                "ClickCaps", "ClickModel", "Domain", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "Ops", "API", "Pages", "Mail",
                 "Platform",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -219,9 +224,10 @@ let package = Package(
         // MARK: tests
         .testTarget(name: "ClickModelTests", dependencies: ["ClickModel"], swiftSettings: strict),
         .testTarget(name: "ClickRingTests", dependencies: ["ClickRing"], swiftSettings: strict),
+        .testTarget(name: "ClickCapsTests", dependencies: ["ClickCaps"], swiftSettings: strict),
         .testTarget(
             name: "EdgeTests",
-            dependencies: ["Edge", "ClickModel", "ClickRing", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Edge", "ClickCaps", "ClickModel", "ClickRing", .product(name: "Logging", package: "swift-log")],
             exclude: ["Conformance"],  // llhttp's cases, read by path
             swiftSettings: strict),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "ClickModel"], swiftSettings: strict),
@@ -229,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "AggregatorTests",
             dependencies: [
-                "Aggregator", "ClickModel", "ClickRing", "Domain", "Platform",
+                "Aggregator", "ClickCaps", "ClickModel", "ClickRing", "Domain", "Platform",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -317,6 +317,13 @@ public enum OpenAPIDocument {
                 "split": ["type": "array", "minItems": 2, "maxItems": 10, "items": ref("SplitVariant")],
             ], description: "All conditions in \"if\" must hold; then destination_url, or split (weights summing to 100). "
                 + "The first rule that matches wins."),
+            "LinkCap": object([
+                "scope": enumeration(["link", "partner"]), "period": enumeration(["day", "total"]),
+                "max_clicks": ["type": "integer", "minimum": 1, "maximum": 1_000_000_000_000], "fallback_url": url,
+            ], required: ["scope", "period", "max_clicks"],
+               description: "At most max_clicks clicks a UTC day or in total, for the whole link or per credited partner; past it, "
+                + "a click goes to fallback_url (else the offer's fallback_url) with its click id, recorded as capped, not billable. "
+                + "One cap per scope and period."),
             "VariantReport": object([
                 "link_id": int, "currency": string,
                 "items": ["type": "array", "items": object([
@@ -326,11 +333,13 @@ public enum OpenAPIDocument {
                 ])],
             ]),
             "LinkInput": object(["code": code, "destination_url": url, "expires_at": time, "expired_url": url,
-                                 "rules": ["type": "array", "maxItems": 32, "items": ref("LinkRule")]], required: ["code"],
+                                 "rules": ["type": "array", "maxItems": 32, "items": ref("LinkRule")],
+                                 "caps": ["type": "array", "maxItems": 4, "items": ref("LinkCap")]], required: ["code"],
                                 description: "destination_url defaults to the offer's; from expires_at on the link sends shoppers "
                                     + "to expired_url, else to the offer's fallback_url (expired_url needs expires_at)"),
             "Link": object(["id": int, "offer_id": int, "code": string, "destination_url": url, "expires_at": nullableTime,
-                            "expired_url": nullable(url), "rules": ["type": "array", "items": ref("LinkRule")], "created_at": time]),
+                            "expired_url": nullable(url), "rules": ["type": "array", "items": ref("LinkRule")],
+                            "caps": ["type": "array", "items": ref("LinkCap")], "created_at": time]),
             "PartnerInput": object([
                 "name": name, "email": ["type": "string", "format": "email"], "code": code,
                 "parent_id": ["type": "integer", "nullable": true], "status": enumeration(["active", "inactive"]),

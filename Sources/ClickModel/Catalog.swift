@@ -57,9 +57,11 @@ public struct CatalogData: Sendable {
         public var expiredDestination: Destination?
         /// The first rule that matches a click chooses its destination.
         public var rules: [LinkRule]
+        /// At most so many clicks a period; past a cap, its fallback URL.
+        public var caps: [LinkCap]
 
         public init(id: UInt32, offerID: UInt32, code: Code, destination: Destination,
-                    expiresAt: Int64? = nil, expiredDestination: Destination? = nil, rules: [LinkRule] = []) {
+                    expiresAt: Int64? = nil, expiredDestination: Destination? = nil, rules: [LinkRule] = [], caps: [LinkCap] = []) {
             self.id = id
             self.offerID = offerID
             self.code = code
@@ -67,6 +69,7 @@ public struct CatalogData: Sendable {
             self.expiresAt = expiresAt
             self.expiredDestination = expiredDestination
             self.rules = rules
+            self.caps = caps
         }
     }
 

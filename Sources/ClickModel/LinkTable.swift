@@ -19,6 +19,10 @@ public final class LinkTable: @unchecked Sendable {
     public let adCount: Int
 
     private let memory: [UnsafeMutableRawPointer]
+    private let capsByLink: [UInt32: [LinkCap]]
+
+    /// The caps of the link with this id; none for a link without caps or not in the table.
+    public func caps(ofLink id: UInt32) -> [LinkCap] { capsByLink[id] ?? [] }
 
     /// Builds the table. Rows that refer to something missing (a link of an
     /// unknown offer, a membership of an unknown partner) are left out.
@@ -54,9 +58,10 @@ public final class LinkTable: @unchecked Sendable {
             membershipMask: builder.membershipSlots.count - 1,
             ads: copy(builder.ads), adSlots: copy(builder.adSlots), adMask: builder.adSlots.count - 1,
             rules: copy(builder.rules), conditions: copy(builder.conditions), variants: copy(builder.variants),
-            values: copy(builder.values), ranges: copy(builder.ranges)
+            values: copy(builder.values), ranges: copy(builder.ranges), caps: copy(builder.caps)
         )
         self.memory = memory
+        self.capsByLink = builder.capsByLink
     }
 
     /// An empty table: every link is unknown.
@@ -93,6 +98,7 @@ extension LinkTable {
         @usableFromInline let variants: UnsafePointer<VariantEntry>
         @usableFromInline let values: UnsafePointer<UInt64>
         @usableFromInline let ranges: UnsafePointer<IPRange>
+        @usableFromInline let caps: UnsafePointer<CapEntry>
 
         init(arena: UnsafePointer<UInt8>, arenaCount: Int, offers: UnsafePointer<OfferEntry>,
              links: UnsafePointer<LinkEntry>, linkSlots: UnsafePointer<UInt32>, linkMask: Int,
@@ -100,7 +106,7 @@ extension LinkTable {
              memberships: UnsafePointer<MembershipEntry>, membershipSlots: UnsafePointer<UInt32>, membershipMask: Int,
              ads: UnsafePointer<AdEntry>, adSlots: UnsafePointer<UInt32>, adMask: Int,
              rules: UnsafePointer<RuleEntry>, conditions: UnsafePointer<ConditionEntry>, variants: UnsafePointer<VariantEntry>,
-             values: UnsafePointer<UInt64>, ranges: UnsafePointer<IPRange>) {
+             values: UnsafePointer<UInt64>, ranges: UnsafePointer<IPRange>, caps: UnsafePointer<CapEntry>) {
             self.arena = arena
             self.arenaCount = arenaCount
             self.offers = offers
@@ -121,6 +127,7 @@ extension LinkTable {
             self.variants = variants
             self.values = values
             self.ranges = ranges
+            self.caps = caps
         }
 
         @usableFromInline
@@ -148,6 +155,9 @@ extension LinkTable {
             /// The link's rules: `rules[ruleStart..<ruleStart + ruleCount]`.
             @usableFromInline var ruleStart: UInt32
             @usableFromInline var ruleCount: UInt32
+            /// The link's caps: `caps[capStart..<capStart + capCount]`.
+            @usableFromInline var capStart: UInt32
+            @usableFromInline var capCount: UInt32
         }
 
         @usableFromInline
@@ -322,7 +332,16 @@ extension LinkTable {
             var url = link.destination
             var usesFallback = false
             let creditable = resolution.outcome != .inactive && resolution.outcome != .expired
-            if creditable && resolution.rule != 0 {
+            if resolution.outcome == .capped {
+                let fallback = caps[Int(link.capStart) + Int(resolution.cap) - 1].fallback
+                if fallback.bytes.count > 0 {
+                    url = fallback
+                    usesFallback = true
+                } else if offer.fallback.bytes.count > 0 {
+                    url = offer.fallback
+                    usesFallback = true
+                }
+            } else if creditable && resolution.rule != 0 {
                 let rule = rules[Int(link.ruleStart) + Int(resolution.rule) - 1]
                 url = variants[Int(rule.variantStart) + Int(resolution.variant)].url
             } else if resolution.outcome == .expired && link.expired.bytes.count > 0 {
@@ -357,6 +376,8 @@ extension LinkTable {
         public var rule: UInt8 = 0
         /// The variant of that rule's split; 0 for a rule with one destination.
         public var variant: UInt8 = 0
+        /// For a capped click, the cap that stopped it, plus one.
+        public var cap: UInt8 = 0
 
         @inlinable
         public init(linkIndex: Int32, linkID: UInt32, offerID: UInt32) {
@@ -408,6 +429,8 @@ extension LinkTable {
         var variants: [View.VariantEntry] = []
         var values: [UInt64] = []
         var ranges: [IPRange] = []
+        var caps: [View.CapEntry] = []
+        var capsByLink: [UInt32: [LinkCap]] = [:]
 
         mutating func build(_ data: CatalogData) {
             var offerIndex: [UInt32: UInt32] = [:]
@@ -432,11 +455,19 @@ extension LinkTable {
                 guard let index = offerIndex[link.offerID] else { continue }
                 let ruleStart = UInt32(rules.count)
                 for rule in link.rules.prefix(LinkRule.maxRules) { compile(rule, partnerIDs: partnerIDsByCode) }
+                let capStart = UInt32(caps.count)
+                for cap in link.caps.prefix(LinkCap.maxCaps) {
+                    caps.append(View.CapEntry(
+                        perPartner: cap.scope == .partner, daily: cap.period == .day, maxClicks: cap.maxClicks,
+                        fallback: cap.fallback.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false)))
+                }
+                if !link.caps.isEmpty { capsByLink[link.id] = Array(link.caps.prefix(LinkCap.maxCaps)) }
                 links.append(View.LinkEntry(
                     code: store(link.code), id: link.id, offerIndex: index, destination: store(link.destination),
                     expiresAt: link.expiresAt ?? .max,
                     expired: link.expiredDestination.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false),
-                    ruleStart: ruleStart, ruleCount: UInt32(rules.count) - ruleStart))
+                    ruleStart: ruleStart, ruleCount: UInt32(rules.count) - ruleStart,
+                    capStart: capStart, capCount: UInt32(caps.count) - capStart))
             }
 
             // Which partner ids exist, as a bitmap: ids are the store's dense row ids.

@@ -2,6 +2,7 @@ import API
 import APIDocument
 import Aggregator
 import Atomics
+import ClickCaps
 import ClickModel
 import Domain
 import Edge
@@ -37,6 +38,7 @@ public final class ClicklineApplication: Sendable {
     public let aggregator: Aggregator
     public let registry: PrometheusCollectorRegistry
     private let publisher: CataloguePublisher
+    private let capReporter: CapReporter
     private let writer: ClickWriter
     private let api: Application<RouterResponder<ClicklineRequestContext>>
     private let logger: Logger
@@ -65,6 +67,14 @@ public final class ClicklineApplication: Sendable {
         // The first table and the counters are read on a thread of their own: they wait on the database.
         _ = try await onOwnThread("first-catalogue") { try publisher.publishNow() }
 
+        // Caps count here and in the store. A node alone on SQLite may let
+        // through everything a cap has left: it is exact. Nodes sharing
+        // PostgreSQL take it in slices.
+        let capLedger = CapLedger(capacity: settings.capCounters,
+                                  slice: settings.store.hasPrefix("sqlite:") ? CapLedger.maxClicks : Int64(settings.capSlice))
+        capReporter = CapReporter(ledger: capLedger, store: store, logger: logger) { linkID in exchange.current.caps(ofLink: linkID) }
+        try await capReporter.seed(now: Clocks.wallClockMilliseconds())
+
         var edgeConfiguration = EdgeConfiguration()
         edgeConfiguration.host = settings.bind
         edgeConfiguration.port = settings.edgePort
@@ -78,6 +88,7 @@ public final class ClicklineApplication: Sendable {
         edgeConfiguration.keepAliveTimeoutMilliseconds = settings.keepAliveTimeoutMilliseconds
         edgeConfiguration.clientHashSalt = try await store.clientHashSalt()
         edgeConfiguration.trustedProxies = TrustedProxies(settings.trustedProxies)
+        edgeConfiguration.caps = capLedger
         edge = try EdgeServer(configuration: edgeConfiguration, exchange: exchange, logger: logger)
 
         writer = ClickWriter(store: store.backend, nodeID: settings.nodeID, maxQueuedBatches: settings.writerQueueBatches,
@@ -153,6 +164,7 @@ public final class ClicklineApplication: Sendable {
             .init(service: StoreProbeService(store: store, timeout: .milliseconds(settings.storeReadyTimeoutMilliseconds))),
             .init(service: CataloguePublisherService(publisher: publisher)),
             .init(service: ClickPipelineService(aggregator: aggregator)),
+            .init(service: CapReporterService(reporter: capReporter)),
             .init(service: api),
             .init(service: EdgeService(edge: edge, onStarted: { edgeStarted.store(true, ordering: .relaxed) })),
         ]

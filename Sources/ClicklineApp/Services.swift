@@ -117,3 +117,14 @@ struct OutboxDeliveryService: Service {
         }
     }
 }
+
+/// Tells the store what the edge's caps let through, twenty times a second,
+/// and once more after the edge has stopped (services stop in reverse order).
+struct CapReporterService: Service {
+    let reporter: CapReporter
+
+    func run() async throws {
+        await reporter.run(intervalMilliseconds: 50, now: { Clocks.wallClockMilliseconds() },
+                           stopping: { Task.isShuttingDownGracefully })
+    }
+}

@@ -29,6 +29,10 @@ public struct Settings: Sendable, Equatable {
     public var keepAliveTimeoutMilliseconds = 15_000
     /// Load balancers whose PROXY header or `X-Forwarded-For` names the client.
     public var trustedProxies: [IPRange] = []
+    /// Clicks a node lets through a link cap before the shared store has counted them (PostgreSQL).
+    public var capSlice = 1_000
+    /// Counters of link caps (link, cap and partner) a node holds.
+    public var capCounters = 65_536
     public var maxBatchClicks = 10_000
     public var writerQueueBatches = 64
     public var clickRetentionDays = 90
@@ -131,6 +135,12 @@ public struct Settings: Sendable, Equatable {
                 ranges.append(range)
             }
             s.trustedProxies = ranges
+        },
+        spec("cap-slice", "1000", "With PostgreSQL, the clicks a node lets through a link cap before the other nodes know of them: a cap is exceeded by at most (nodes - 1) x this. A node alone on SQLite is exact.") {
+            $0.capSlice = try int($1, "cap-slice", 1...1_000_000_000)
+        },
+        spec("cap-counters", "65536", "Link cap counters (per link, cap and partner) a node holds; past them, clicks on capped links are capped.") {
+            $0.capCounters = try int($1, "cap-counters", 64...(1 << 24))
         },
         spec("batch-max-clicks", "10000", "The click writer commits a batch once it holds this many clicks.") {
             $0.maxBatchClicks = try int($1, "batch-max-clicks", 1...1_000_000)

@@ -1,3 +1,5 @@
+import ClickCaps
+
 /// How the edge listens and what it tolerates. Every default is documented
 /// here and in the settings catalogue.
 public struct EdgeConfiguration: Sendable {
@@ -27,6 +29,8 @@ public struct EdgeConfiguration: Sendable {
     public var clientHashSalt: UInt64 = 0
     /// Load balancers whose PROXY header and `X-Forwarded-For` name the client. Default: none.
     public var trustedProxies = TrustedProxies()
+    /// The counters of capped links, shared by the workers; nil lets every click through caps.
+    public var caps: CapLedger?
     /// Listen backlog. Default 4,096.
     public var backlog: Int = 4_096
 

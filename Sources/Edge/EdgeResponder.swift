@@ -1,3 +1,4 @@
+import ClickCaps
 import ClickModel
 import ClickRing
 
@@ -14,15 +15,19 @@ public struct EdgeResponder {
     var ids: ClickIDGenerator
     let workerID: UInt8
     let clientHashSalt: UInt64
+    /// Counters of capped links; nil: caps are not checked.
+    let caps: CapLedger?
     /// Counted here on the hot path, published by the worker on its tick.
     var counters = WorkerCounters()
 
-    public init(view: LinkTable.View, channel: ClickChannel, nodeID: Int, workerID: Int, clientHashSalt: UInt64) {
+    public init(view: LinkTable.View, channel: ClickChannel, nodeID: Int, workerID: Int, clientHashSalt: UInt64,
+                caps: CapLedger? = nil) {
         self.view = view
         self.channel = channel
         self.ids = ClickIDGenerator(node: nodeID, worker: workerID)
         self.workerID = UInt8(truncatingIfNeeded: workerID)
         self.clientHashSalt = clientHashSalt
+        self.caps = caps
     }
 
     /// Keeps the split's hash apart from the client hash, which shares its salt.
@@ -63,13 +68,20 @@ public struct EdgeResponder {
                 HTTPResponses.write(status: 404, date: date, connection: connection, includeBody: !isHead, to: &writer)
                 return keepAlive
             }
-            if view.hasRules(resolution) {
-                view.applyRules(&resolution, LinkTable.View.RuleInput(
-                    userAgent: request.userAgent.bytes(in: head), acceptLanguage: request.acceptLanguage.bytes(in: head),
-                    query: path.query.map { $0.bytes(in: target) } ?? UnsafeRawBufferPointer(start: nil, count: 0),
-                    client: client, country: .none, now: now, splitKey: clientHashSalt ^ Self.splitKeyTweak))
+            let query = path.query.map { $0.bytes(in: target) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            let userAgent = request.userAgent.bytes(in: head)
+            let botReason = BotDetector.classify(isHead: isHead, isPrefetch: request.isPrefetch, userAgent: userAgent)
+            if resolution.outcome == .billable || resolution.outcome == .unattributed {
+                if let caps, view.capCount(resolution) != 0 {
+                    applyCaps(&resolution, ledger: caps, isBot: botReason.isBot, now: now)
+                }
+                if resolution.outcome != .capped && view.hasRules(resolution) {
+                    view.applyRules(&resolution, LinkTable.View.RuleInput(
+                        userAgent: userAgent, acceptLanguage: request.acceptLanguage.bytes(in: head), query: query,
+                        client: client, country: .none, now: now, splitKey: clientHashSalt ^ Self.splitKeyTweak))
+                }
             }
-            redirect(resolution, path: path, target: target, request: request, head: head, client: client, now: now,
+            redirect(resolution, botReason: botReason, query: query, userAgent: userAgent, client: client, now: now,
                      date: date, connection: connection, to: &writer)
             return keepAlive
         case .health:
@@ -93,15 +105,44 @@ public struct EdgeResponder {
         HTTPResponses.write(status: failure.status, date: date, connection: .close, includeBody: true, to: &writer)
     }
 
+    /// Counts the click against each of its link's caps, and makes it
+    /// `capped` at the first cap it would exceed (giving back what the caps
+    /// before that one counted). A bot is stopped by a reached cap but counts
+    /// against none.
+    @inline(never)
+    private func applyCaps(_ resolution: inout LinkTable.Resolution, ledger: CapLedger, isBot: Bool, now: Int64) {
+        let day = CapLedger.day(now)
+        var counted: UInt8 = 0
+        for i in 0..<view.capCount(resolution) {
+            let cap = view.cap(resolution, i)
+            let partner = cap.perPartner ? resolution.creditedPartnerID : 0
+            if cap.perPartner && partner == 0 { continue }  // unattributed: no partner to count against
+            let key = CapLedger.Key(linkID: resolution.linkID, cap: cap.index, partnerID: partner)
+            let period = cap.daily ? day : CapLedger.totalPeriod
+            if isBot {
+                if !ledger.isReached(key, period: period, max: cap.maxClicks) { continue }
+            } else if ledger.take(key, period: period, max: cap.maxClicks) {
+                counted |= 1 << i
+                continue
+            }
+            for j in 0..<i where counted & (1 << j) != 0 {
+                let earlier = view.cap(resolution, j)
+                ledger.giveBack(CapLedger.Key(linkID: resolution.linkID, cap: earlier.index, partnerID: earlier.perPartner ? partner : 0),
+                                period: earlier.daily ? day : CapLedger.totalPeriod)
+            }
+            resolution.outcome = .capped
+            resolution.cap = cap.index + 1
+            return
+        }
+    }
+
     @inline(__always)
     private mutating func redirect(
-        _ resolution: LinkTable.Resolution, path: TrackingPath, target: UnsafeRawBufferPointer, request: RequestHead,
-        head: UnsafeRawBufferPointer, client: IPAddress, now: Int64, date: UnsafeRawBufferPointer,
+        _ resolution: LinkTable.Resolution, botReason: BotReason, query: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer,
+        client: IPAddress, now: Int64, date: UnsafeRawBufferPointer,
         connection: HTTPResponses.ConnectionHeader, to writer: inout ByteWriter
     ) {
         let parts = view.location(of: resolution)
-        let query = path.query.map { $0.bytes(in: target) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
-        let userAgent = request.userAgent.bytes(in: head)
         let clickID = ids.next(milliseconds: UInt64(now))
 
         HTTPResponses.startRedirect(to: &writer)
@@ -112,7 +153,6 @@ public struct EdgeResponder {
         HTTPResponses.finishRedirect(date: date, connection: connection, to: &writer)
         counters.redirects += 1
 
-        let botReason = BotDetector.classify(isHead: request.method == .head, isPrefetch: request.isPrefetch, userAgent: userAgent)
         let outcome = botReason.isBot ? ClickOutcome.bot : resolution.outcome
         counters.outcomes[Int(outcome.rawValue)] += 1
         var flags = resolution.flags

@@ -96,7 +96,7 @@ final class EdgeWorker: @unchecked Sendable {
         self.table = table
         stats.catalogueVersion.store(Int(table.version), ordering: .relaxed)  // the first table's, until a change
         self.responder = EdgeResponder(view: table.view, channel: channel, nodeID: configuration.nodeID, workerID: id,
-                                       clientHashSalt: configuration.clientHashSalt)
+                                       clientHashSalt: configuration.clientHashSalt, caps: configuration.caps)
 
         let eventSize = event_get_struct_event_size()
         self.tickEvent = OpaquePointer(UnsafeMutableRawPointer.allocate(byteCount: eventSize, alignment: 16))

@@ -408,6 +408,17 @@ enum PostgresSchema {
                 PRIMARY KEY (link_id, rule, variant, day)
             )
             """),
+        ("10: link caps, and the clicks counted against them", """
+            ALTER TABLE links ADD COLUMN caps TEXT;
+            CREATE TABLE cap_use (
+                link_id BIGINT NOT NULL,
+                cap INTEGER NOT NULL,
+                partner_id BIGINT NOT NULL,
+                period BIGINT NOT NULL,
+                clicks BIGINT NOT NULL,
+                PRIMARY KEY (link_id, cap, partner_id, period)
+            )
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

@@ -23,14 +23,15 @@ extension PostgresStore: CatalogueStore {
                     startsAt: try row.optionalInt64(2), endsAt: try row.optionalInt64(3),
                     fallback: try row.optionalText(4).flatMap { try? Destination(validating: $0) }, clickParameter: try row.text(5))
             }
-            data.links = try db.rows("SELECT id, offer_id, code, destination_url, expires_at, expired_url, rules FROM links").compactMap { row in
+            data.links = try db.rows("SELECT id, offer_id, code, destination_url, expires_at, expired_url, rules, caps FROM links").compactMap { row in
                 guard let code = Code(folded: try row.text(2)), let destination = try? Destination(validating: try row.text(3)) else {
                     return nil
                 }
                 return CatalogData.Link(id: try row.id(0), offerID: try row.id(1), code: code, destination: destination,
                                         expiresAt: try row.optionalInt64(4),
                                         expiredDestination: try row.optionalText(5).flatMap { try? Destination(validating: $0) },
-                                        rules: StoredRules.decode(try row.optionalText(6)))
+                                        rules: StoredList.decode(try row.optionalText(6)),
+                                        caps: StoredList.decode(try row.optionalText(7)))
             }
             data.partners = try db.rows("SELECT id, code, parent_id, status = 'active' FROM partners").compactMap { row in
                 guard let code = Code(folded: try row.text(1)) else { return nil }

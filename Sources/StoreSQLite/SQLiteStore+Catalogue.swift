@@ -75,13 +75,13 @@ extension SQLiteStore: CatalogueStore {
                     fallback: (row[4] as String?).flatMap { try? Destination(validating: $0) },
                     clickParameter: row[5]))
             }
-            let links = try Row.fetchCursor(db, sql: "SELECT id, offer_id, code, destination_url, expires_at, expired_url, rules FROM links")
+            let links = try Row.fetchCursor(db, sql: "SELECT id, offer_id, code, destination_url, expires_at, expired_url, rules, caps FROM links")
             while let row = try links.next() {
                 guard let code = Code(folded: row[2]), let destination = try? Destination(validating: row[3] as String) else { continue }
                 data.links.append(CatalogData.Link(
                     id: UInt32(row[0] as Int64), offerID: UInt32(row[1] as Int64), code: code, destination: destination,
                     expiresAt: row[4], expiredDestination: (row[5] as String?).flatMap { try? Destination(validating: $0) },
-                    rules: StoredRules.decode(row[6])))
+                    rules: StoredList.decode(row[6]), caps: StoredList.decode(row[7])))
             }
             data.ads.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM ads") ?? 0)
             try RawStatement("SELECT id, partner_id, code FROM ads", in: db).forEachRow { row in

@@ -528,6 +528,21 @@ extension SQLiteStore {
             // has only what the writer has not compacted yet).
             try compactEverything(db, now: now())
         }
+        migrator.registerMigration("v12: link caps, and the clicks counted against them") { db in
+            try db.execute(sql: """
+                -- The link's caps as JSON (LinkCap's Codable form), NULL for none.
+                ALTER TABLE links ADD COLUMN caps TEXT;
+                -- Clicks let through per cap and period (0: in total; else the UTC day), all nodes together.
+                CREATE TABLE cap_use (
+                    link_id INTEGER NOT NULL,
+                    cap INTEGER NOT NULL,
+                    partner_id INTEGER NOT NULL,
+                    period INTEGER NOT NULL,
+                    clicks INTEGER NOT NULL,
+                    PRIMARY KEY (link_id, cap, partner_id, period)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 

@@ -38,6 +38,8 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("header-timeout-ms")) var headerTimeoutMs: String?
     @Option(name: .customLong("keepalive-timeout-ms")) var keepaliveTimeoutMs: String?
     @Option(name: .customLong("trusted-proxies")) var trustedProxies: String?
+    @Option(name: .customLong("cap-slice")) var capSlice: String?
+    @Option(name: .customLong("cap-counters")) var capCounters: String?
     @Option(name: .customLong("batch-max-clicks")) var batchMaxClicks: String?
     @Option(name: .customLong("writer-queue")) var writerQueue: String?
     @Option(name: .customLong("click-retention-days")) var clickRetentionDays: String?
@@ -55,7 +57,7 @@ struct SettingsOptions: ParsableArguments {
             ("smtp-url", smtpURL), ("smtp-from", smtpFrom),
             ("ring-capacity", ringCapacity), ("max-connections", maxConnections), ("request-line-limit", requestLineLimit),
             ("header-limit", headerLimit), ("header-count-limit", headerCountLimit), ("header-timeout-ms", headerTimeoutMs),
-            ("keepalive-timeout-ms", keepaliveTimeoutMs), ("trusted-proxies", trustedProxies), ("batch-max-clicks", batchMaxClicks), ("writer-queue", writerQueue),
+            ("keepalive-timeout-ms", keepaliveTimeoutMs), ("trusted-proxies", trustedProxies), ("cap-slice", capSlice), ("cap-counters", capCounters), ("batch-max-clicks", batchMaxClicks), ("writer-queue", writerQueue),
             ("click-retention-days", clickRetentionDays), ("catalogue-poll-ms", cataloguePollMs),
             ("postback-deadline-ms", postbackDeadlineMs), ("request-deadline-ms", requestDeadlineMs),
             ("store-ready-timeout-ms", storeReadyTimeoutMs), ("postgres-connections", postgresConnections), ("log-level", logLevel),

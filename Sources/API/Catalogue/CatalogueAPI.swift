@@ -79,7 +79,8 @@ struct CatalogueAPI: Sendable {
             destination: try input.destinationURL.map { url throws(APIError) in try Validate.destination(url, "destination_url") },
             expiresAt: try input.expiresAt.map { time throws(APIError) in try Validate.time(time, "expires_at") },
             expiredDestination: try input.expiredURL.map { url throws(APIError) in try Validate.destination(url, "expired_url") },
-            rules: try LinkRuleInput.validate(input.rules ?? [], parseTime: Timestamp.parse))
+            rules: try LinkRuleInput.validate(input.rules ?? [], parseTime: Timestamp.parse),
+            caps: try LinkCapInput.validate(input.caps ?? []))
         return try JSONBody.response(LinkBody(link), status: .created)
     }
 

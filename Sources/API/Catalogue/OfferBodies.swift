@@ -220,9 +220,10 @@ package struct LinkInput: Decodable {
     var expiresAt: String?
     var expiredURL: String?
     var rules: [LinkRuleInput]?
+    var caps: [LinkCapInput]?
 
     enum CodingKeys: String, CodingKey {
-        case code, rules
+        case code, rules, caps
         case destinationURL = "destination_url"
         case expiresAt = "expires_at"
         case expiredURL = "expired_url"
@@ -237,6 +238,7 @@ struct LinkBody: Encodable {
     var expiresAt: String?
     var expiredURL: String?
     var rules: [LinkRuleInput]
+    var caps: [LinkCapInput]
     var createdAt: String
 
     init(_ link: TrackingLink) {
@@ -247,11 +249,12 @@ struct LinkBody: Encodable {
         expiresAt = Timestamp.format(link.expiresAt)
         expiredURL = link.expiredDestination?.url
         rules = link.rules.map { LinkRuleInput($0, formatTime: Timestamp.format) }
+        caps = link.caps.map(LinkCapInput.init)
         createdAt = Timestamp.format(link.createdAt)
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, code, rules
+        case id, code, rules, caps
         case offerID = "offer_id"
         case destinationURL = "destination_url"
         case expiresAt = "expires_at"
@@ -269,6 +272,7 @@ struct LinkBody: Encodable {
         try c.encode(expiresAt, forKey: .expiresAt)
         try c.encode(expiredURL, forKey: .expiredURL)
         try c.encode(rules, forKey: .rules)
+        try c.encode(caps, forKey: .caps)
         try c.encode(createdAt, forKey: .createdAt)
     }
 }

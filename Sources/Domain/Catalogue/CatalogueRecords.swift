@@ -88,10 +88,13 @@ public struct TrackingLink: Sendable, Equatable {
     public var expiredDestination: Destination?
     /// Where the click goes instead of `destination`: the first rule that matches chooses.
     public var rules: [LinkRule]
+    /// At most so many clicks a period; past a cap, its fallback URL and the outcome `capped`.
+    public var caps: [LinkCap]
     public var createdAt: Int64
 
     public init(id: UInt32 = 0, offerID: UInt32, code: Code, destination: Destination,
-                expiresAt: Int64? = nil, expiredDestination: Destination? = nil, rules: [LinkRule] = [], createdAt: Int64 = 0) {
+                expiresAt: Int64? = nil, expiredDestination: Destination? = nil, rules: [LinkRule] = [], caps: [LinkCap] = [],
+                createdAt: Int64 = 0) {
         self.id = id
         self.offerID = offerID
         self.code = code
@@ -99,6 +102,7 @@ public struct TrackingLink: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.expiredDestination = expiredDestination
         self.rules = rules
+        self.caps = caps
         self.createdAt = createdAt
     }
 }

@@ -26,12 +26,13 @@ public struct Catalogue: Sendable {
         try await store.updateOffer(id: id) { $0.postbackToken = Secrets.make(.postbackToken) }
     }
 
-    /// Adds a tracking link to an offer, to `destination` or else the offer's own.
-    /// Adds a link to the offer. From `expiresAt` on (when given), the link
-    /// sends shoppers to `expiredDestination`, else to the offer's fallback URL.
+    /// Adds a tracking link to an offer, to `destination` or else the offer's
+    /// own. From `expiresAt` on (when given), the link sends shoppers to
+    /// `expiredDestination`, else to the offer's fallback URL. Past a cap,
+    /// to the cap's fallback URL.
     public func addLink(_ code: Code, to offer: Offer, destination: Destination?,
                         expiresAt: Int64? = nil, expiredDestination: Destination? = nil,
-                        rules: [LinkRule] = []) async throws -> TrackingLink {
+                        rules: [LinkRule] = [], caps: [LinkCap] = []) async throws -> TrackingLink {
         guard let destination = destination ?? offer.destination else {
             throw DomainError.invalid("destination_url", "is required when the offer has no destination_url")
         }
@@ -48,7 +49,8 @@ public struct Catalogue: Sendable {
             }
         }
         return try await store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination,
-                                                       expiresAt: expiresAt, expiredDestination: expiredDestination, rules: rules))
+                                                       expiresAt: expiresAt, expiredDestination: expiredDestination, rules: rules,
+                                                       caps: caps))
     }
 
     /// Stores a new partner and returns it with its API token, shown this once (only its hash is kept).

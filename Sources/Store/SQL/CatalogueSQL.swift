@@ -146,17 +146,20 @@ public enum CatalogueSQL {
 
     // MARK: links
 
-    static let linkColumns = "l.id, l.offer_id, l.code, l.destination_url, l.created_at, l.expires_at, l.expired_url, l.rules"
+    static let linkColumns = "l.id, l.offer_id, l.code, l.destination_url, l.created_at, l.expires_at, l.expired_url, l.rules, l.caps"
 
     public static func createLink(_ db: some SQLConnection, _ link: TrackingLink, now: Int64) throws -> TrackingLink {
         guard try offer(db, id: link.offerID) != nil else { throw StoreError(.notFound, "offer \(link.offerID) does not exist") }
         var link = link
         link.createdAt = now
         link.id = try returnedID(try db.row(
-            "INSERT INTO links (offer_id, code, destination_url, created_at, expires_at, expired_url, rules) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            """
+            INSERT INTO links (offer_id, code, destination_url, created_at, expires_at, expired_url, rules, caps)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
             [.integer(Int64(link.offerID)), .text(link.code.value), .text(link.destination.url), .integer(now),
              link.expiresAt.map { .integer($0) } ?? .null, link.expiredDestination.map { .text($0.url) } ?? .null,
-             StoredRules.value(link.rules)]))
+             StoredList.value(link.rules), StoredList.value(link.caps)]))
         return link
     }
 
@@ -181,7 +184,7 @@ public enum CatalogueSQL {
             ORDER BY l.id
             """, [.integer(Int64(partnerID))]).compactMap { row in
             guard let link = try link(from: row) else { return nil }
-            let offer = Offer(name: try row.text(8), status: OfferStatus(rawValue: try row.text(9)) ?? .paused, endsAt: try row.optionalInt64(10))
+            let offer = Offer(name: try row.text(9), status: OfferStatus(rawValue: try row.text(10)) ?? .paused, endsAt: try row.optionalInt64(11))
             return PartnerLink(link: link, offerName: offer.name, offerStatus: offer.effectiveStatus(at: now))
         }
     }
@@ -191,7 +194,8 @@ public enum CatalogueSQL {
         return TrackingLink(id: try row.id(0), offerID: try row.id(1), code: code, destination: destination,
                             expiresAt: try row.optionalInt64(5),
                             expiredDestination: try row.optionalText(6).flatMap { try? Destination(validating: $0) },
-                            rules: StoredRules.decode(try row.optionalText(7)), createdAt: try row.int64(4))
+                            rules: StoredList.decode(try row.optionalText(7)), caps: StoredList.decode(try row.optionalText(8)),
+                            createdAt: try row.int64(4))
     }
 
     // MARK: partners
@@ -467,19 +471,19 @@ public enum CatalogueSQL {
     }
 }
 
-/// A link's rules in its `rules` column: JSON of `LinkRule`'s Codable form,
-/// NULL for none.
-public enum StoredRules {
-    public static func value(_ rules: [LinkRule]) -> SQLValue {
-        guard !rules.isEmpty, let data = try? JSONEncoder().encode(rules) else { return .null }
+/// A link's rules and caps in their columns (`rules`, `caps`): JSON of their
+/// Codable form, NULL for none.
+public enum StoredList {
+    public static func value<Item: Encodable>(_ items: [Item]) -> SQLValue {
+        guard !items.isEmpty, let data = try? JSONEncoder().encode(items) else { return .null }
         return .text(String(decoding: data, as: UTF8.self))
     }
 
-    /// The rules of a column's text; none for NULL. Text that no longer reads
-    /// as rules (written by a later version, or by hand) gives none too, so
-    /// the link keeps redirecting to its destination.
-    public static func decode(_ text: String?) -> [LinkRule] {
+    /// The items of a column's text; none for NULL. Text that no longer reads
+    /// as such items (written by a later version, or by hand) gives none too,
+    /// so the link keeps redirecting to its destination.
+    public static func decode<Item: Decodable>(_ text: String?, as type: Item.Type = Item.self) -> [Item] {
         guard let text, !text.isEmpty else { return [] }
-        return (try? JSONDecoder().decode([LinkRule].self, from: Data(text.utf8))) ?? []
+        return (try? JSONDecoder().decode([Item].self, from: Data(text.utf8))) ?? []
     }
 }
