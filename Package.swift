@@ -6,8 +6,9 @@
 // command builds with --explicit-target-dependency-import-check error, so an
 // import that is not declared here fails the build.
 //
-//   level 0  CLibevent  ClickModel  ClickRing  ClickCaps        the edge's model and the C shims
-//            Platform
+//   level 0  CLibevent  CMaxMindDB  ClickModel  ClickRing        the edge's model and the C shims
+//            ClickCaps  Platform
+//            GeoIP                                              country lookups in a .mmdb file
 //   level 1  Edge                                               the redirects
 //            Domain                                             business records, pure rules, storage protocols
 //   level 2  Aggregator                                         the click pipeline
@@ -72,7 +73,17 @@ let package = Package(
             pkgConfig: "libevent_core",
             providers: [.apt(["libevent-dev"])]
         ),
+        .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
         .target(name: "ClickModel", swiftSettings: strict),
+        .target(
+            name: "GeoIP",
+            dependencies: ["CMaxMindDB", "ClickModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "Platform", swiftSettings: strict),
         .target(
             name: "ClickRing",
@@ -87,7 +98,7 @@ let package = Package(
         .target(
             name: "Edge",
             dependencies: [
-                "CLibevent", "ClickCaps", "ClickModel", "ClickRing", "Platform",
+                "CLibevent", "ClickCaps", "ClickModel", "ClickRing", "GeoIP", "Platform",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -197,7 +208,7 @@ let package = Package(
         .target(
             name: "ClicklineApp",
             dependencies: [
-                "ClickCaps", "ClickModel", "Domain", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "Ops", "API", "Pages", "Mail",
+                "ClickCaps", "ClickModel", "Domain", "GeoIP", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "Ops", "API", "Pages", "Mail",
                 "Platform",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -225,9 +236,11 @@ let package = Package(
         .testTarget(name: "ClickModelTests", dependencies: ["ClickModel"], swiftSettings: strict),
         .testTarget(name: "ClickRingTests", dependencies: ["ClickRing"], swiftSettings: strict),
         .testTarget(name: "ClickCapsTests", dependencies: ["ClickCaps"], swiftSettings: strict),
+        .testTarget(name: "GeoIPTests", dependencies: ["GeoIP", "ClickModel", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strict),
         .testTarget(
             name: "EdgeTests",
-            dependencies: ["Edge", "ClickCaps", "ClickModel", "ClickRing", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Edge", "ClickCaps", "ClickModel", "ClickRing", "GeoIP", .product(name: "Logging", package: "swift-log")],
             exclude: ["Conformance"],  // llhttp's cases, read by path
             swiftSettings: strict),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "ClickModel"], swiftSettings: strict),

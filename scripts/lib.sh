@@ -43,7 +43,7 @@ ensure_pypi() {
 }
 
 # What building and running the service needs.
-SERVICE_PACKAGES=(libevent-dev libsqlite3-dev pkg-config)
+SERVICE_PACKAGES=(libevent-dev libmaxminddb-dev libsqlite3-dev pkg-config)
 
 # A TCP port free on loopback now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

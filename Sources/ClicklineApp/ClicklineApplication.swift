@@ -6,6 +6,7 @@ import ClickCaps
 import ClickModel
 import Domain
 import Edge
+import GeoIP
 import Hummingbird
 import Logging
 import Mail
@@ -39,6 +40,10 @@ public final class ClicklineApplication: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let publisher: CataloguePublisher
     private let capReporter: CapReporter
+    private let countryWatcher: CountryDatabaseWatcher?
+    /// What the country database opened at start is (`--geoip-db`): its
+    /// path, type and build date; nil without one.
+    public let countryDatabase: String?
     private let writer: ClickWriter
     private let api: Application<RouterResponder<ClicklineRequestContext>>
     private let logger: Logger
@@ -89,6 +94,17 @@ public final class ClicklineApplication: Sendable {
         edgeConfiguration.clientHashSalt = try await store.clientHashSalt()
         edgeConfiguration.trustedProxies = TrustedProxies(settings.trustedProxies)
         edgeConfiguration.caps = capLedger
+        if let path = settings.geoipDatabase {
+            // A file that cannot be used stops the start, with the reason.
+            let database = try CountryDatabase(path: path)
+            let countries = CountryDatabaseExchange(database)
+            edgeConfiguration.countries = countries
+            countryDatabase = "\(database.path): \(database.summary)"
+            countryWatcher = CountryDatabaseWatcher(current: database, logger: logger) { countries.publish($0) }
+        } else {
+            countryDatabase = nil
+            countryWatcher = nil
+        }
         edge = try EdgeServer(configuration: edgeConfiguration, exchange: exchange, logger: logger)
 
         writer = ClickWriter(store: store.backend, nodeID: settings.nodeID, maxQueuedBatches: settings.writerQueueBatches,
@@ -172,6 +188,9 @@ public final class ClicklineApplication: Sendable {
             // Stops after the API (services stop in reverse order); what is queued then waits in the store.
             services.insert(.init(service: OutboxDeliveryService(sender: OutboxSender(store: store, server: server, from: settings.smtpFrom,
                                                                                         logger: logger))), at: 1)
+        }
+        if let countryWatcher {
+            services.insert(.init(service: CountryDatabaseWatcherService(watcher: countryWatcher)), at: 1)
         }
         if let source = store.backend as? any CatalogueChangeSource {
             services.insert(.init(service: CatalogueListenerService(source: source, publisher: publisher, logger: logger)), at: 1)

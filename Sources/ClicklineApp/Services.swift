@@ -1,6 +1,7 @@
 import Aggregator
 import Domain
 import Edge
+import GeoIP
 import Logging
 import Mail
 import Services
@@ -126,5 +127,20 @@ struct CapReporterService: Service {
     func run() async throws {
         await reporter.run(intervalMilliseconds: 50, now: { Clocks.wallClockMilliseconds() },
                            stopping: { Task.isShuttingDownGracefully })
+    }
+}
+
+/// Looks at the country database's file every second and hands a new one to
+/// the edge, whose workers take it at their next tick: no restart, no pause.
+struct CountryDatabaseWatcherService: Service {
+    let watcher: CountryDatabaseWatcher
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                watcher.check()
+            }
+        }
     }
 }

@@ -29,6 +29,8 @@ public struct Settings: Sendable, Equatable {
     public var keepAliveTimeoutMilliseconds = 15_000
     /// Load balancers whose PROXY header or `X-Forwarded-For` names the client.
     public var trustedProxies: [IPRange] = []
+    /// A `.mmdb` country database (MaxMind, DB-IP); nil: no country lookups.
+    public var geoipDatabase: String? = nil
     /// Clicks a node lets through a link cap before the shared store has counted them (PostgreSQL).
     public var capSlice = 1_000
     /// Counters of link caps (link, cap and partner) a node holds.
@@ -135,6 +137,9 @@ public struct Settings: Sendable, Equatable {
                 ranges.append(range)
             }
             s.trustedProxies = ranges
+        },
+        spec("geoip-db", "none (country conditions never match)", "A country database file (.mmdb: MaxMind GeoIP2/GeoLite2 Country or City, DB-IP Country Lite). Read at start (a file that cannot be used stops the start) and again whenever it changes, with no restart.") {
+            $0.geoipDatabase = $1.isEmpty ? nil : $1
         },
         spec("cap-slice", "1000", "With PostgreSQL, the clicks a node lets through a link cap before the other nodes know of them: a cap is exceeded by at most (nodes - 1) x this. A node alone on SQLite is exact.") {
             $0.capSlice = try int($1, "cap-slice", 1...1_000_000_000)

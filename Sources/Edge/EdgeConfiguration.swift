@@ -1,4 +1,5 @@
 import ClickCaps
+import GeoIP
 
 /// How the edge listens and what it tolerates. Every default is documented
 /// here and in the settings catalogue.
@@ -31,6 +32,8 @@ public struct EdgeConfiguration: Sendable {
     public var trustedProxies = TrustedProxies()
     /// The counters of capped links, shared by the workers; nil lets every click through caps.
     public var caps: CapLedger?
+    /// The country database in use, replaced when its file changes; nil: no country lookups.
+    public var countries: CountryDatabaseExchange?
     /// Listen backlog. Default 4,096.
     public var backlog: Int = 4_096
 

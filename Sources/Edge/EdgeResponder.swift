@@ -1,6 +1,7 @@
 import ClickCaps
 import ClickModel
 import ClickRing
+import GeoIP
 
 /// Everything between the parser and the socket: the answer to one parsed
 /// request and the click it records. No I/O, so benchmarks and tests drive
@@ -17,6 +18,10 @@ public struct EdgeResponder {
     let clientHashSalt: UInt64
     /// Counters of capped links; nil: caps are not checked.
     let caps: CapLedger?
+    /// Lookups into the country database; `.none` without one. The worker
+    /// replaces it, and bumps `countriesGeneration`, when a new file is loaded.
+    public var countries = CountryLookup.none
+    public var countriesGeneration: UInt32 = 1
     /// Counted here on the hot path, published by the worker on its tick.
     var counters = WorkerCounters()
 
@@ -46,10 +51,11 @@ public struct EdgeResponder {
     ///   - date: the 29-byte Date header value.
     ///   - closing: the connection closes after this answer whatever the request says (shutdown).
     /// - Returns: whether the connection stays open.
+    ///   - countryCache: the country of the connection's last client, looked up again when the client or the database changes.
     @inline(__always)
     public mutating func answer(
         _ request: RequestHead, head: UnsafeRawBufferPointer, client: IPAddress, now: Int64,
-        date: UnsafeRawBufferPointer, closing: Bool, to writer: inout ByteWriter
+        date: UnsafeRawBufferPointer, closing: Bool, countryCache: inout CountryCache, to writer: inout ByteWriter
     ) -> Bool {
         counters.requests += 1
         let keepAlive = request.keepAlive && !closing
@@ -71,6 +77,7 @@ public struct EdgeResponder {
             let query = path.query.map { $0.bytes(in: target) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
             let userAgent = request.userAgent.bytes(in: head)
             let botReason = BotDetector.classify(isHead: isHead, isPrefetch: request.isPrefetch, userAgent: userAgent)
+            let country = country(of: client, cache: &countryCache)
             if resolution.outcome == .billable || resolution.outcome == .unattributed {
                 if let caps, view.capCount(resolution) != 0 {
                     applyCaps(&resolution, ledger: caps, isBot: botReason.isBot, now: now)
@@ -78,10 +85,10 @@ public struct EdgeResponder {
                 if resolution.outcome != .capped && view.hasRules(resolution) {
                     view.applyRules(&resolution, LinkTable.View.RuleInput(
                         userAgent: userAgent, acceptLanguage: request.acceptLanguage.bytes(in: head), query: query,
-                        client: client, country: .none, now: now, splitKey: clientHashSalt ^ Self.splitKeyTweak))
+                        client: client, country: country, now: now, splitKey: clientHashSalt ^ Self.splitKeyTweak))
                 }
             }
-            redirect(resolution, botReason: botReason, query: query, userAgent: userAgent, client: client, now: now,
+            redirect(resolution, botReason: botReason, query: query, userAgent: userAgent, client: client, country: country, now: now,
                      date: date, connection: connection, to: &writer)
             return keepAlive
         case .health:
@@ -97,6 +104,26 @@ public struct EdgeResponder {
             HTTPResponses.write(status: 400, date: date, connection: .close, includeBody: !isHead, to: &writer)
             return false
         }
+    }
+
+    /// `answer` for a request with no connection behind it (tests, benchmarks).
+    public mutating func answer(
+        _ request: RequestHead, head: UnsafeRawBufferPointer, client: IPAddress, now: Int64,
+        date: UnsafeRawBufferPointer, closing: Bool, to writer: inout ByteWriter
+    ) -> Bool {
+        var cache = CountryCache()
+        return answer(request, head: head, client: client, now: now, date: date, closing: closing, countryCache: &cache, to: &writer)
+    }
+
+    /// The client's country, from the connection's cache when it holds this
+    /// client for the current database.
+    @inline(__always)
+    private func country(of client: IPAddress, cache: inout CountryCache) -> CountryCode {
+        guard countries.isAvailable else { return .none }
+        if cache.generation == countriesGeneration && cache.address == client { return cache.country }
+        let country = countries.country(of: client)
+        cache = CountryCache(address: client, country: country, generation: countriesGeneration)
+        return country
     }
 
     /// Writes the answer to a head the parser refused; the connection then closes.
@@ -139,7 +166,7 @@ public struct EdgeResponder {
     @inline(__always)
     private mutating func redirect(
         _ resolution: LinkTable.Resolution, botReason: BotReason, query: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer,
-        client: IPAddress, now: Int64, date: UnsafeRawBufferPointer,
+        client: IPAddress, country: CountryCode, now: Int64, date: UnsafeRawBufferPointer,
         connection: HTTPResponses.ConnectionHeader, to writer: inout ByteWriter
     ) {
         let parts = view.location(of: resolution)
@@ -176,10 +203,27 @@ public struct EdgeResponder {
             record.pointee.workerID = workerID
             record.pointee.rule = resolution.rule
             record.pointee.variant = resolution.variant
-            record.pointee.country = .none
+            record.pointee.country = country
         }, subIDs: { subIDs in
             QueryString.storeSubIDs(query, into: &subIDs.pointee)
         })
         if !pushed { counters.dropped += 1 }
+    }
+}
+
+/// A connection's last client and its country: a keep-alive connection looks
+/// its client up once.
+public struct CountryCache: BitwiseCopyable {
+    var address = IPAddress.none
+    var country = CountryCode.none
+    /// The responder's `countriesGeneration` it was looked up in; 0: never.
+    var generation: UInt32 = 0
+
+    public init() {}
+
+    init(address: IPAddress, country: CountryCode, generation: UInt32) {
+        self.address = address
+        self.country = country
+        self.generation = generation
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLibevent
 import ClickModel
+import GeoIP
 import Atomics
 import Histogram
 import Logging
@@ -25,6 +26,13 @@ extension EdgeWorker {
             table = newTable
             tableGeneration = generation
             stats.catalogueVersion.store(Int(newTable.version), ordering: .relaxed)
+        }
+        if let exchange = configuration.countries, exchange.generation != countriesGeneration {
+            countriesGeneration = exchange.generation
+            let database = exchange.current
+            responder.countries = database?.lookup ?? .none
+            responder.countriesGeneration &+= 1
+            countries = database  // the previous one is released here, after its last use
         }
 
         refreshDate()

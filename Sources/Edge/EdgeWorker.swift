@@ -6,6 +6,7 @@ import CLibevent
 import ClickModel
 import ClickRing
 import Histogram
+import GeoIP
 import Logging
 import Platform
 
@@ -51,6 +52,9 @@ final class EdgeWorker: @unchecked Sendable {
     /// The table the responder's view points into: held here so it lives while used.
     var table: LinkTable
     var tableGeneration: Int
+    /// The country database the responder looks into, held here likewise; nil without one.
+    var countries: CountryDatabase?
+    var countriesGeneration = -1
     /// Answers requests and records clicks; counts on the hot path.
     @exclusivity(unchecked) var responder: EdgeResponder
 

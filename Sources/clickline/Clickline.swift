@@ -38,6 +38,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("header-timeout-ms")) var headerTimeoutMs: String?
     @Option(name: .customLong("keepalive-timeout-ms")) var keepaliveTimeoutMs: String?
     @Option(name: .customLong("trusted-proxies")) var trustedProxies: String?
+    @Option(name: .customLong("geoip-db")) var geoipDB: String?
     @Option(name: .customLong("cap-slice")) var capSlice: String?
     @Option(name: .customLong("cap-counters")) var capCounters: String?
     @Option(name: .customLong("batch-max-clicks")) var batchMaxClicks: String?
@@ -57,7 +58,7 @@ struct SettingsOptions: ParsableArguments {
             ("smtp-url", smtpURL), ("smtp-from", smtpFrom),
             ("ring-capacity", ringCapacity), ("max-connections", maxConnections), ("request-line-limit", requestLineLimit),
             ("header-limit", headerLimit), ("header-count-limit", headerCountLimit), ("header-timeout-ms", headerTimeoutMs),
-            ("keepalive-timeout-ms", keepaliveTimeoutMs), ("trusted-proxies", trustedProxies), ("cap-slice", capSlice), ("cap-counters", capCounters), ("batch-max-clicks", batchMaxClicks), ("writer-queue", writerQueue),
+            ("keepalive-timeout-ms", keepaliveTimeoutMs), ("trusted-proxies", trustedProxies), ("geoip-db", geoipDB), ("cap-slice", capSlice), ("cap-counters", capCounters), ("batch-max-clicks", batchMaxClicks), ("writer-queue", writerQueue),
             ("click-retention-days", clickRetentionDays), ("catalogue-poll-ms", cataloguePollMs),
             ("postback-deadline-ms", postbackDeadlineMs), ("request-deadline-ms", requestDeadlineMs),
             ("store-ready-timeout-ms", storeReadyTimeoutMs), ("postgres-connections", postgresConnections), ("log-level", logLevel),
@@ -134,6 +135,11 @@ struct Serve: AsyncParsableCommand {
         let host = settings.bind == "0.0.0.0" ? "127.0.0.1" : settings.bind
         let bound = host == settings.bind ? "" : " (bound to \(settings.bind))"
         print("edge listening on \(host):\(app.edgePort)\(bound) with \(settings.workers) workers")
+        if let countries = app.countryDatabase {
+            print("countries from \(countries)")
+        } else {
+            print("no country database (--geoip-db): country conditions never match, and clicks have no country")
+        }
         let run = Task { try await app.run() }
         let adminPort = try await app.adminPort()
         print("admin API listening on \(host):\(adminPort)\(bound)")
