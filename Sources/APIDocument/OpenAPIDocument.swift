@@ -216,6 +216,13 @@ public enum OpenAPIDocument {
             "Per rule and variant of a link, over all time: clicks, unique clicks, conversions, sales (minor units) and "
                 + "the conversion rate (conversions per click) with its 95% Wilson interval",
             access: .admin, answer: ref("VariantReport"))
+        add("GET", "/v1/reports/clicks",
+            "Clicks, billable clicks and conversions by country or by device class, over the range's whole UTC days; a visitor "
+                + "is of several device classes at once (ios and mobile), so device rows overlap",
+            access: .admin,
+            query: [["name": "by", "in": "query", "required": true, "description": "country or device",
+                     "schema": enumeration(["country", "device"])]] + reportQuery.prefix(3) + [reportQuery[5]],
+            answer: ref("TrafficReport"))
 
         add("POST", "/v1/projects", "Create a project with its stages, in order", access: .admin, body: "ProjectInput", status: 201,
             answer: ref("Project"))
@@ -317,6 +324,12 @@ public enum OpenAPIDocument {
                 "split": ["type": "array", "minItems": 2, "maxItems": 10, "items": ref("SplitVariant")],
             ], description: "All conditions in \"if\" must hold; then destination_url, or split (weights summing to 100). "
                 + "The first rule that matches wins."),
+            "TrafficReport": object([
+                "by": enumeration(["country", "device"]), "range": ref("Range"),
+                "items": ["type": "array", "items": object([
+                    "country": nullable(string), "device": nullable(string), "clicks": int, "billable": int, "conversions": int,
+                ], description: "country (ISO 3166-1 alpha-2) or device (a device class), as asked; null when not known")],
+            ]),
             "LinkCap": object([
                 "scope": enumeration(["link", "partner"]), "period": enumeration(["day", "total"]),
                 "max_clicks": ["type": "integer", "minimum": 1, "maximum": 1_000_000_000_000], "fallback_url": url,

@@ -151,7 +151,7 @@ public struct SubIDs: Sendable, BitwiseCopyable {
 }
 
 /// One click, as the edge records it into its ring: a fixed-size value of 64
-/// bytes (52 used), so that making one allocates nothing and the aggregator
+/// bytes (54 used), so that making one allocates nothing and the aggregator
 /// streams through them. Id fields hold the store's row ids; 0 means none. A click's
 /// sub ids, when it has any (`flags` says so), travel beside it.
 public struct ClickRecord: Sendable, BitwiseCopyable {
@@ -177,13 +177,15 @@ public struct ClickRecord: Sendable, BitwiseCopyable {
     public var variant: UInt8
     /// The client's country, when a country database knows it.
     public var country: CountryCode
+    /// The visitor's device classes from its user agent (`DeviceClass.bit`s; an iPhone is ios and mobile).
+    public var devices: UInt16
 
     @inlinable
     public init(
         id: ClickID, clientHash: UInt64 = 0, offerID: UInt32 = 0, linkID: UInt32 = 0,
         creditedPartnerID: UInt32 = 0, generatingPartnerID: UInt32 = 0, adID: UInt32 = 0,
         outcome: ClickOutcome = .billable, flags: ClickFlags = [], botReason: BotReason = .none,
-        workerID: UInt8 = 0, rule: UInt8 = 0, variant: UInt8 = 0, country: CountryCode = .none
+        workerID: UInt8 = 0, rule: UInt8 = 0, variant: UInt8 = 0, country: CountryCode = .none, devices: UInt16 = 0
     ) {
         self.id = id
         self.clientHash = clientHash
@@ -199,6 +201,7 @@ public struct ClickRecord: Sendable, BitwiseCopyable {
         self.rule = rule
         self.variant = variant
         self.country = country
+        self.devices = devices
     }
 
     /// Milliseconds since the Unix epoch.

@@ -48,10 +48,15 @@ extension LinkTable.View {
         public var now: Int64
         /// Keys the split's hash, so that nobody outside can aim for a variant.
         public var splitKey: UInt64
+        /// The user agent's device classes and browser bit, when the caller
+        /// classified it already; nil: the rules classify it when they need to.
+        public var traits: (devices: UInt16, browser: UInt16)?
 
         @inlinable
         public init(userAgent: UnsafeRawBufferPointer, acceptLanguage: UnsafeRawBufferPointer, query: UnsafeRawBufferPointer,
-                    client: IPAddress, country: CountryCode, now: Int64, splitKey: UInt64) {
+                    client: IPAddress, country: CountryCode, now: Int64, splitKey: UInt64,
+                    devices: UInt16? = nil, browser: UInt16 = 0) {
+            self.traits = devices.map { ($0, browser) }
             self.userAgent = userAgent
             self.acceptLanguage = acceptLanguage
             self.query = query
@@ -77,7 +82,8 @@ extension LinkTable.View {
         guard resolution.outcome != .inactive && resolution.outcome != .expired else { return }
         let link = links[Int(resolution.linkIndex)]
         guard link.ruleCount != 0 else { return }
-        var devices: UInt16 = 0, browser: UInt16 = 0, classified = false
+        var devices: UInt16 = input.traits?.devices ?? 0, browser: UInt16 = input.traits?.browser ?? 0
+        var classified = input.traits != nil
         var language: UInt32 = 0, languageRead = false
         for r in 0..<Int(link.ruleCount) {
             let rule = rules[Int(link.ruleStart) + r]

@@ -47,8 +47,8 @@ struct Connection {
     /// The peer is a trusted proxy (`--trusted-proxies`): its PROXY header
     /// and `X-Forwarded-For` name the client.
     var peerTrusted = false
-    /// The country of the last client seen on this connection.
-    var countryCache = CountryCache()
+    /// The country and device classes of the last client seen on this connection.
+    var visitor = VisitorCache()
     /// A trusted peer's first bytes may be a PROXY header, not read yet.
     var awaitingProxyHeader = false
 

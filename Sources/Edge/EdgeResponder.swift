@@ -50,12 +50,13 @@ public struct EdgeResponder {
     ///   - now: wall-clock milliseconds since the Unix epoch.
     ///   - date: the 29-byte Date header value.
     ///   - closing: the connection closes after this answer whatever the request says (shutdown).
+    ///   - visitor: the country and device classes of the connection's last client, found again when the client, its
+    ///     user agent or the country database changes.
     /// - Returns: whether the connection stays open.
-    ///   - countryCache: the country of the connection's last client, looked up again when the client or the database changes.
     @inline(__always)
     public mutating func answer(
         _ request: RequestHead, head: UnsafeRawBufferPointer, client: IPAddress, now: Int64,
-        date: UnsafeRawBufferPointer, closing: Bool, countryCache: inout CountryCache, to writer: inout ByteWriter
+        date: UnsafeRawBufferPointer, closing: Bool, visitor: inout VisitorCache, to writer: inout ByteWriter
     ) -> Bool {
         counters.requests += 1
         let keepAlive = request.keepAlive && !closing
@@ -77,7 +78,10 @@ public struct EdgeResponder {
             let query = path.query.map { $0.bytes(in: target) } ?? UnsafeRawBufferPointer(start: nil, count: 0)
             let userAgent = request.userAgent.bytes(in: head)
             let botReason = BotDetector.classify(isHead: isHead, isPrefetch: request.isPrefetch, userAgent: userAgent)
-            let country = country(of: client, cache: &countryCache)
+            let clientHash = FastHash.bytes(userAgent, seed: FastHash.combine(
+                clientHashSalt ^ UInt64(client.length), FastHash.combine(client.words.0, client.words.1)))
+            let country = country(of: client, cache: &visitor)
+            let traits = traits(of: userAgent, hash: clientHash, cache: &visitor)
             if resolution.outcome == .billable || resolution.outcome == .unattributed {
                 if let caps, view.capCount(resolution) != 0 {
                     applyCaps(&resolution, ledger: caps, isBot: botReason.isBot, now: now)
@@ -85,10 +89,12 @@ public struct EdgeResponder {
                 if resolution.outcome != .capped && view.hasRules(resolution) {
                     view.applyRules(&resolution, LinkTable.View.RuleInput(
                         userAgent: userAgent, acceptLanguage: request.acceptLanguage.bytes(in: head), query: query,
-                        client: client, country: country, now: now, splitKey: clientHashSalt ^ Self.splitKeyTweak))
+                        client: client, country: country, now: now, splitKey: clientHashSalt ^ Self.splitKeyTweak,
+                        devices: traits.devices, browser: traits.browser))
                 }
             }
-            redirect(resolution, botReason: botReason, query: query, userAgent: userAgent, client: client, country: country, now: now,
+            redirect(resolution, botReason: botReason, query: query, clientHash: clientHash, country: country,
+                     devices: traits.devices, now: now,
                      date: date, connection: connection, to: &writer)
             return keepAlive
         case .health:
@@ -111,19 +117,31 @@ public struct EdgeResponder {
         _ request: RequestHead, head: UnsafeRawBufferPointer, client: IPAddress, now: Int64,
         date: UnsafeRawBufferPointer, closing: Bool, to writer: inout ByteWriter
     ) -> Bool {
-        var cache = CountryCache()
-        return answer(request, head: head, client: client, now: now, date: date, closing: closing, countryCache: &cache, to: &writer)
+        var cache = VisitorCache()
+        return answer(request, head: head, client: client, now: now, date: date, closing: closing, visitor: &cache, to: &writer)
     }
 
     /// The client's country, from the connection's cache when it holds this
     /// client for the current database.
     @inline(__always)
-    private func country(of client: IPAddress, cache: inout CountryCache) -> CountryCode {
+    private func country(of client: IPAddress, cache: inout VisitorCache) -> CountryCode {
         guard countries.isAvailable else { return .none }
         if cache.generation == countriesGeneration && cache.address == client { return cache.country }
         let country = countries.country(of: client)
-        cache = CountryCache(address: client, country: country, generation: countriesGeneration)
+        (cache.address, cache.country, cache.generation) = (client, country, countriesGeneration)
         return country
+    }
+
+    /// The visitor's device classes and browser (its bit), from the
+    /// connection's cache when it holds the same client and user agent
+    /// (`hash`, the click's client hash, covers both).
+    @inline(__always)
+    private func traits(of userAgent: UnsafeRawBufferPointer, hash: UInt64, cache: inout VisitorCache) -> (devices: UInt16, browser: UInt16) {
+        let key = hash | 1  // never 0, the empty cache's
+        if cache.agent == key { return (cache.devices, cache.browser) }
+        let traits = VisitorTraits.classify(userAgent: userAgent)
+        (cache.agent, cache.devices, cache.browser) = (key, traits.devices, traits.browser?.bit ?? 0)
+        return (cache.devices, cache.browser)
     }
 
     /// Writes the answer to a head the parser refused; the connection then closes.
@@ -165,8 +183,8 @@ public struct EdgeResponder {
 
     @inline(__always)
     private mutating func redirect(
-        _ resolution: LinkTable.Resolution, botReason: BotReason, query: UnsafeRawBufferPointer, userAgent: UnsafeRawBufferPointer,
-        client: IPAddress, country: CountryCode, now: Int64, date: UnsafeRawBufferPointer,
+        _ resolution: LinkTable.Resolution, botReason: BotReason, query: UnsafeRawBufferPointer, clientHash: UInt64,
+        country: CountryCode, devices: UInt16, now: Int64, date: UnsafeRawBufferPointer,
         connection: HTTPResponses.ConnectionHeader, to writer: inout ByteWriter
     ) {
         let parts = view.location(of: resolution)
@@ -184,8 +202,6 @@ public struct EdgeResponder {
         counters.outcomes[Int(outcome.rawValue)] += 1
         var flags = resolution.flags
         if parts.usesFallback { flags.insert(.usedFallback) }
-        let clientHash = FastHash.bytes(userAgent, seed: FastHash.combine(
-            clientHashSalt ^ UInt64(client.length), FastHash.combine(client.words.0, client.words.1)))
         let workerID = self.workerID
 
         let hasSubIDs = query.count > 0 && QueryString.hasSubID(query)
@@ -204,6 +220,7 @@ public struct EdgeResponder {
             record.pointee.rule = resolution.rule
             record.pointee.variant = resolution.variant
             record.pointee.country = country
+            record.pointee.devices = devices
         }, subIDs: { subIDs in
             QueryString.storeSubIDs(query, into: &subIDs.pointee)
         })
@@ -211,19 +228,18 @@ public struct EdgeResponder {
     }
 }
 
-/// A connection's last client and its country: a keep-alive connection looks
-/// its client up once.
-public struct CountryCache: BitwiseCopyable {
+/// A connection's last client and user agent, with their country and device
+/// classes: a keep-alive connection looks its client up and classifies its
+/// user agent once.
+public struct VisitorCache: BitwiseCopyable {
     var address = IPAddress.none
     var country = CountryCode.none
-    /// The responder's `countriesGeneration` it was looked up in; 0: never.
+    /// The responder's `countriesGeneration` the country was looked up in; 0: never.
     var generation: UInt32 = 0
+    /// The client hash (address and user agent) the device classes are of, with its low bit set; 0: none yet.
+    var agent: UInt64 = 0
+    var devices: UInt16 = 0
+    var browser: UInt16 = 0
 
     public init() {}
-
-    init(address: IPAddress, country: CountryCode, generation: UInt32) {
-        self.address = address
-        self.country = country
-        self.generation = generation
-    }
 }

@@ -13,6 +13,18 @@ import Logging
 /// and drain when asked to stop.
 extension EdgeWorker {
 
+    /// Points the responder at the country database in use when it is not
+    /// the one it has: at the start (so the first click has its country) and
+    /// at each tick after a new file.
+    func takeNewCountryDatabase() {
+        guard let exchange = configuration.countries, exchange.generation != countriesGeneration else { return }
+        countriesGeneration = exchange.generation
+        let database = exchange.current
+        responder.countries = database?.lookup ?? .none
+        responder.countriesGeneration &+= 1
+        countries = database  // the previous one is released here, after its last use
+    }
+
     func tick() {
         refreshClocks()
         ticks += 1
@@ -27,13 +39,7 @@ extension EdgeWorker {
             tableGeneration = generation
             stats.catalogueVersion.store(Int(newTable.version), ordering: .relaxed)
         }
-        if let exchange = configuration.countries, exchange.generation != countriesGeneration {
-            countriesGeneration = exchange.generation
-            let database = exchange.current
-            responder.countries = database?.lookup ?? .none
-            responder.countriesGeneration &+= 1
-            countries = database  // the previous one is released here, after its last use
-        }
+        takeNewCountryDatabase()
 
         refreshDate()
         if listenerPausedUntil != 0 && nowMonotonic >= listenerPausedUntil {

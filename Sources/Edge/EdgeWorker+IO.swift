@@ -131,7 +131,7 @@ extension EdgeWorker {
                         client = configuration.trustedProxies.client(peer: client, forwardedFor: request.forwardedFor.bytes(in: head))
                     }
                     if responder.answer(request, head: head, client: client, now: nowWall, date: dateBytes,
-                                        closing: isDraining, countryCache: &c.pointee.countryCache, to: &writer) {
+                                        closing: isDraining, visitor: &c.pointee.visitor, to: &writer) {
                         offset += end
                     } else {
                         // The connection closes after this answer: what follows is discarded.

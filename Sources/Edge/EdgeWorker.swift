@@ -205,6 +205,7 @@ final class EdgeWorker: @unchecked Sendable {
         guard let base else { return }
         refreshClocks()
         refreshDate()
+        takeNewCountryDatabase()
         histogramStartedAt = nowMonotonic
         if event_base_dispatch(base) == -1 {
             logger.critical("edge worker \(id): event_base_dispatch failed; the worker stops")

@@ -8,29 +8,32 @@ import Domain
 /// stored clicks about half the size; a click is found by its id with an
 /// indexed seek to its page and a binary search within it.
 ///
-/// Format (version 2), integers little-endian:
+/// Format (version 3), integers little-endian:
 ///
-///     u8  version (2)
+///     u8  version (3)
 ///     u16 count
-///     count × 52-byte entries, sorted by id:
+///     count × 54-byte entries, sorted by id:
 ///         16 id (big-endian, so bytes sort as ids), 8 client hash,
 ///         4 offer, 4 link, 4 credited partner, 4 generating partner, 4 ad,
 ///         1 outcome, 1 flags, 1 bot reason, 1 worker,
-///         1 link rule (plus one), 1 variant, 2 country (its two letters, or 0)
+///         1 link rule (plus one), 1 variant, 2 country (its two letters, or 0),
+///         2 device classes (`DeviceClass` bits)
 ///     for each entry flagged `hasSubIDs`, in entry order:
 ///         u16 entry index, 5 × (u8 length, bytes)
 ///
 /// Version 1, written before link rules, has 48-byte entries without the last
-/// four fields; it is read as rule 0, variant 0, no country.
+/// five fields; it is read as rule 0, variant 0, no country, no device.
+/// Version 2 has 52-byte entries without the device classes.
 public struct ClickPage: Sendable, Equatable {
-    public static let version: UInt8 = 2
-    public static let entrySize = 52
+    public static let version: UInt8 = 3
+    public static let entrySize = 54
 
     /// The size of an entry in a page of this version, or nil for a version this code cannot read.
     static func entrySize(ofVersion version: UInt8) -> Int? {
         switch version {
         case 1: 48
         case 2: 52
+        case 3: 54
         default: nil
         }
     }
@@ -97,6 +100,7 @@ public struct ClickPage: Sendable, Equatable {
             bytes.append(click.rule)
             bytes.append(click.variant)
             append(click.country.rawValue, to: &bytes)
+            append(click.devices, to: &bytes)
         }
         for (position, index) in indices.enumerated() {
             guard batch.clicks[index].flags.contains(.hasSubIDs), let subIDs = batch.subIDs(ofClickAt: index) else { continue }
@@ -179,7 +183,8 @@ public struct ClickPage: Sendable, Equatable {
                 outcome: ClickOutcome(rawValue: raw[at + 44]) ?? .unattributed, flags: flags, botReason: BotReason(rawValue: raw[at + 46]),
                 workerID: raw[at + 47],
                 rule: entrySize > 48 ? raw[at + 48] : 0, variant: entrySize > 48 ? raw[at + 49] : 0,
-                country: entrySize > 48 ? CountryCode(rawValue: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 50, as: UInt16.self))) : .none)
+                country: entrySize > 48 ? CountryCode(rawValue: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 50, as: UInt16.self))) : .none,
+                devices: entrySize > 52 ? UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 52, as: UInt16.self)) : 0)
             return StoredClick(record: record, subIDs: flags.contains(.hasSubIDs) ? subIDs(of: index, raw) : nil)
         }
     }

@@ -419,6 +419,19 @@ enum PostgresSchema {
                 PRIMARY KEY (link_id, cap, partner_id, period)
             )
             """),
+        ("11: clicks and conversions by country and device", """
+            CREATE TABLE traffic_daily (
+                day BIGINT NOT NULL,
+                offer_id BIGINT NOT NULL,
+                country INTEGER NOT NULL,
+                devices INTEGER NOT NULL,
+                clicks BIGINT NOT NULL,
+                billable BIGINT NOT NULL,
+                PRIMARY KEY (day, offer_id, country, devices)
+            );
+            ALTER TABLE conversions ADD COLUMN country INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE conversions ADD COLUMN devices INTEGER NOT NULL DEFAULT 0
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

@@ -97,6 +97,17 @@ extension PostgresStore: ClickStore {
                     """)
             }
             try addLateRollups(rollups, connection: connection)
+            let traffic = batch.trafficRollups()
+            if !traffic.isEmpty {
+                _ = try query(connection, """
+                    INSERT INTO traffic_daily (day, offer_id, country, devices, clicks, billable)
+                    SELECT * FROM unnest(\(traffic.map(\.key.day))::BIGINT[], \(traffic.map { Int64($0.key.offerID) })::BIGINT[],
+                                         \(traffic.map { Int64($0.key.country) })::INTEGER[], \(traffic.map { Int64($0.key.devices) })::INTEGER[],
+                                         \(traffic.map(\.clicks))::BIGINT[], \(traffic.map(\.billable))::BIGINT[])
+                    ON CONFLICT (day, offer_id, country, devices) DO UPDATE SET clicks = traffic_daily.clicks + excluded.clicks,
+                        billable = traffic_daily.billable + excluded.billable
+                    """)
+            }
             let variants = batch.variantRollups()
             if !variants.isEmpty {
                 _ = try query(connection, """

@@ -14,6 +14,24 @@ extension SQLiteStore: ClickStore {
             try Self.addDailyClicks(rollups, db: db)
             try Self.addLateRollups(rollups, db: db)
             try Self.addVariantRollups(batch.variantRollups(), db: db)
+            try Self.addTrafficRollups(batch.trafficRollups(), db: db)
+        }
+    }
+
+    private static func addTrafficRollups(_ rollups: [TrafficRollup], db: Database) throws {
+        let upsert = try RawStatement("""
+            INSERT INTO traffic_daily (day, offer_id, country, devices, clicks, billable) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT (day, offer_id, country, devices) DO UPDATE SET clicks = clicks + excluded.clicks,
+                billable = billable + excluded.billable
+            """, in: db)
+        for rollup in rollups {
+            upsert.bind(1, rollup.key.day)
+            upsert.bind(2, Int64(rollup.key.offerID))
+            upsert.bind(3, Int64(rollup.key.country))
+            upsert.bind(4, Int64(rollup.key.devices))
+            upsert.bind(5, rollup.clicks)
+            upsert.bind(6, rollup.billable)
+            try upsert.step()
         }
     }
 

@@ -543,6 +543,23 @@ extension SQLiteStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v13: clicks and conversions by country and device") { db in
+            try db.execute(sql: """
+                -- Clicks per UTC day, offer, country (CountryCode's raw value, 0: unknown) and device classes (DeviceClass bits).
+                CREATE TABLE traffic_daily (
+                    day INTEGER NOT NULL,
+                    offer_id INTEGER NOT NULL,
+                    country INTEGER NOT NULL,
+                    devices INTEGER NOT NULL,
+                    clicks INTEGER NOT NULL,
+                    billable INTEGER NOT NULL,
+                    PRIMARY KEY (day, offer_id, country, devices)
+                ) WITHOUT ROWID;
+                -- The country and device classes of the conversion's click (0 without one).
+                ALTER TABLE conversions ADD COLUMN country INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE conversions ADD COLUMN devices INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 

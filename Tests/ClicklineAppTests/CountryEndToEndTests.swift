@@ -76,6 +76,56 @@ extension EndToEnd {
             }
         }
 
+        static let iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+        static let windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+
+        /// `GET /v1/reports/clicks?by=country|device`: clicks from the
+        /// rollups, conversions by their click's country and device classes.
+        @Test func theReportCountsClicksAndConversionsByCountryAndDevice() async throws {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-countries-\(UUID().uuidString).mmdb").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try Self.writeDatabase(path, ["127.0.0.0/8=CA"])
+            try await withServer(configure: { $0.geoipDatabase = path }) { server in
+                let offer = try #require(try await server.store.offer(id: 1))
+                let token = try #require(offer.postbackToken)
+                var clicks: [ClickID] = []
+                for agent in [Self.iPhone, Self.iPhone, Self.windows] {
+                    let redirect = try HTTP.get(port: server.edgePort, "/haircare/abc123", headers: ["User-Agent": agent])
+                    clicks.append(try #require(redirect.clickID))
+                }
+                let stored = try await server.waitUntil(seconds: 5) { try await server.store.click(id: clicks[2]) != nil }
+                #expect(stored != nil)
+                let first = try await server.store.click(id: clicks[0])
+                #expect(first?.devices == DeviceClass.ios.bit | DeviceClass.mobile.bit)
+                #expect(first?.country.description == "CA")
+                let (status, _) = try HTTP.json(port: server.adminPort, "GET",
+                                                "/v1/postback?token=\(token)&clk=\(clicks[0])&order_id=BY-COUNTRY-1&amount=10.00", token: nil)
+                #expect(status == 201)
+
+                func report(_ by: String) throws -> [String: [String: Any]] {
+                    let (status, json) = try HTTP.json(port: server.adminPort, "GET", "/v1/reports/clicks?by=\(by)&range=last_30_days",
+                                                       token: server.adminKey)
+                    #expect(status == 200, "\(json)")
+                    let items = json["items"] as? [[String: Any]] ?? []
+                    return Dictionary(uniqueKeysWithValues: items.map { (($0[by] as? String) ?? "unknown", $0) })
+                }
+                let countries = try report("country")
+                #expect(countries["CA"] != nil, "\(countries)")
+                #expect(countries["CA"]?["clicks"] as? Int == 3)
+                #expect(countries["CA"]?["billable"] as? Int == 3)
+                #expect(countries["CA"]?["conversions"] as? Int == 1)
+                let devices = try report("device")
+                #expect(devices["ios"]?["clicks"] as? Int == 2 && devices["mobile"]?["clicks"] as? Int == 2)
+                #expect(devices["windows"]?["clicks"] as? Int == 1 && devices["desktop"]?["clicks"] as? Int == 1)
+                #expect(devices["ios"]?["conversions"] as? Int == 1 && devices["windows"]?["conversions"] as? Int == 0)
+
+                let (missing, error) = try HTTP.json(port: server.adminPort, "GET", "/v1/reports/clicks", token: server.adminKey)
+                #expect(missing == 422 && (error["error"] as? [String: Any])?["field"] as? String == "by")
+                let (wrong, _) = try HTTP.json(port: server.adminPort, "GET", "/v1/reports/clicks?by=planet", token: server.adminKey)
+                #expect(wrong == 422)
+            }
+        }
+
         @Test func aDatabaseThatCannotBeUsedStopsTheStart() async throws {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-countries-\(UUID().uuidString).mmdb").path
             defer { try? FileManager.default.removeItem(atPath: path) }

@@ -158,7 +158,7 @@ struct ClickPageTests {
                 id: ids[i % 2].next(milliseconds: 1_800_000_000_000 + UInt64(599 - i)), clientHash: UInt64(i), offerID: 3,
                 linkID: UInt32(i), creditedPartnerID: 7, generatingPartnerID: 8, adID: 9, outcome: .bot, flags: [.unknownAd],
                 botReason: .head, workerID: UInt8(i % 2), rule: UInt8(i % 33), variant: UInt8(i % 10),
-                country: i % 3 == 0 ? CountryCode("CA")! : .none)
+                country: i % 3 == 0 ? CountryCode("CA")! : .none, devices: UInt16(i % 512))
             let subs: [String] = i % 7 == 0 ? ["s\(i)", "", "東京"] : []
             batch.append(record, subIDs: subs.isEmpty ? nil : makeSubIDs(subs), unique: false)
             expected[record.id] = (UInt32(i), subs.isEmpty ? [nil, nil, nil, nil, nil] : ["s\(i)", nil, "東京", nil, nil])
@@ -180,6 +180,7 @@ struct ClickPageTests {
             #expect(row.subIDValues == subs)
             #expect(row.record.rule == UInt8(link % 33) && row.record.variant == UInt8(link % 10))
             #expect(row.record.country == (link % 3 == 0 ? CountryCode("CA")! : .none))
+            #expect(row.record.devices == UInt16(link % 512))
         }
     }
 
@@ -191,25 +192,32 @@ struct ClickPageTests {
         for i in 0..<3 {
             batch.append(ClickRecord(id: ids.next(milliseconds: 1_800_000_000_000 + UInt64(i)), clientHash: 42, offerID: 3, linkID: 4,
                                      creditedPartnerID: 7, outcome: .billable, flags: i == 1 ? [.hasSubIDs] : [], workerID: 1,
-                                     rule: 5, variant: 1, country: CountryCode("FR")!),
+                                     rule: 5, variant: 1, country: CountryCode("FR")!, devices: DeviceClass.ios.bit),
                          subIDs: i == 1 ? makeSubIDs(["x"]) : nil, unique: false)
         }
         let current = try #require(ClickPage.pages(of: batch).first)
-        // The same page as version 1 wrote it: each entry without its last four bytes.
-        var old: [UInt8] = [1] + current.bytes[1..<3]
-        for entry in 0..<current.count {
-            let at = 3 + entry * 52
-            old += current.bytes[at..<(at + 48)]
+        // The same page as versions 1 and 2 wrote it: each entry without its last six or two bytes.
+        func older(_ version: UInt8, entrySize: Int) -> ClickPage {
+            var old: [UInt8] = [version] + current.bytes[1..<3]
+            for entry in 0..<current.count {
+                let at = 3 + entry * ClickPage.entrySize
+                old += current.bytes[at..<(at + entrySize)]
+            }
+            old += current.bytes[(3 + current.count * ClickPage.entrySize)...]
+            return ClickPage(bytes: old)
         }
-        old += current.bytes[(3 + current.count * 52)...]
-        let page = ClickPage(bytes: old)
+        let page = older(1, entrySize: 48)
         #expect(page.isValid)
         let clicks = page.clicks()
         #expect(clicks.count == 3)
-        #expect(clicks.allSatisfy { $0.record.rule == 0 && $0.record.variant == 0 && $0.record.country == .none })
+        #expect(clicks.allSatisfy { $0.record.rule == 0 && $0.record.variant == 0 && $0.record.country == .none && $0.record.devices == 0 })
         #expect(clicks.allSatisfy { $0.linkID == 4 && $0.creditedPartnerID == 7 && $0.clientHash == 42 })
         #expect(clicks[1].subIDValues == ["x", nil, nil, nil, nil])
-        #expect(!ClickPage(bytes: [3] + current.bytes[1...]).isValid, "a version this code does not know is not read")
+        let second = older(2, entrySize: 52).clicks()
+        #expect(second.allSatisfy { $0.record.rule == 5 && $0.record.country == CountryCode("FR")! && $0.record.devices == 0 })
+        #expect(second[1].subIDValues == ["x", nil, nil, nil, nil])
+        #expect(current.clicks().allSatisfy { $0.record.devices == DeviceClass.ios.bit })
+        #expect(!ClickPage(bytes: [4] + current.bytes[1...]).isValid, "a version this code does not know is not read")
     }
 }
 

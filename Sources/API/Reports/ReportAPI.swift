@@ -15,6 +15,57 @@ package struct ReportAPI: Sendable {
         router.get("/v1/reports/offers", use: offers)
         router.get("/v1/reports/offers/{id}/members", use: members)
         router.get("/v1/reports/links/{id}/variants", use: variants)
+        router.get("/v1/reports/clicks", use: traffic)
+    }
+
+    // MARK: by country and device
+
+    struct TrafficBody: Encodable {
+        var by: String
+        var range: ReportRange
+        var items: [TrafficRowBody]
+    }
+
+    struct TrafficRowBody: Encodable {
+        var dimension: String
+        var key: String?
+        var clicks: Int64
+        var billable: Int64
+        var conversions: Int64
+
+        // The key under the dimension's own name, null when unknown: {"country": "CA", ...}.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: DynamicKey.self)
+            try c.encode(key, forKey: DynamicKey(dimension))
+            try c.encode(clicks, forKey: DynamicKey("clicks"))
+            try c.encode(billable, forKey: DynamicKey("billable"))
+            try c.encode(conversions, forKey: DynamicKey("conversions"))
+        }
+    }
+
+    struct DynamicKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// `by=country` or `by=device`: clicks, billable clicks and conversions
+    /// over the range's whole UTC days, with the other reports' offer filters.
+    @Sendable func traffic(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters.dictionary
+        guard let by = parameters["by"] else { throw APIError.invalid("by", "is required: country or device") }
+        let dimension = try Validate.choice(by, "by", as: TrafficDimension.self)
+        // The rollups it reads are per offer and day only: no offer status or type, no KPI bounds.
+        if let name = parameters.keys.sorted().first(where: { ["status", "type"].contains($0) || $0.hasPrefix("min_") || $0.hasPrefix("max_") }) {
+            throw APIError.invalid(name, "this report takes range, from, to and project_id")
+        }
+        let selection = try await Selection(parameters, projects: store)
+        let rows = try await store.trafficReport(by: dimension, selection.query)
+        return try JSONBody.response(TrafficBody(by: dimension.rawValue, range: selection.range, items: rows.map {
+            TrafficRowBody(dimension: dimension.rawValue, key: $0.key, clicks: $0.clicks, billable: $0.billable, conversions: $0.conversions)
+        }))
     }
 
     // MARK: link variants

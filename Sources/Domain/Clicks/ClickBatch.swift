@@ -102,6 +102,39 @@ extension ClickBatch {
     }
 }
 
+extension ClickBatch {
+    /// The batch's clicks per UTC day, offer, country and device classes:
+    /// what the report by country and by device reads.
+    public func trafficRollups() -> [TrafficRollup] {
+        var sums: [TrafficRollup.Key: TrafficRollup] = [:]
+        for click in clicks {
+            let key = TrafficRollup.Key(day: Int64(click.milliseconds / 86_400_000), offerID: click.offerID,
+                                        country: click.country.rawValue, devices: click.devices)
+            var rollup = sums[key] ?? TrafficRollup(key: key)
+            rollup.clicks += 1
+            if click.outcome == .billable { rollup.billable += 1 }
+            sums[key] = rollup
+        }
+        return sums.values.sorted { ($0.key.day, $0.key.offerID, $0.key.country, $0.key.devices) < ($1.key.day, $1.key.offerID, $1.key.country, $1.key.devices) }
+    }
+}
+
+/// Clicks of one offer on one UTC day from one country and kind of device.
+public struct TrafficRollup: Sendable, Equatable {
+    public struct Key: Hashable, Sendable {
+        public var day: Int64
+        public var offerID: UInt32
+        /// `CountryCode.rawValue`; 0 when unknown.
+        public var country: UInt16
+        /// `DeviceClass` bits; 0 when none is known.
+        public var devices: UInt16
+    }
+
+    public var key: Key
+    public var clicks: Int64 = 0
+    public var billable: Int64 = 0
+}
+
 /// Clicks of one link rule's variant on one UTC day.
 public struct VariantRollup: Sendable, Equatable {
     public struct Key: Hashable, Sendable {

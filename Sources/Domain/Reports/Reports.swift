@@ -11,6 +11,9 @@ public protocol ReportStore: Sendable {
     func dailySeries(_ query: ReportQuery) async throws -> [DailyPoint]
     /// Clicks and sales per rule and variant of one link, over all time; nil when there is no such link.
     func variantReport(linkID: UInt32) async throws -> VariantReport?
+    /// Clicks and conversions by country or by device class over the range's
+    /// whole UTC days (a partial day at either end counts whole).
+    func trafficReport(by dimension: TrafficDimension, _ query: ReportQuery) async throws -> [TrafficRow]
 }
 
 public struct ReportQuery: Sendable {

@@ -275,3 +275,30 @@ extension ReportsSQL {
         return VariantReport(link: link, rows: rows.keys.sorted().map { rows[$0]! })
     }
 }
+
+// MARK: - by country and device
+
+extension ReportsSQL {
+    /// Clicks from `traffic_daily`; conversions from the accepted conversions
+    /// created in the range, by their click's country and device classes.
+    public static func trafficReport(_ db: some SQLConnection, by dimension: TrafficDimension, _ query: ReportQuery) throws -> [TrafficRow] {
+        var sums = TrafficSums(by: dimension)
+        let firstDay = floorDiv(query.from, 86_400_000), endDay = floorDiv(query.to + 86_399_999, 86_400_000)
+        let offers = query.offerIDs.map { ids in ids.isEmpty ? " AND 0 = 1" : " AND offer_id IN (\(ids.sorted().map(String.init).joined(separator: ", ")))" } ?? ""
+        try db.forEachRow("""
+            SELECT country, devices, CAST(SUM(clicks) AS BIGINT), CAST(SUM(billable) AS BIGINT) FROM traffic_daily
+            WHERE day >= ? AND day < ?\(offers) GROUP BY country, devices
+            """, [.integer(firstDay), .integer(endDay)]) { row in
+            sums.add(country: UInt16(truncatingIfNeeded: try row.int64(0)), devices: UInt16(truncatingIfNeeded: try row.int64(1)),
+                     clicks: try row.int64(2), billable: try row.int64(3))
+        }
+        try db.forEachRow("""
+            SELECT country, devices, COUNT(*) FROM conversions
+            WHERE status = 'accepted' AND created_at >= ? AND created_at < ?\(offers) GROUP BY country, devices
+            """, [.integer(firstDay * 86_400_000), .integer(endDay * 86_400_000)]) { row in
+            sums.add(country: UInt16(truncatingIfNeeded: try row.int64(0)), devices: UInt16(truncatingIfNeeded: try row.int64(1)),
+                     conversions: try row.int64(2))
+        }
+        return sums.items
+    }
+}

@@ -355,6 +355,10 @@ extension SQLStore: ReportStore {
     public func variantReport(linkID: UInt32) async throws -> VariantReport? {
         try await read { db in try ReportsSQL.variantReport(db, linkID: linkID) }
     }
+
+    public func trafficReport(by dimension: TrafficDimension, _ query: ReportQuery) async throws -> [TrafficRow] {
+        try await read { db in try ReportsSQL.trafficReport(db, by: dimension, query) }
+    }
 }
 
 extension SQLStore: ClickStatsStore {
