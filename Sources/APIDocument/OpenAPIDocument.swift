@@ -296,14 +296,21 @@ public enum OpenAPIDocument {
                 "hold_days": ["type": "integer", "minimum": 0, "maximum": 3650],
                 "starts_at": nullableTime, "ends_at": nullableTime, "destination_url": url, "fallback_url": url,
                 "click_param": code, "promo": ref("Promo"),
-            ], description: "name and payout are required to create; PATCH changes only the fields sent"),
+                "rules": ["type": "array", "maxItems": 32, "items": ref("LinkRule"), "nullable": true],
+                "caps": ["type": "array", "maxItems": 4, "items": ref("LinkCap"), "nullable": true],
+                "expires_at": nullableTime, "expired_url": nullable(url),
+            ], description: "name and payout are required to create; PATCH changes only the fields sent. rules, caps and "
+                + "expires_at (with expired_url) are defaults for the offer's links: a link with rules, caps or expires_at "
+                + "of its own uses its own instead, each of the three whole; an inherited cap counts each link apart"),
             "Offer": object([
                 "id": int, "name": string, "description": string, "type": enumeration(["link", "promo_code"]),
                 "status": enumeration(["active", "paused", "archived", "expired"]), "payout": ref("Payout"),
                 "parent_override_percent": ["type": "number", "nullable": true], "attribution_window_days": int,
                 "credit_policy": enumeration(["code_first", "click_first"]), "hold_days": int, "starts_at": nullableTime,
                 "ends_at": nullableTime, "destination_url": nullable(url), "fallback_url": nullable(url), "click_param": string,
-                "promo": nullable(ref("Promo")), "postback_token": string, "created_at": time, "updated_at": time,
+                "promo": nullable(ref("Promo")), "postback_token": string,
+                "rules": ["type": "array", "items": ref("LinkRule")], "caps": ["type": "array", "items": ref("LinkCap")],
+                "expires_at": nullableTime, "expired_url": nullable(url), "created_at": time, "updated_at": time,
             ], required: ["id", "name", "type", "status", "payout", "postback_token"]),
             "RuleCondition": object([
                 "type": enumeration(["device", "browser", "country", "language", "partner", "ip", "query", "before", "after"]),

@@ -35,15 +35,18 @@ public struct CatalogData: Sendable {
         public var fallback: Destination?
         /// The query parameter that carries the click id; `clk` unless the offer sets another.
         public var clickParameter: String
+        /// The rules, caps and expiry of the offer's links that have none of their own.
+        public var linkDefaults: LinkDefaults
 
         public init(id: UInt32, status: OfferStatus = .active, startsAt: Int64? = nil, endsAt: Int64? = nil,
-                    fallback: Destination? = nil, clickParameter: String = "clk") {
+                    fallback: Destination? = nil, clickParameter: String = "clk", linkDefaults: LinkDefaults = LinkDefaults()) {
             self.id = id
             self.status = status
             self.startsAt = startsAt
             self.endsAt = endsAt
             self.fallback = fallback
             self.clickParameter = clickParameter
+            self.linkDefaults = linkDefaults
         }
     }
 
@@ -115,5 +118,38 @@ public struct CatalogData: Sendable {
             self.partnerID = partnerID
             self.code = code
         }
+    }
+}
+
+/// An offer's rules, caps and expiry for its links (SPEC section 12: "offer
+/// bodies, as defaults that the offer's links inherit"). Each of the three
+/// is taken whole, never merged: a link with rules of its own uses only its
+/// own, one with caps of its own only its own, one with its own `expires_at`
+/// its own expiry (and its own `expired_url`, or none). An inherited cap
+/// counts each link's clicks apart, as if the link had it.
+public struct LinkDefaults: Sendable, Equatable {
+    public var rules: [LinkRule]
+    public var caps: [LinkCap]
+    public var expiresAt: Int64?
+    public var expiredDestination: Destination?
+
+    public init(rules: [LinkRule] = [], caps: [LinkCap] = [], expiresAt: Int64? = nil, expiredDestination: Destination? = nil) {
+        self.rules = rules
+        self.caps = caps
+        self.expiresAt = expiresAt
+        self.expiredDestination = expiredDestination
+    }
+
+    public var isEmpty: Bool { rules.isEmpty && caps.isEmpty && expiresAt == nil }
+
+    /// The rules a link with `own` rules follows.
+    public func rules(ofLinkWith own: [LinkRule]) -> [LinkRule] { own.isEmpty ? rules : own }
+
+    /// The caps a link with `own` caps is counted against.
+    public func caps(ofLinkWith own: [LinkCap]) -> [LinkCap] { own.isEmpty ? caps : own }
+
+    /// When a link with its own `expiresAt` (maybe nil) expires, and where it then sends shoppers.
+    public func expiry(ofLinkWith expiresAt: Int64?, _ expiredDestination: Destination?) -> (at: Int64?, destination: Destination?) {
+        expiresAt != nil ? (expiresAt, expiredDestination) : (self.expiresAt, self.expiredDestination)
     }
 }

@@ -448,24 +448,27 @@ extension LinkTable {
             links.reserveCapacity(data.links.count)
             // Partner conditions name codes; the table compares ids.
             var partnerIDsByCode: [Code: UInt32] = [:]
-            if data.links.contains(where: { !$0.rules.isEmpty }) {
+            if data.links.contains(where: { !$0.rules.isEmpty }) || data.offers.contains(where: { !$0.linkDefaults.rules.isEmpty }) {
                 for partner in data.partners { partnerIDsByCode[partner.code] = partner.id }
             }
             for link in data.links {
                 guard let index = offerIndex[link.offerID] else { continue }
+                let defaults = data.offers[Int(index)].linkDefaults
+                let linkRules = defaults.rules(ofLinkWith: link.rules), linkCaps = defaults.caps(ofLinkWith: link.caps)
+                let expiry = defaults.expiry(ofLinkWith: link.expiresAt, link.expiredDestination)
                 let ruleStart = UInt32(rules.count)
-                for rule in link.rules.prefix(LinkRule.maxRules) { compile(rule, partnerIDs: partnerIDsByCode) }
+                for rule in linkRules.prefix(LinkRule.maxRules) { compile(rule, partnerIDs: partnerIDsByCode) }
                 let capStart = UInt32(caps.count)
-                for cap in link.caps.prefix(LinkCap.maxCaps) {
+                for cap in linkCaps.prefix(LinkCap.maxCaps) {
                     caps.append(View.CapEntry(
                         perPartner: cap.scope == .partner, daily: cap.period == .day, maxClicks: cap.maxClicks,
                         fallback: cap.fallback.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false)))
                 }
-                if !link.caps.isEmpty { capsByLink[link.id] = Array(link.caps.prefix(LinkCap.maxCaps)) }
+                if !linkCaps.isEmpty { capsByLink[link.id] = Array(linkCaps.prefix(LinkCap.maxCaps)) }
                 links.append(View.LinkEntry(
                     code: store(link.code), id: link.id, offerIndex: index, destination: store(link.destination),
-                    expiresAt: link.expiresAt ?? .max,
-                    expired: link.expiredDestination.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false),
+                    expiresAt: expiry.at ?? .max,
+                    expired: expiry.destination.map { store($0) } ?? View.URLRef(bytes: .init(offset: 0, count: 0), fragmentOffset: 0, hasQuery: false),
                     ruleStart: ruleStart, ruleCount: UInt32(rules.count) - ruleStart,
                     capStart: capStart, capCount: UInt32(caps.count) - capStart))
             }

@@ -432,6 +432,17 @@ enum PostgresSchema {
             ALTER TABLE conversions ADD COLUMN country INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE conversions ADD COLUMN devices INTEGER NOT NULL DEFAULT 0
             """),
+        ("12: offers' default rules, caps and expiry for their links", """
+            ALTER TABLE offers ADD COLUMN link_rules TEXT;
+            ALTER TABLE offers ADD COLUMN link_caps TEXT;
+            ALTER TABLE offers ADD COLUMN link_expires_at BIGINT;
+            ALTER TABLE offers ADD COLUMN link_expired_url TEXT;
+            DROP TRIGGER offers_bump_catalogue ON offers;
+            CREATE TRIGGER offers_bump_catalogue
+                AFTER INSERT OR DELETE OR UPDATE OF id, status, starts_at, ends_at, fallback_url, click_param,
+                    link_rules, link_caps, link_expires_at, link_expired_url ON offers
+                FOR EACH STATEMENT EXECUTE FUNCTION bump_catalogue_version()
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

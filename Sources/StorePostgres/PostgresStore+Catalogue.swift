@@ -17,11 +17,18 @@ extension PostgresStore: CatalogueStore {
             let db = PostgresSQLConnection(connection: connection, logger: logger)
             let version = try WorkspaceSQL.catalogueVersion(db)
             var data = CatalogData()
-            data.offers = try db.rows("SELECT id, status, starts_at, ends_at, fallback_url, click_param FROM offers").map { row in
+            data.offers = try db.rows("""
+                SELECT id, status, starts_at, ends_at, fallback_url, click_param, link_rules, link_caps, link_expires_at, link_expired_url
+                FROM offers
+                """).map { row in
                 CatalogData.Offer(
                     id: try row.id(0), status: OfferStatus(rawValue: try row.text(1)) ?? .paused,
                     startsAt: try row.optionalInt64(2), endsAt: try row.optionalInt64(3),
-                    fallback: try row.optionalText(4).flatMap { try? Destination(validating: $0) }, clickParameter: try row.text(5))
+                    fallback: try row.optionalText(4).flatMap { try? Destination(validating: $0) }, clickParameter: try row.text(5),
+                    linkDefaults: LinkDefaults(
+                        rules: StoredList.decode(try row.optionalText(6)), caps: StoredList.decode(try row.optionalText(7)),
+                        expiresAt: try row.optionalInt64(8),
+                        expiredDestination: try row.optionalText(9).flatMap { try? Destination(validating: $0) }))
             }
             data.links = try db.rows("SELECT id, offer_id, code, destination_url, expires_at, expired_url, rules, caps FROM links").compactMap { row in
                 guard let code = Code(folded: try row.text(2)), let destination = try? Destination(validating: try row.text(3)) else {

@@ -68,12 +68,17 @@ extension SQLiteStore: CatalogueStore {
                     status: row.int64(2) != 0 ? .active : .inactive, startsAt: row.optionalInt64(3), endsAt: row.optionalInt64(4)))
             }
         default:
-            for row in try Row.fetchAll(db, sql: "SELECT id, status, starts_at, ends_at, fallback_url, click_param FROM offers") {
+            for row in try Row.fetchAll(db, sql: """
+                SELECT id, status, starts_at, ends_at, fallback_url, click_param, link_rules, link_caps, link_expires_at, link_expired_url
+                FROM offers
+                """) {
                 data.offers.append(CatalogData.Offer(
                     id: UInt32(row[0] as Int64), status: OfferStatus(rawValue: row[1]) ?? .paused,
                     startsAt: row[2], endsAt: row[3],
                     fallback: (row[4] as String?).flatMap { try? Destination(validating: $0) },
-                    clickParameter: row[5]))
+                    clickParameter: row[5],
+                    linkDefaults: LinkDefaults(rules: StoredList.decode(row[6]), caps: StoredList.decode(row[7]), expiresAt: row[8],
+                                               expiredDestination: (row[9] as String?).flatMap { try? Destination(validating: $0) })))
             }
             let links = try Row.fetchCursor(db, sql: "SELECT id, offer_id, code, destination_url, expires_at, expired_url, rules, caps FROM links")
             while let row = try links.next() {

@@ -560,6 +560,19 @@ extension SQLiteStore {
                 ALTER TABLE conversions ADD COLUMN devices INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        migrator.registerMigration("v14: offers' default rules, caps and expiry for their links") { db in
+            try db.execute(sql: """
+                -- As links' rules and caps (JSON, NULL for none) and expiry; a link without its own takes these.
+                ALTER TABLE offers ADD COLUMN link_rules TEXT;
+                ALTER TABLE offers ADD COLUMN link_caps TEXT;
+                ALTER TABLE offers ADD COLUMN link_expires_at INTEGER;
+                ALTER TABLE offers ADD COLUMN link_expired_url TEXT;
+                DROP TRIGGER offers_update_bumps_catalogue;
+                CREATE TRIGGER offers_update_bumps_catalogue AFTER UPDATE OF status, starts_at, ends_at, fallback_url, click_param,
+                    link_rules, link_caps, link_expires_at, link_expired_url ON offers
+                BEGIN UPDATE workspace SET catalogue_version = catalogue_version + 1 WHERE id = 1; END;
+                """)
+        }
         return migrator
     }
 

@@ -72,6 +72,33 @@ struct OfferAPITests {
         }
     }
 
+    /// An offer's rules, caps and expiry for its links: shown as sent, changed
+    /// by PATCH, cleared by null, and refused whole when one part is wrong.
+    @Test func linkDefaultsAreSetChangedAndCleared() async throws {
+        try await APIFixture.run { api in
+            let id = try await api.linkOffer()
+            let set = try await api.patch("/v1/offers/\(id)", [
+                "rules": [["name": "iPhone app", "if": [["type": "device", "in": ["ios"]]], "destination_url": "https://apps.apple.com/app/id1"]],
+                "caps": [["scope": "partner", "period": "day", "max_clicks": 50]],
+                "expires_at": "2027-01-31T23:59:59Z", "expired_url": "https://shop.example.com/over",
+            ])
+            #expect(set.status == 200, "\(set.text)")
+            #expect(set.string("rules.0.name") == "iPhone app")
+            #expect(set.string("rules.0.if.0.in.0") == "ios")
+            #expect(set.int("caps.0.max_clicks") == 50)
+            #expect(set.string("expires_at") == "2027-01-31T23:59:59Z")
+            #expect(set.string("expired_url") == "https://shop.example.com/over")
+            let bad = try await api.patch("/v1/offers/\(id)", ["rules": [], "caps": [["scope": "everyone", "period": "day", "max_clicks": 1]]])
+            #expect(bad.status == 422 && bad.errorField == "caps[0].scope")
+            let unchanged = try await api.get("/v1/offers/\(id)")
+            #expect(unchanged.array("rules").count == 1, "a refused PATCH changes nothing")
+            let cleared = try await api.patch("/v1/offers/\(id)", ["rules": NSNull(), "caps": [], "expires_at": NSNull(), "expired_url": NSNull()])
+            #expect(cleared.status == 200, "\(cleared.text)")
+            #expect(cleared.array("rules").isEmpty && cleared.array("caps").isEmpty)
+            #expect(cleared["expires_at"] == nil && cleared["expired_url"] == nil)
+        }
+    }
+
     /// Bad input gets 400 or 422 naming the field, and changes nothing.
     @Test(arguments: [
         (#"{"name": 5, "payout": {"type": "flat", "value": 100}}"#, 400, "name"),
@@ -102,6 +129,14 @@ struct OfferAPITests {
         (#"{"name": "X", "type": "promo_code", "payout": {"type": "flat", "value": 1}, "promo": {"discount": {"type": "percent", "value": 120}}}"#, 422, "promo.discount.value"),
         (#"{"name": "X", "type": "promo_code", "payout": {"type": "flat", "value": 1}, "promo": {"usage_limit_per_code": 0}}"#, 422, "promo.usage_limit_per_code"),
         (#"{"name": "X", "payout": {"type": "flat", "value": 1}, "parent_override_percent": -5}"#, 422, "parent_override_percent"),
+        // Defaults for the offer's links, validated as a link's own.
+        (#"{"name": "X", "payout": {"type": "flat", "value": 1}, "rules": [{"if": [{"type": "planet", "in": ["mars"]}], "destination_url": "https://a.example/"}]}"#, 422, "rules[0].if[0].type"),
+        (#"{"name": "X", "payout": {"type": "flat", "value": 1}, "rules": [{"if": [{"type": "ip", "in": ["10.0.0.0/33"]}], "destination_url": "https://a.example/"}]}"#, 422, "rules[0].if[0].in[0]"),
+        (#"{"name": "X", "payout": {"type": "flat", "value": 1}, "rules": [{"if": [], "split": [{"destination_url": "https://a.example/", "weight": 60}, {"destination_url": "https://b.example/", "weight": 30}]}]}"#, 422, "rules[0].split"),
+        (#"{"name": "X", "payout": {"type": "flat", "value": 1}, "rules": [{"if": [{"type": "partner", "in": ["nobody"]}], "destination_url": "https://a.example/"}]}"#, 422, "rules[0].if[0].in[0]"),
+        (#"{"name": "X", "payout": {"type": "flat", "value": 1}, "caps": [{"scope": "link", "period": "week", "max_clicks": 5}]}"#, 422, "caps[0].period"),
+        (#"{"name": "X", "payout": {"type": "flat", "value": 1}, "expires_at": "soon"}"#, 422, "expires_at"),
+        (#"{"name": "X", "payout": {"type": "flat", "value": 1}, "expired_url": "https://a.example/over"}"#, 422, "expired_url"),
     ])
     func invalidOffersAreRefused(body: String, status: Int, field: String) async throws {
         try await APIFixture.run { api in

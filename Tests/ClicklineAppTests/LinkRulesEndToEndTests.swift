@@ -89,6 +89,54 @@ extension EndToEnd {
             }
         }
 
+        /// An offer's rules and expiry, set after its links exist, reach those
+        /// of its links that have none of their own, without a restart.
+        @Test func anOffersDefaultsReachItsLinksWithoutTheirOwn() async throws {
+            try await withServer(prepare: { _ in }) { server in
+                let admin = server.adminKey
+                func call(_ method: String, _ path: String, _ body: Any? = nil,
+                          sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+                    let (status, json) = try HTTP.json(port: server.adminPort, method, path, token: admin, body: body)
+                    #expect((200..<300).contains(status), "\(method) \(path) answered \(status): \(json)", sourceLocation: sourceLocation)
+                    return json
+                }
+                func settled() async throws {
+                    let version = Int(try server.store.backend.catalogueVersion())
+                    _ = try await server.waitUntil(seconds: 2) { try server.live().workers.allSatisfy { $0.catalogueVersion >= version } }
+                }
+                let offer = try #require(try call("POST", "/v1/offers", [
+                    "name": "Spring", "payout": ["type": "flat", "value": 100], "destination_url": "https://shop.example.com/spring",
+                ])["id"] as? Int)
+                _ = try call("POST", "/v1/offers/\(offer)/links", ["code": "springplain"])
+                _ = try call("POST", "/v1/offers/\(offer)/links", ["code": "springown", "rules": [
+                    ["if": [["type": "device", "in": ["android"]]], "destination_url": "https://play.google.com/store/apps/details?id=x"],
+                ]])
+                try await settled()
+                #expect(try Self.location(server.edgePort, "/springplain/nobody", agent: Self.iPhone, language: nil)
+                    .hasPrefix("https://shop.example.com/spring?"))
+
+                _ = try call("PATCH", "/v1/offers/\(offer)", [
+                    "rules": [["if": [["type": "device", "in": ["ios"]]], "destination_url": "https://apps.apple.com/app/id9"]],
+                    "expires_at": "2020-01-01T00:00:00Z", "expired_url": "https://shop.example.com/over",
+                ])
+                try await settled()
+                // The link without rules or expiry of its own: the offer's expiry has passed.
+                #expect(try Self.location(server.edgePort, "/springplain/nobody", agent: Self.iPhone, language: nil)
+                    .hasPrefix("https://shop.example.com/over"))
+                _ = try call("PATCH", "/v1/offers/\(offer)", ["expires_at": NSNull(), "expired_url": NSNull()])
+                try await settled()
+                #expect(try Self.location(server.edgePort, "/springplain/nobody", agent: Self.iPhone, language: nil)
+                    .hasPrefix("https://apps.apple.com/app/id9?clk="))
+                #expect(try Self.location(server.edgePort, "/springplain/nobody", agent: Self.desktop, language: nil)
+                    .hasPrefix("https://shop.example.com/spring?clk="))
+                // The link with rules of its own keeps only those.
+                #expect(try Self.location(server.edgePort, "/springown/nobody", agent: Self.iPhone, language: nil)
+                    .hasPrefix("https://shop.example.com/spring?clk="))
+                #expect(try Self.location(server.edgePort, "/springown/nobody", agent: Self.pixel, language: nil)
+                    .hasPrefix("https://play.google.com/store/apps/details?id=x&clk="))
+            }
+        }
+
         /// Clicks on each rule and variant, some of them converted by postback;
         /// the report counts them exactly, and its interval is the one worked
         /// out by hand for 1 sale in 3 clicks.

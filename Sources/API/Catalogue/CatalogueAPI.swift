@@ -60,7 +60,7 @@ struct CatalogueAPI: Sendable {
     @Sendable func updateOffer(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let id = try context.id("id")
         let input = try await JSONBody.decode(OfferInput.self, from: request, context: context)
-        let updated = try await store.updateOffer(id: id) { offer throws(APIError) in try input.apply(to: &offer) }
+        let updated = try await catalogue.update(offer: id) { offer throws(APIError) in try input.apply(to: &offer) }
         return try JSONBody.response(OfferBody(updated, now: Timestamp.now()))
     }
 

@@ -19,9 +19,16 @@ package struct OfferInput: Decodable, Sendable {
     var fallbackURL: Sent<String>
     var clickParameter: Sent<String>
     var promo: Sent<PromoSettings>
+    // Defaults for the offer's links (SPEC section 12).
+    var rules: Sent<[LinkRuleInput]>
+    var caps: Sent<[LinkCapInput]>
+    var expiresAt: Sent<String>
+    var expiredURL: Sent<String>
 
     enum CodingKeys: String, CodingKey {
-        case name, description, type, status, payout
+        case name, description, type, status, payout, rules, caps
+        case expiresAt = "expires_at"
+        case expiredURL = "expired_url"
         case parentOverridePercent = "parent_override_percent"
         case attributionWindowDays = "attribution_window_days"
         case creditPolicy = "credit_policy"
@@ -51,6 +58,10 @@ package struct OfferInput: Decodable, Sendable {
         fallbackURL = try c.sent(String.self, forKey: .fallbackURL)
         clickParameter = try c.sent(String.self, forKey: .clickParameter)
         promo = try c.sent(PromoSettings.self, forKey: .promo)
+        rules = try c.sent([LinkRuleInput].self, forKey: .rules)
+        caps = try c.sent([LinkCapInput].self, forKey: .caps)
+        expiresAt = try c.sent(String.self, forKey: .expiresAt)
+        expiredURL = try c.sent(String.self, forKey: .expiredURL)
     }
 
     /// A new offer from these fields: `name` and `payout` are required.
@@ -126,6 +137,32 @@ package struct OfferInput: Decodable, Sendable {
             if offer.type == .promoCode { throw .invalid("promo", "a promo_code offer keeps its promo settings") }
         case .absent: break
         }
+        try applyLinkDefaults(to: &offer.linkDefaults)
+    }
+
+    /// `rules`, `caps`, `expires_at` and `expired_url`, validated as a link's; `null` or `[]` clears them.
+    private func applyLinkDefaults(to defaults: inout LinkDefaults) throws(APIError) {
+        do {
+            if case .value(let value) = rules { defaults.rules = try LinkRuleInput.validate(value, parseTime: Timestamp.parse) }
+            if case .value(let value) = caps { defaults.caps = try LinkCapInput.validate(value) }
+        } catch {
+            throw APIError(domain: error)
+        }
+        if case .null = rules { defaults.rules = [] }
+        if case .null = caps { defaults.caps = [] }
+        switch expiresAt {
+        case .value(let value): defaults.expiresAt = try Validate.time(value, "expires_at")
+        case .null: defaults.expiresAt = nil
+        case .absent: break
+        }
+        switch expiredURL {
+        case .value(let value): defaults.expiredDestination = try Validate.destination(value, "expired_url")
+        case .null: defaults.expiredDestination = nil
+        case .absent: break
+        }
+        if defaults.expiredDestination != nil && defaults.expiresAt == nil {
+            throw .invalid("expired_url", "needs expires_at: the offer's links never expire without it")
+        }
     }
 }
 
@@ -148,6 +185,10 @@ struct OfferBody: Encodable {
     var clickParameter: String
     var promo: PromoSettings?
     var postbackToken: String?
+    var rules: [LinkRuleInput]
+    var caps: [LinkCapInput]
+    var expiresAt: String?
+    var expiredURL: String?
     var createdAt: String
     var updatedAt: String
 
@@ -169,6 +210,10 @@ struct OfferBody: Encodable {
         clickParameter = offer.clickParameter
         promo = offer.promo
         postbackToken = offer.postbackToken
+        rules = offer.linkDefaults.rules.map { LinkRuleInput($0, formatTime: Timestamp.format) }
+        caps = offer.linkDefaults.caps.map(LinkCapInput.init)
+        expiresAt = Timestamp.format(offer.linkDefaults.expiresAt)
+        expiredURL = offer.linkDefaults.expiredDestination?.url
         createdAt = Timestamp.format(offer.createdAt)
         updatedAt = Timestamp.format(offer.updatedAt)
     }
@@ -184,8 +229,10 @@ struct OfferBody: Encodable {
         case destinationURL = "destination_url"
         case fallbackURL = "fallback_url"
         case clickParameter = "click_param"
-        case promo
+        case promo, rules, caps
         case postbackToken = "postback_token"
+        case expiresAt = "expires_at"
+        case expiredURL = "expired_url"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -209,6 +256,10 @@ struct OfferBody: Encodable {
         try c.encode(clickParameter, forKey: .clickParameter)
         try c.encode(promo, forKey: .promo)
         try c.encode(postbackToken, forKey: .postbackToken)
+        try c.encode(rules, forKey: .rules)
+        try c.encode(caps, forKey: .caps)
+        try c.encode(expiresAt, forKey: .expiresAt)
+        try c.encode(expiredURL, forKey: .expiredURL)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
     }

@@ -27,6 +27,8 @@ public struct Offer: Sendable, Equatable {
     public var promo: PromoSettings?
     /// Authenticates server-to-server postbacks; shown and rotated, so stored as is.
     public var postbackToken: String?
+    /// The rules, caps and expiry of the offer's links that have none of their own.
+    public var linkDefaults: LinkDefaults
     public var createdAt: Int64
     public var updatedAt: Int64
 
@@ -34,7 +36,8 @@ public struct Offer: Sendable, Equatable {
                 payout: Payout = .flat(minorUnits: 0), parentOverride: Percent? = nil, attributionWindowDays: Int = 30,
                 creditPolicy: CreditPolicy = .codeFirst, holdDays: Int = 0, startsAt: Int64? = nil, endsAt: Int64? = nil,
                 destination: Destination? = nil, fallback: Destination? = nil, clickParameter: String = "clk",
-                promo: PromoSettings? = nil, postbackToken: String? = nil, createdAt: Int64 = 0, updatedAt: Int64 = 0) {
+                promo: PromoSettings? = nil, postbackToken: String? = nil, linkDefaults: LinkDefaults = LinkDefaults(),
+                createdAt: Int64 = 0, updatedAt: Int64 = 0) {
         self.id = id
         self.name = name
         self.description = description
@@ -52,6 +55,7 @@ public struct Offer: Sendable, Equatable {
         self.clickParameter = clickParameter
         self.promo = promo
         self.postbackToken = postbackToken
+        self.linkDefaults = linkDefaults
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

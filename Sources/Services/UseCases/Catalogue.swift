@@ -17,8 +17,30 @@ public struct Catalogue: Sendable {
     /// Stores a new offer with a postback token of its own.
     public func create(_ offer: Offer) async throws -> Offer {
         var offer = offer
+        try await checkPartners(namedIn: offer.linkDefaults.rules)
         offer.postbackToken = Secrets.make(.postbackToken)
         return try await store.createOffer(offer)
+    }
+
+    /// Changes an offer with `change`, refusing default rules for its links
+    /// that name a partner who does not exist.
+    public func update(offer id: UInt32, _ change: @escaping @Sendable (inout Offer) throws -> Void) async throws -> Offer {
+        guard var preview = try await store.offer(id: id) else { throw DomainError.notFound("offer \(id) does not exist") }
+        try change(&preview)
+        try await checkPartners(namedIn: preview.linkDefaults.rules)
+        return try await store.updateOffer(id: id, change)
+    }
+
+    /// Refuses rules whose partner conditions name a code no partner has, with the condition's field.
+    func checkPartners(namedIn rules: [LinkRule]) async throws {
+        for (r, rule) in rules.enumerated() {
+            for (c, condition) in rule.conditions.enumerated() {
+                guard case .partner(let codes) = condition else { continue }
+                for (v, partner) in codes.enumerated() where try await store.partner(code: partner) == nil {
+                    throw DomainError.invalid("rules[\(r)].if[\(c)].in[\(v)]", "no partner has the code \(partner)")
+                }
+            }
+        }
     }
 
     /// Gives the offer a new postback token; the old one stops working at once.
@@ -40,14 +62,7 @@ public struct Catalogue: Sendable {
             throw DomainError.invalid("expired_url", "needs expires_at: the link never expires without it")
         }
         if try await store.link(code: code) != nil { throw DomainError.conflict("code", "the link code \(code) is taken") }
-        for (r, rule) in rules.enumerated() {
-            for (c, condition) in rule.conditions.enumerated() {
-                guard case .partner(let codes) = condition else { continue }
-                for (v, partner) in codes.enumerated() where try await store.partner(code: partner) == nil {
-                    throw DomainError.invalid("rules[\(r)].if[\(c)].in[\(v)]", "no partner has the code \(partner)")
-                }
-            }
-        }
+        try await checkPartners(namedIn: rules)
         return try await store.createLink(TrackingLink(offerID: offer.id, code: code, destination: destination,
                                                        expiresAt: expiresAt, expiredDestination: expiredDestination, rules: rules,
                                                        caps: caps))

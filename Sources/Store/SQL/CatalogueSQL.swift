@@ -11,7 +11,7 @@ public enum CatalogueSQL {
     public static let offerColumns = """
         id, name, description, type, status, payout_type, payout_value, parent_override_bp, attribution_window_days,
         credit_policy, hold_days, starts_at, ends_at, destination_url, fallback_url, click_param, promo, postback_token,
-        created_at, updated_at
+        created_at, updated_at, link_rules, link_caps, link_expires_at, link_expired_url
         """
 
     public static func createOffer(_ db: some SQLConnection, _ offer: Offer, now: Int64) throws -> Offer {
@@ -20,7 +20,7 @@ public enum CatalogueSQL {
         offer.updatedAt = now
         let row = try db.row("""
             INSERT INTO offers (\(offerColumns.replacingOccurrences(of: "id, name", with: "name")))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, offerValues(offer))
         offer.id = try returnedID(row)
         return offer
@@ -75,7 +75,7 @@ public enum CatalogueSQL {
             UPDATE offers SET name = ?, description = ?, type = ?, status = ?, payout_type = ?, payout_value = ?,
                 parent_override_bp = ?, attribution_window_days = ?, credit_policy = ?, hold_days = ?, starts_at = ?,
                 ends_at = ?, destination_url = ?, fallback_url = ?, click_param = ?, promo = ?, postback_token = ?,
-                created_at = ?, updated_at = ?
+                created_at = ?, updated_at = ?, link_rules = ?, link_caps = ?, link_expires_at = ?, link_expired_url = ?
             WHERE id = ?
             """, offerValues(offer) + [.integer(Int64(id))])
         return offer
@@ -90,7 +90,8 @@ public enum CatalogueSQL {
                 SQLValue(offer.attributionWindowDays), .text(offer.creditPolicy.rawValue), SQLValue(offer.holdDays),
                 SQLValue(offer.startsAt), SQLValue(offer.endsAt), SQLValue(offer.destination?.url), SQLValue(offer.fallback?.url),
                 .text(offer.clickParameter), SQLValue(promo), SQLValue(offer.postbackToken), .integer(offer.createdAt),
-                .integer(offer.updatedAt)]
+                .integer(offer.updatedAt), StoredList.value(offer.linkDefaults.rules), StoredList.value(offer.linkDefaults.caps),
+                SQLValue(offer.linkDefaults.expiresAt), SQLValue(offer.linkDefaults.expiredDestination?.url)]
     }
 
     public static func offer(from row: SQLRow) throws -> Offer {
@@ -105,6 +106,10 @@ public enum CatalogueSQL {
             destination: try row.optionalText(13).flatMap { try? Destination(validating: $0) },
             fallback: try row.optionalText(14).flatMap { try? Destination(validating: $0) },
             clickParameter: try row.text(15), promo: promo, postbackToken: try row.optionalText(17),
+            linkDefaults: LinkDefaults(
+                rules: StoredList.decode(try row.optionalText(20)), caps: StoredList.decode(try row.optionalText(21)),
+                expiresAt: try row.optionalInt64(22),
+                expiredDestination: try row.optionalText(23).flatMap { try? Destination(validating: $0) }),
             createdAt: try row.int64(18), updatedAt: try row.int64(19))
     }
 

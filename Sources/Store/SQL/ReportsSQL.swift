@@ -241,11 +241,13 @@ extension ReportsSQL {
     /// of the link's offer whose stored click took one of its rules.
     public static func variantReport(_ db: some SQLConnection, linkID: UInt32) throws -> VariantReport? {
         guard let link = try CatalogueSQL.link(db, id: linkID) else { return nil }
+        // A link without rules of its own follows its offer's.
+        let rules = try CatalogueSQL.offer(db, id: link.offerID)?.linkDefaults.rules(ofLinkWith: link.rules) ?? link.rules
         typealias Key = VariantKey
         var rows: [Key: VariantKPIs] = [:]
         func row(_ key: Key) -> VariantKPIs {
             rows[key] ?? VariantKPIs(rule: key.rule, variant: key.variant,
-                                     destination: VariantReport.destination(of: link.rules, rule: key.rule, variant: key.variant),
+                                     destination: VariantReport.destination(of: rules, rule: key.rule, variant: key.variant),
                                      clicks: 0, uniqueClicks: 0, conversions: 0, sales: 0)
         }
         try db.forEachRow("""
