@@ -223,7 +223,7 @@ let package = Package(
         .executableTarget(
             name: "clickline",
             dependencies: [
-                "ClicklineApp", "Domain", "Store", "Services",
+                "ClickModel", "ClicklineApp", "Domain", "Store", "Services",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

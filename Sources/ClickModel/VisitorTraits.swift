@@ -8,18 +8,22 @@ public enum VisitorTraits {
     /// send them. Order matters only for `Token`'s raw values.
     @usableFromInline
     static let tokens: [String] = [
-        "iPhone", "iPad", "iPod", "Android", "Mobile", "Windows NT", "Macintosh", "CrOS", "Linux", "X11",
+        "iPhone", "iPad", "iPod", "Android", "Mobile", "Macintosh", "CrOS", "Linux", "X11",
         "Chrome/", "CriOS/", "Safari/", "Firefox/", "FxiOS/", "Edg/", "EdgA/", "EdgiOS/", "Edge/", "SamsungBrowser/",
         "Instagram", "FBAN/", "FBAV/", "FB_IAB", "musical_ly", "BytedanceWebview", "TikTok", "Tablet", "Windows Phone",
         "OPR/", "Kindle", "Silk/", "YaBrowser/", "UCBrowser/", "Opera", "Chromium/",
+        "Windows", "Win9", "WinNT", "WindowsPhone", "Windows CE", "WindowsCE", "IEMobile", "Windows Mobile",
+        "iOS", "Mac OS X", "Mac_PowerPC", "Darwin/", "x86_64", "i386", "QQBrowser",
     ]
 
     @usableFromInline
     enum Token: Int {
-        case iPhone, iPad, iPod, android, mobile, windowsNT, macintosh, crOS, linux, x11
+        case iPhone, iPad, iPod, android, mobile, macintosh, crOS, linux, x11
         case chrome, criOS, safari, firefox, fxiOS, edg, edgA, edgiOS, edge, samsung
         case instagram, fban, fbav, fbIAB, musically, bytedance, tiktok, tablet, windowsPhone
         case opr, kindle, silk, yandex, uc, opera, chromium
+        case windows, win9, winNT, windowsPhoneJoined, windowsCE, windowsCEJoined, ieMobile, windowsMobile
+        case iOS, macOSX, macPowerPC, darwin, x86_64, i386, qqBrowser
     }
 
     @usableFromInline
@@ -35,9 +39,15 @@ public enum VisitorTraits {
         let found = table.scan(userAgent, limit: maxUserAgentScan)
         @inline(__always) func has(_ token: Token) -> Bool { found & (1 << UInt64(token.rawValue)) != 0 }
 
-        let windowsPhone = has(.windowsPhone)
-        let apple = !windowsPhone && (has(.iPhone) || has(.iPad) || has(.iPod))
+        // Windows on phones and handhelds (Windows Phone, Mobile, CE) is not the windows class.
+        let windowsPhone = has(.windowsPhone) || has(.windowsPhoneJoined) || has(.windowsCE) || has(.windowsCEJoined)
+            || has(.ieMobile) || has(.windowsMobile)
+        let appleDevice = !windowsPhone && (has(.iPhone) || has(.iPad) || has(.iPod))
         let android = !windowsPhone && has(.android)
+        // An app's own HTTP client on Apple systems says only CFNetwork and Darwin: a Mac names its processor.
+        let darwin = !appleDevice && !android && has(.darwin)
+        let darwinMac = darwin && (has(.x86_64) || has(.i386) || has(.macintosh))
+        let apple = appleDevice || (darwin && !darwinMac) || (!android && !windowsPhone && !has(.macOSX) && has(.iOS))
         let tablet = has(.iPad) || (android && !has(.mobile)) || has(.tablet) || has(.kindle) || has(.silk)
         let mobile = !tablet && (windowsPhone || has(.iPhone) || has(.iPod) || android || has(.mobile))
         var devices: UInt16 = 0
@@ -45,13 +55,13 @@ public enum VisitorTraits {
         if android { devices |= DeviceClass.android.bit }
         if tablet { devices |= DeviceClass.tablet.bit }
         if mobile { devices |= DeviceClass.mobile.bit }
-        if !tablet && !mobile {
+        if !tablet && !mobile && !apple {
             devices |= DeviceClass.desktop.bit
             if has(.crOS) {
                 devices |= DeviceClass.chromeos.bit
-            } else if has(.windowsNT) {
+            } else if has(.windows) || has(.win9) || has(.winNT) {
                 devices |= DeviceClass.windows.bit
-            } else if has(.macintosh) {
+            } else if has(.macintosh) || has(.macOSX) || has(.macPowerPC) || darwinMac {
                 devices |= DeviceClass.macos.bit
             } else if has(.linux) || has(.x11) {
                 devices |= DeviceClass.linux.bit
@@ -69,7 +79,7 @@ public enum VisitorTraits {
             browser = .samsung
         } else if has(.edg) || has(.edgA) || has(.edgiOS) || has(.edge) {
             browser = .edge
-        } else if has(.opr) || has(.yandex) || has(.uc) || has(.opera) || has(.silk) {
+        } else if has(.opr) || has(.yandex) || has(.uc) || has(.opera) || has(.silk) || has(.qqBrowser) {
             browser = nil  // browsers of their own that also say Chrome or Safari
         } else if has(.firefox) || has(.fxiOS) {
             browser = .firefox

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClickModel
 import ClicklineApp
 import Domain
 import Foundation
@@ -13,7 +14,8 @@ struct Clickline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clickline",
         abstract: "Click redirects, attribution and partner payouts.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Users.self, DemoDataCommand.self, SettingsCommand.self])
+        subcommands: [Serve.self, Migrate.self, Keys.self, Users.self, DemoDataCommand.self, SettingsCommand.self,
+                      UserAgentsCommand.self])
 }
 
 /// `--config` and every setting of the catalogue as a flag.
@@ -272,5 +274,25 @@ struct SettingsCommand: ParsableCommand {
 
     func run() throws {
         print(format == .markdown ? Settings.markdownTable() : Settings.configurationFile(), terminator: format == .file ? "" : "\n")
+    }
+}
+
+struct UserAgentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user-agents",
+        abstract: "Classify user agents as link rules see them.",
+        discussion: """
+            Reads one User-Agent a line from standard input and prints, for each, its device classes \
+            (comma-separated) and its browser, separated by a tab; - for none. \
+            Only the first \(VisitorTraits.maxUserAgentScan) bytes of an agent are read, as at the edge.
+            """)
+
+    func run() throws {
+        while let line = readLine(strippingNewline: true) {
+            var agent = line
+            let (devices, browser) = agent.withUTF8 { VisitorTraits.classify(userAgent: UnsafeRawBufferPointer($0)) }
+            let classes = DeviceClass.allCases.filter { devices & $0.bit != 0 }.map(\.rawValue)
+            print("\(classes.isEmpty ? "-" : classes.joined(separator: ","))\t\(browser?.rawValue ?? "-")")
+        }
     }
 }

@@ -34,6 +34,13 @@ struct VisitorTraitsTests {
         ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 OPR/111.0.0.0",
          [.desktop, .windows], nil),
         ("curl/8.5.0", [.desktop], nil),
+        // Apps' own HTTP clients on Apple systems: a Mac names its processor, a phone does not.
+        ("App/0 CFNetwork/1240.0.4 Darwin/20.6.0", [.ios], nil),
+        ("MyApp/1.0 CFNetwork/893.13.1 Darwin/17.3.0 (x86_64)", [.desktop, .macos], nil),
+        // Windows on a handheld is a phone, not the windows class; older desktop Windows is.
+        ("Mozilla/4.0 (compatible; MSIE 6.0; Windows CE; IEMobile 7.11) Sprint Treo850e", [.mobile], nil),
+        ("iTunes/12.7.1 (Windows; Microsoft Windows 7 Ultimate Edition Service Pack 1 (Build 7601)) AppleWebKit/7604.3005.2001.1",
+         [.desktop, .windows], nil),
     ] as [(String, [DeviceClass], BrowserClass?)])
     func userAgentsAreClassified(agent: String, devices: [DeviceClass], browser: BrowserClass?) {
         let result = Self.classify(agent)
