@@ -42,7 +42,7 @@ public enum OpenAPIDocument {
                  status: Int = 200, alsoStatus: (Int, String)? = nil, errors: [Int: String] = [:], answer: JSON? = nil,
                  content: String = "application/json") {
             var parameters: [JSON] = []
-            for name in ["id", "partner_id", "stage_id"] where path.contains("{\(name)}") {
+            for name in ["id", "partner_id", "stage_id", "link_id"] where path.contains("{\(name)}") {
                 parameters.append(["name": .string(name), "in": "path", "required": true, "schema": ["type": "integer"]])
             }
             if path.contains("{token}") {
@@ -118,6 +118,9 @@ public enum OpenAPIDocument {
         add("POST", "/v1/offers/{id}/postback-token", "Replace the offer's postback token", access: .admin, answer: ref("Offer"))
         add("POST", "/v1/offers/{id}/links", "Create a tracking link", access: .admin, body: "LinkInput", status: 201, answer: ref("Link"))
         add("GET", "/v1/offers/{id}/links", "The offer's tracking links", access: .admin, answer: page("Link"))
+        add("GET", "/v1/offers/{id}/links/{link_id}", "A tracking link", access: .admin, answer: ref("Link"))
+        add("PATCH", "/v1/offers/{id}/links/{link_id}", "Change what a tracking link does", access: .admin,
+            body: "LinkUpdate", answer: ref("Link"))
         add("POST", "/v1/offers/{id}/members", "Add partners as members: each gets its link or promo code and dashboard URL; "
             + "one who is a member already keeps them and is reported `existing`", access: .admin, body: "AddMembersInput",
             status: 201, alsoStatus: (200, "every partner was a member already"),
@@ -339,7 +342,7 @@ public enum OpenAPIDocument {
             ]),
             "LinkCap": object([
                 "scope": enumeration(["link", "partner"]), "period": enumeration(["day", "total"]),
-                "max_clicks": ["type": "integer", "minimum": 1, "maximum": 1_000_000_000_000], "fallback_url": url,
+                "max_clicks": ["type": "integer", "minimum": 1, "maximum": 1_000_000_000_000], "fallback_url": nullable(url),
             ], required: ["scope", "period", "max_clicks"],
                description: "At most max_clicks clicks a UTC day or in total, for the whole link or per credited partner; past it, "
                 + "a click goes to fallback_url (else the offer's fallback_url) with its click id, recorded as capped, not billable. "
@@ -357,6 +360,12 @@ public enum OpenAPIDocument {
                                  "caps": ["type": "array", "maxItems": 4, "items": ref("LinkCap")]], required: ["code"],
                                 description: "destination_url defaults to the offer's; from expires_at on the link sends shoppers "
                                     + "to expired_url, else to the offer's fallback_url (expired_url needs expires_at)"),
+            "LinkUpdate": object(["code": code, "destination_url": url, "expires_at": nullableTime, "expired_url": nullable(url),
+                                  "rules": ["type": "array", "maxItems": 32, "items": ref("LinkRule"), "nullable": true],
+                                  "caps": ["type": "array", "maxItems": 4, "items": ref("LinkCap"), "nullable": true]],
+                                 description: "changes only the fields sent; null clears the expiry, rules or caps. The code "
+                                    + "cannot change (it is in URLs already shared). A cap changed in place keeps the clicks "
+                                    + "counted against it"),
             "Link": object(["id": int, "offer_id": int, "code": string, "destination_url": url, "expires_at": nullableTime,
                             "expired_url": nullable(url), "rules": ["type": "array", "items": ref("LinkRule")],
                             "caps": ["type": "array", "items": ref("LinkCap")], "created_at": time]),

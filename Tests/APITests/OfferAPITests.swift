@@ -163,6 +163,52 @@ struct OfferAPITests {
         }
     }
 
+    /// A link's destination, rules, caps and expiry change by PATCH; its code
+    /// does not; bad input names its field and changes nothing.
+    @Test func aLinkChangesWhatItDoesButNotItsCode() async throws {
+        try await APIFixture.run { api in
+            let offer = try await api.linkOffer()
+            let other = try await api.linkOffer(name: "Other")
+            let id = try #require(try await api.create("/v1/offers/\(offer)/links", ["code": "spring"]).int("id"))
+            let path = "/v1/offers/\(offer)/links/\(id)"
+            let changed = try await api.patch(path, [
+                "destination_url": "https://shop.example.com/spring",
+                "rules": [["if": [["type": "country", "in": ["CA"]]], "destination_url": "https://shop.example.ca/"]],
+                "caps": [["scope": "link", "period": "total", "max_clicks": 500, "fallback_url": "https://shop.example.com/gone"]],
+                "expires_at": "2027-01-31T23:59:59Z", "expired_url": "https://shop.example.com/over",
+            ])
+            #expect(changed.status == 200, "\(changed.text)")
+            #expect(changed.string("code") == "spring")
+            #expect(changed.string("destination_url") == "https://shop.example.com/spring")
+            #expect(changed.string("rules.0.if.0.in.0") == "CA")
+            #expect(changed.int("caps.0.max_clicks") == 500)
+            #expect(changed.string("expired_url") == "https://shop.example.com/over")
+            #expect(try await api.get(path).string("rules.0.destination_url") == "https://shop.example.ca/")
+
+            let refusals: [([String: Any], String)] = [
+                (["code": "autumn"], "code"),
+                (["destination_url": NSNull()], "destination_url"),
+                (["destination_url": "javascript:alert(1)"], "destination_url"),
+                (["expires_at": NSNull()], "expired_url"),
+                (["rules": [["if": [["type": "weather", "in": ["sun"]]], "destination_url": "https://a.example/"]]], "rules[0].if[0].type"),
+                (["rules": [["if": [["type": "partner", "in": ["nobody"]]], "destination_url": "https://a.example/"]]], "rules[0].if[0].in[0]"),
+                (["caps": [["scope": "link", "period": "day", "max_clicks": 0]]], "caps[0].max_clicks"),
+            ]
+            for (body, field) in refusals {
+                let refused = try await api.patch(path, body)
+                #expect(refused.status == 422 && refused.errorField == field, "\(body): \(refused.text)")
+            }
+            let unchanged = try await api.get(path)
+            #expect(unchanged.string("code") == "spring" && unchanged.array("rules").count == 1 && unchanged.string("expires_at") != nil)
+
+            let cleared = try await api.patch(path, ["rules": NSNull(), "caps": NSNull(), "expires_at": NSNull(), "expired_url": NSNull()])
+            #expect(cleared.status == 200 && cleared.array("rules").isEmpty && cleared.array("caps").isEmpty && cleared["expires_at"] == nil)
+            #expect(try await api.patch(path, ["code": "SPRING"]).status == 200, "the same code, in another case, is no change")
+            #expect(try await api.get("/v1/offers/\(other)/links/\(id)").status == 404)
+            #expect(try await api.patch("/v1/offers/\(offer)/links/999", ["rules": NSNull()]).status == 404)
+        }
+    }
+
     @Test func linksTakeTheOfferDestinationAndRefuseTakenCodes() async throws {
         try await APIFixture.run { api in
             let offer = try await api.linkOffer()

@@ -134,6 +134,14 @@ extension EndToEnd {
                     .hasPrefix("https://shop.example.com/spring?clk="))
                 #expect(try Self.location(server.edgePort, "/springown/nobody", agent: Self.pixel, language: nil)
                     .hasPrefix("https://play.google.com/store/apps/details?id=x&clk="))
+
+                // Its rules cleared by PATCH, the link follows the offer's.
+                let own = try #require((try call("GET", "/v1/offers/\(offer)/links")["items"] as? [[String: Any]])?
+                    .first { $0["code"] as? String == "springown" }?["id"] as? Int)
+                _ = try call("PATCH", "/v1/offers/\(offer)/links/\(own)", ["rules": NSNull()])
+                try await settled()
+                #expect(try Self.location(server.edgePort, "/springown/nobody", agent: Self.iPhone, language: nil)
+                    .hasPrefix("https://apps.apple.com/app/id9?clk="))
             }
         }
 

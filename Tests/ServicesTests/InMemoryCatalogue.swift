@@ -72,6 +72,17 @@ final class InMemoryCatalogue: OfferStore, LinkStore, PartnerStore, MemberStore,
 
     func link(code: Code) async throws -> TrackingLink? { state.withLock { $0.links.values.first { $0.code == code } } }
 
+    func link(id: UInt32) async throws -> TrackingLink? { state.withLock { $0.links[id] } }
+
+    func updateLink(id: UInt32, _ change: @escaping @Sendable (inout TrackingLink) throws -> Void) async throws -> TrackingLink {
+        try state.withLock { state in
+            guard var link = state.links[id] else { throw StoreError(.notFound, "link \(id) does not exist") }
+            try change(&link)
+            state.links[id] = link
+            return link
+        }
+    }
+
     func links(forMember partnerID: UInt32) async throws -> [PartnerLink] { [] }
 
     // MARK: partners

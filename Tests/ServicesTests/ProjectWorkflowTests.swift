@@ -116,6 +116,10 @@ final class InMemoryProjects: ProjectStore, OfferStore, LinkStore, PartnerStore,
     func createLink(_ link: TrackingLink) async throws -> TrackingLink { try await catalogue.createLink(link) }
     func links(offerID: UInt32) async throws -> [TrackingLink] { try await catalogue.links(offerID: offerID) }
     func link(code: Code) async throws -> TrackingLink? { try await catalogue.link(code: code) }
+    func link(id: UInt32) async throws -> TrackingLink? { try await catalogue.link(id: id) }
+    func updateLink(id: UInt32, _ change: @escaping @Sendable (inout TrackingLink) throws -> Void) async throws -> TrackingLink {
+        try await catalogue.updateLink(id: id, change)
+    }
     func links(forMember partnerID: UInt32) async throws -> [PartnerLink] { [] }
     func createPartner(_ partner: Partner, tokenHash: [UInt8]?) async throws -> Partner { try await catalogue.createPartner(partner, tokenHash: tokenHash) }
     func partner(id: UInt32) async throws -> Partner? { try await catalogue.partner(id: id) }

@@ -20,6 +20,8 @@ struct CatalogueAPI: Sendable {
         router.post("/v1/offers/{id}/postback-token", use: rotatePostbackToken)
         router.post("/v1/offers/{id}/links", use: createLink)
         router.get("/v1/offers/{id}/links", use: listLinks)
+        router.get("/v1/offers/{id}/links/{link_id}", use: getLink)
+        router.patch("/v1/offers/{id}/links/{link_id}", use: updateLink)
         router.post("/v1/offers/{id}/members", use: addMembers)
         router.get("/v1/offers/{id}/members", use: listMembers)
         router.get("/v1/offers/{id}/members/{partner_id}", use: getMember)
@@ -87,6 +89,27 @@ struct CatalogueAPI: Sendable {
     @Sendable func listLinks(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let offer = try await offer(context)
         return try JSONBody.response(Page(items: try await store.links(offerID: offer.id).map(LinkBody.init), nextCursor: nil))
+    }
+
+    @Sendable func getLink(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        try await JSONBody.response(LinkBody(try link(context)))
+    }
+
+    @Sendable func updateLink(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let link = try await link(context)
+        let input = try await JSONBody.decode(LinkUpdate.self, from: request, context: context)
+        let updated = try await catalogue.update(link: link.id) { link throws(APIError) in try input.apply(to: &link) }
+        return try JSONBody.response(LinkBody(updated))
+    }
+
+    /// The link `{link_id}` of the offer `{id}`; 404 when either is missing or the link is another offer's.
+    private func link(_ context: ClicklineRequestContext) async throws -> TrackingLink {
+        let offer = try await offer(context)
+        let id = try context.id("link_id")
+        guard let link = try await store.link(id: id), link.offerID == offer.id else {
+            throw APIError.notFound("offer \(offer.id) has no link \(id)")
+        }
+        return link
     }
 
     // MARK: members

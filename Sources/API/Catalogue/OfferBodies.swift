@@ -281,6 +281,66 @@ package struct LinkInput: Decodable {
     }
 }
 
+/// The fields of `PATCH /v1/offers/{id}/links/{link_id}`: what a link does,
+/// not its name. A code is in URLs already shared, so it cannot change.
+package struct LinkUpdate: Decodable, Sendable {
+    var code: Sent<String>
+    var destinationURL: Sent<String>
+    var expiresAt: Sent<String>
+    var expiredURL: Sent<String>
+    var rules: Sent<[LinkRuleInput]>
+    var caps: Sent<[LinkCapInput]>
+
+    enum CodingKeys: String, CodingKey {
+        case code, rules, caps
+        case destinationURL = "destination_url"
+        case expiresAt = "expires_at"
+        case expiredURL = "expired_url"
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        code = try c.sent(String.self, forKey: .code)
+        destinationURL = try c.sent(String.self, forKey: .destinationURL)
+        expiresAt = try c.sent(String.self, forKey: .expiresAt)
+        expiredURL = try c.sent(String.self, forKey: .expiredURL)
+        rules = try c.sent([LinkRuleInput].self, forKey: .rules)
+        caps = try c.sent([LinkCapInput].self, forKey: .caps)
+    }
+
+    /// Sets every field that was sent; `null` clears the expiry, the rules and the caps.
+    package func apply(to link: inout TrackingLink) throws(APIError) {
+        switch code {
+        case .value(let value) where Code(value) == link.code: break
+        case .value, .null: throw .invalid("code", "cannot change: it is in URLs already shared; make a new link")
+        case .absent: break
+        }
+        switch destinationURL {
+        case .value(let value): link.destination = try Validate.destination(value, "destination_url")
+        case .null: throw .invalid("destination_url", "must not be null")
+        case .absent: break
+        }
+        switch expiresAt {
+        case .value(let value): link.expiresAt = try Validate.time(value, "expires_at")
+        case .null: link.expiresAt = nil
+        case .absent: break
+        }
+        switch expiredURL {
+        case .value(let value): link.expiredDestination = try Validate.destination(value, "expired_url")
+        case .null: link.expiredDestination = nil
+        case .absent: break
+        }
+        do {
+            if case .value(let value) = rules { link.rules = try LinkRuleInput.validate(value, parseTime: Timestamp.parse) }
+            if case .value(let value) = caps { link.caps = try LinkCapInput.validate(value) }
+        } catch {
+            throw APIError(domain: error)
+        }
+        if case .null = rules { link.rules = [] }
+        if case .null = caps { link.caps = [] }
+    }
+}
+
 struct LinkBody: Encodable {
     var id: UInt32
     var offerID: UInt32

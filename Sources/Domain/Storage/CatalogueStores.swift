@@ -29,6 +29,9 @@ public protocol LinkStore: Sendable {
     func createLink(_ link: TrackingLink) async throws -> TrackingLink
     func links(offerID: UInt32) async throws -> [TrackingLink]
     func link(code: Code) async throws -> TrackingLink?
+    func link(id: UInt32) async throws -> TrackingLink?
+    /// Applies `change` to the stored link in one transaction; its id, offer, code and creation time stay.
+    func updateLink(id: UInt32, _ change: @escaping @Sendable (inout TrackingLink) throws -> Void) async throws -> TrackingLink
     /// Links of offers the partner is an active member of, by link id.
     func links(forMember partnerID: UInt32) async throws -> [PartnerLink]
 

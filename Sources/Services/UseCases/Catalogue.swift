@@ -31,6 +31,18 @@ public struct Catalogue: Sendable {
         return try await store.updateOffer(id: id, change)
     }
 
+    /// Changes a link with `change`: what it does, not its code. Its expired
+    /// URL needs an expiry, and partner conditions must name partners that exist.
+    public func update(link id: UInt32, _ change: @escaping @Sendable (inout TrackingLink) throws -> Void) async throws -> TrackingLink {
+        guard var preview = try await store.link(id: id) else { throw DomainError.notFound("link \(id) does not exist") }
+        try change(&preview)
+        if preview.expiredDestination != nil && preview.expiresAt == nil {
+            throw DomainError.invalid("expired_url", "needs expires_at: the link never expires without it")
+        }
+        try await checkPartners(namedIn: preview.rules)
+        return try await store.updateLink(id: id, change)
+    }
+
     /// Refuses rules whose partner conditions name a code no partner has, with the condition's field.
     func checkPartners(namedIn rules: [LinkRule]) async throws {
         for (r, rule) in rules.enumerated() {

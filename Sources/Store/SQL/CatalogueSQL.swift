@@ -168,6 +168,20 @@ public enum CatalogueSQL {
         return link
     }
 
+    public static func updateLink(_ db: some SQLConnection, id: UInt32, _ change: (inout TrackingLink) throws -> Void) throws -> TrackingLink {
+        guard let before = try link(db, id: id) else { throw StoreError(.notFound, "link \(id) does not exist") }
+        var link = before
+        try change(&link)
+        (link.id, link.offerID, link.code, link.createdAt) = (before.id, before.offerID, before.code, before.createdAt)
+        guard link != before else { return link }
+        try db.execute("""
+            UPDATE links SET destination_url = ?, expires_at = ?, expired_url = ?, rules = ?, caps = ? WHERE id = ?
+            """, [.text(link.destination.url), link.expiresAt.map { .integer($0) } ?? .null,
+                  link.expiredDestination.map { .text($0.url) } ?? .null, StoredList.value(link.rules), StoredList.value(link.caps),
+                  .integer(Int64(id))])
+        return link
+    }
+
     public static func links(_ db: some SQLConnection, offerID: UInt32) throws -> [TrackingLink] {
         try db.rows("SELECT \(linkColumns) FROM links l WHERE l.offer_id = ? ORDER BY l.id", [.integer(Int64(offerID))])
             .compactMap(link(from:))

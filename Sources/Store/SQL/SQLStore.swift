@@ -111,6 +111,14 @@ extension SQLStore: CatalogueWriter {
         try await read { db in try CatalogueSQL.link(db, code: code) }
     }
 
+    public func link(id: UInt32) async throws -> TrackingLink? {
+        try await read { db in try CatalogueSQL.link(db, id: id) }
+    }
+
+    public func updateLink(id: UInt32, _ change: @escaping @Sendable (inout TrackingLink) throws -> Void) async throws -> TrackingLink {
+        try await write { db in try CatalogueSQL.updateLink(db, id: id, change) }
+    }
+
     public func links(forMember partnerID: UInt32) async throws -> [PartnerLink] {
         try await read { db in try CatalogueSQL.links(db, forMember: partnerID, now: Self.now()) }
     }
