@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "ClickModel", targets: ["ClickModel"]),
         .library(name: "ClickRing", targets: ["ClickRing"]),
         .library(name: "ClickCaps", targets: ["ClickCaps"]),
+        .library(name: "GeoIP", targets: ["GeoIP"]),
         .library(name: "Edge", targets: ["Edge"]),
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "Store", targets: ["Store"]),

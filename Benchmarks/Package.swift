@@ -34,6 +34,7 @@ let package = Package(
                 .product(name: "ClickModel", package: "clickline"),
                 .product(name: "ClickRing", package: "clickline"),
                 .product(name: "Edge", package: "clickline"),
+                .product(name: "GeoIP", package: "clickline"),
             ],
             path: "Benchmarks/EdgeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
