@@ -41,6 +41,7 @@ struct ConsolePages: Sendable {
         pages.get("/dashboard.csv", use: dashboardCSV)
         pages.get("/ops", use: ops)
         registerOffers(on: pages)
+        registerRules(on: pages)
         registerMembers(on: pages)
         registerMoney(on: pages)
         registerProjects(on: pages)

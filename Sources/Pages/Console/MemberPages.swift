@@ -75,7 +75,16 @@ extension ConsolePages {
         }
         let query = request.uri.queryParameters
         let now = Self.now()
+        let defaults = offer.linkDefaults
+        let defaultsSummary = Self.rulesSummary(rules: defaults.rules, caps: defaults.caps, expiresAt: defaults.expiresAt)
+        let links: [[String: Any]] = offer.type == .link ? try await store.links(offerID: offer.id).map { link in
+            let own = Self.rulesSummary(rules: link.rules, caps: link.caps, expiresAt: link.expiresAt)
+            return ["code": link.code.value, "destination": link.destination.url, "edit": "/offers/\(offer.id)/links/\(link.id)/rules",
+                    "summary": !own.isEmpty ? own : defaultsSummary.isEmpty ? "none" : "the offer's (\(defaultsSummary))"]
+        } : []
         return page("offer", [
+            "is_link_offer": offer.type == .link, "links": links,
+            "defaults_summary": defaultsSummary.isEmpty ? "none" : defaultsSummary,
             "title": offer.name, "section": "dashboard", "currency": currency.code,
             "offer": ["id": offer.id, "name": offer.name, "status": offer.effectiveStatus(at: now).rawValue, "type": Self.typeLabel(offer.type),
                       "payout": Self.payoutText(offer.payout, currency), "is_promo": offer.type == .promoCode,

@@ -432,6 +432,77 @@ def refusals(service, browser, mailbox):
 
 
 @workflow
+def link_rules(service, browser, mailbox):
+    """On a link offer's page, give one link an iPhone rule and a cap, see a
+    bad condition refused at its line with nothing stored, then give the
+    offer's other links a default split; each ends at the edge."""
+    _, offers = demo_ids(service)
+    offer = offers["Haircare summer sale"]
+    links = {l["code"]: l["id"] for l in service.ok("GET", "/v1/offers/%d/links" % offer)["items"]}
+    browser.sign_in_owner()
+    browser.go("/offers/%d" % offer)
+    browser.page_shown("offer-links")
+    check(browser.text("#links-table tr[data-link=shampoo] td:nth-child(3)") == "none", "no rules yet")
+    browser.press("#links-table tr[data-link=shampoo] a")
+    browser.page_shown("link-rules")
+    browser.fill("rule_0_name", "iPhone app")
+    browser.fill("rule_0_if", "device ios")
+    browser.fill("rule_0_to", "https://apps.apple.com/app/id123")
+    # A second rule with a condition the editor does not know: refused at its line, nothing stored.
+    browser.fill("rule_1_if", "country CA\nweather sunny")
+    browser.fill("rule_1_to", "https://shop.example.ca/")
+    browser.choose("cap_0_scope", "link")
+    browser.choose("cap_0_period", "total")
+    browser.fill("cap_0_max", "500")
+    browser.fill("cap_0_fallback", "https://shop.example.com/sold-out")
+    browser.press("#save-rules")
+    message = browser.text("#rule_1_if-error")
+    check(message.startswith("Line 2:") and "weather" in message, "the refusal names the line: %r" % message)
+    check(browser.find("#rule_1_if").get_attribute("aria-invalid") == "true", "the field is marked invalid")
+    check(browser.find("#rule_0_to").get_attribute("value") == "https://apps.apple.com/app/id123", "what was typed is kept")
+    browser.page_shown("link-rules-refused")
+    stored = service.ok("GET", "/v1/offers/%d/links/%d" % (offer, links["shampoo"]))
+    check(stored["rules"] == [] and stored["caps"] == [], "nothing stored: %r" % stored)
+    browser.fill("rule_1_if", "")
+    browser.fill("rule_1_to", "")
+    browser.press("#save-rules")
+    check(browser.path.startswith("/offers/%d?saved=1" % offer), "saved, back on the offer: %s" % browser.path)
+    check(browser.text("#links-table tr[data-link=shampoo] td:nth-child(3)") == "1 rule, 1 cap", "the page shows it")
+    stored = service.ok("GET", "/v1/offers/%d/links/%d" % (offer, links["shampoo"]))
+    check(len(stored["rules"]) == 1 and stored["rules"][0]["name"] == "iPhone app", "one rule stored: %r" % stored["rules"])
+    check(stored["caps"][0]["max_clicks"] == 500 and stored["caps"][0]["period"] == "total", "the cap: %r" % stored["caps"])
+
+    # The offer's default for its other links: a 50/50 split for Canadians... and everyone else.
+    browser.press("#edit-default-rules")
+    browser.page_shown("offer-rules")
+    browser.fill("rule_0_name", "Landing test")
+    browser.fill("rule_0_if", "after 2020-01-01T00:00:00Z")
+    browser.fill("rule_0_to", "https://shop.example.com/a 50\nhttps://shop.example.com/b 50")
+    browser.press("#save-rules")
+    check("1 rule" in browser.text("#default-rules"), "the defaults are shown: %r" % browser.text("#default-rules"))
+    check(browser.text("#links-table tr[data-link=haircare] td:nth-child(3)") == "the offer's (1 rule)", "the other link takes them")
+    # Both forms show again what was saved.
+    browser.press("#edit-default-rules")
+    check(browser.find("#rule_0_if").get_attribute("value") == "after 2020-01-01T00:00:00Z", "the condition reads back")
+    check(browser.find("#rule_0_to").get_attribute("value") == "https://shop.example.com/a 50\nhttps://shop.example.com/b 50",
+          "the split reads back: %r" % browser.find("#rule_0_to").get_attribute("value"))
+    browser.go("/offers/%d/links/%d/rules" % (offer, links["shampoo"]))
+    check(browser.find("#cap_0_max").get_attribute("value") == "500", "the cap reads back")
+    check(browser.find("#cap_0_period option[value=total]").get_attribute("selected") is not None, "its period too")
+
+    # At the edge (within a second or two of the change): the iPhone rule, and the default split.
+    deadline = time.time() + 5
+    while True:
+        _, shampoo = service.click("/shampoo/abc123")
+        _, haircare = service.click("/haircare/abc123")
+        if (shampoo or "").startswith("https://apps.apple.com/app/id123") and re.match(r"https://shop\.example\.com/[ab]\?", haircare or ""):
+            break
+        check(time.time() < deadline, "the edge did not take the rules: %r, %r" % (shampoo, haircare))
+        time.sleep(0.2)
+    return {"link": shampoo, "default": haircare}
+
+
+@workflow
 def conversions_and_payments(service, browser, mailbox):
     """A conversion's attribution record and its reversal after a confirmation;
     what is due per partner, paid for chosen partners; the history and its CSV."""
