@@ -443,6 +443,12 @@ enum PostgresSchema {
                     link_rules, link_caps, link_expires_at, link_expired_url ON offers
                 FOR EACH STATEMENT EXECUTE FUNCTION bump_catalogue_version()
             """),
+        ("13: conversions keep their click's link, rule and variant", """
+            ALTER TABLE conversions ADD COLUMN link_id BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE conversions ADD COLUMN rule INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE conversions ADD COLUMN variant INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX conversions_link ON conversions(link_id) WHERE link_id != 0
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

@@ -573,6 +573,15 @@ extension SQLiteStore {
                 BEGIN UPDATE workspace SET catalogue_version = catalogue_version + 1 WHERE id = 1; END;
                 """)
         }
+        migrator.registerMigration("v15: conversions keep their click's link, rule and variant") { db in
+            try db.execute(sql: """
+                -- 0 without a click, and for conversions made before (the variant report reads their click).
+                ALTER TABLE conversions ADD COLUMN link_id INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE conversions ADD COLUMN rule INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE conversions ADD COLUMN variant INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX conversions_link ON conversions(link_id) WHERE link_id != 0;
+                """)
+        }
         return migrator
     }
 

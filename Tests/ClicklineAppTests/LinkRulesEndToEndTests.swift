@@ -225,6 +225,20 @@ extension EndToEnd {
                     #expect(split["conversions"] as? Int == sold && split["total_sales"] as? Int == sales)
                     #expect(abs((split["conversion_rate"] as? Double ?? -1) - Double(sold) / Double(clicks)) < 1e-9)
                 }
+                // Each conversion keeps its click's link, rule and variant: the report reads no click for them.
+                let kept = try await server.store.backend.read(deadline: nil) { db in
+                    try db.row("SELECT COUNT(*) FROM conversions WHERE link_id = ? AND rule > 0", [.integer(Int64(linkID))])?.int64(0)
+                }
+                #expect(kept == Int64(1 + soldA.count + soldB.count))
+                // Conversions stored before they kept their click's rule (link_id 0) are found through their click.
+                _ = try await server.store.backend.write(WriteOptions()) { db in
+                    try db.execute("UPDATE conversions SET link_id = 0, rule = 0, variant = 0", [])
+                }
+                let older = try HTTP.json(port: server.adminPort, "GET", "/v1/reports/links/\(linkID)/variants", token: admin)
+                    .json["items"] as? [[String: Any]] ?? []
+                #expect(older.map { [$0["rule"] as? Int, $0["variant"] as? Int, $0["conversions"] as? Int, $0["total_sales"] as? Int] }
+                    == items.map { [$0["rule"] as? Int, $0["variant"] as? Int, $0["conversions"] as? Int, $0["total_sales"] as? Int] })
+                #expect(older.reduce(0) { $0 + ($1["conversions"] as? Int ?? 0) } == 1 + soldA.count + soldB.count)
                 #expect(try HTTP.json(port: server.adminPort, "GET", "/v1/reports/links/999/variants", token: admin).status == 404)
             }
         }

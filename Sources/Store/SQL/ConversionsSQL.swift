@@ -81,8 +81,9 @@ public enum ConversionsSQL {
         func sub(_ index: Int) -> SQLValue { SQLValue(subIDs.count > index ? subIDs[index] : nil) }
         let conversionID = try db.row("""
             INSERT INTO conversions (offer_id, order_id, partner_id, amount, currency, event, source, click_id,
-                                     sub1, sub2, sub3, sub4, sub5, candidates, decision, minute, created_at, country, devices)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                     sub1, sub2, sub3, sub4, sub5, candidates, decision, minute, created_at, country, devices,
+                                     link_id, rule, variant)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, [
                 .integer(Int64(offer.id)), .text(request.orderID), SQLValue(planned.decision.partnerID), .integer(request.amount.minorUnits),
                 .text(request.amount.currency.code), SQLValue(request.event), .text(request.source.rawValue), SQLValue(request.clickID),
@@ -90,6 +91,7 @@ public enum ConversionsSQL {
                 .text(String(decoding: try encoder.encode(candidates), as: UTF8.self)),
                 .text(String(decoding: try encoder.encode(planned.decision), as: UTF8.self)), .integer(minute), .integer(request.now),
                 .integer(Int64(click?.country.rawValue ?? 0)), .integer(Int64(click?.devices ?? 0)),
+                .integer(Int64(click?.linkID ?? 0)), .integer(Int64(click?.record.rule ?? 0)), .integer(Int64(click?.record.variant ?? 0)),
             ])?.int64(0)
         guard let conversionID else { throw StoreError(.unavailable, "the conversion's id was not returned") }
         let (status, availableAt) = HoldPolicy.newLine(of: offer, at: request.now)

@@ -260,19 +260,32 @@ extension ReportsSQL {
             kpis.uniqueClicks = try values.int64(3)
             rows[key] = kpis
         }
-        var conversions: [(ClickID, Int64)] = []
-        try db.forEachRow("""
-            SELECT click_id, amount FROM conversions WHERE offer_id = ? AND status = 'accepted' AND click_id IS NOT NULL
-            """, [.integer(Int64(link.offerID))]) { values in
-            if let id = ClickID(try values.text(0)) { conversions.append((id, try values.int64(1))) }
-        }
-        for (id, amount) in conversions {
-            guard let click = try ClickPagesSQL.click(db, id: id), click.linkID == linkID, click.record.rule != 0 else { continue }
-            let key = Key(rule: Int(click.record.rule) - 1, variant: Int(click.record.variant))
+        func count(rule: Int64, variant: Int64, conversions: Int64, sales: Int64) {
+            guard rule != 0 else { return }
+            let key = Key(rule: Int(rule) - 1, variant: Int(variant))
             var kpis = row(key)
-            kpis.conversions += 1
-            kpis.sales += amount
+            kpis.conversions += conversions
+            kpis.sales += sales
             rows[key] = kpis
+        }
+        // A conversion keeps its click's link, rule and variant.
+        try db.forEachRow("""
+            SELECT rule, variant, COUNT(*), CAST(SUM(amount) AS BIGINT) FROM conversions
+            WHERE link_id = ? AND status = 'accepted' AND rule > 0 GROUP BY rule, variant
+            """, [.integer(Int64(linkID))]) { values in
+            count(rule: try values.int64(0), variant: try values.int64(1), conversions: try values.int64(2), sales: try values.int64(3))
+        }
+        // Those made before it did (link_id 0 with a click): their click is read.
+        var older: [(ClickID, Int64)] = []
+        try db.forEachRow("""
+            SELECT click_id, amount FROM conversions
+            WHERE offer_id = ? AND status = 'accepted' AND link_id = 0 AND click_id IS NOT NULL
+            """, [.integer(Int64(link.offerID))]) { values in
+            if let id = ClickID(try values.text(0)) { older.append((id, try values.int64(1))) }
+        }
+        for (id, amount) in older {
+            guard let click = try ClickPagesSQL.click(db, id: id), click.linkID == linkID else { continue }
+            count(rule: Int64(click.record.rule), variant: Int64(click.record.variant), conversions: 1, sales: amount)
         }
         return VariantReport(link: link, rows: rows.keys.sorted().map { rows[$0]! })
     }
