@@ -23,6 +23,10 @@ import Store
 public final class SQLiteStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// A connection of its own for `probe`, so that a probe waiting on
+    /// another process's lock never queues in front of the click writer or
+    /// an API write on the pool's one writer connection.
+    let probeConnection: DatabaseQueue
 
     /// Opens (creating the file and its directory when missing) and migrates.
     public init(path: String) throws {
@@ -43,6 +47,9 @@ public final class SQLiteStore: Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
+            var probeConfiguration = Configuration()
+            probeConfiguration.busyMode = .timeout(Self.busyTimeout)
+            probeConnection = try DatabaseQueue(path: path, configuration: probeConfiguration)
         } catch {
             throw StoreError(.unavailable, "cannot open the SQLite store at \(path): \(error)")
         }
@@ -100,12 +107,22 @@ extension SQLiteStore: StoreBackend {
         }
     }
 
-    /// Takes the write lock and lets it go at once: an empty transaction writes nothing.
+    /// Takes the write lock and lets it go at once (an empty transaction
+    /// writes nothing), on the probe's own connection.
     public func probe(deadline: ContinuousClock.Instant) async throws {
-        try await write(WriteOptions(deadline: deadline)) { _ in }
+        let wait = WriteOptions(deadline: deadline).millisecondsLeft().map { min($0, Int(Self.busyTimeout * 1000)) } ?? 0
+        do {
+            try await probeConnection.writeWithoutTransaction { db in
+                sqlite3_busy_timeout(db.sqliteConnection, Int32(wait))
+                try db.inTransaction(.immediate) { .commit }
+            }
+        } catch let error as DatabaseError {
+            throw Self.translate(error)
+        }
     }
 
     public func close() async {
+        try? probeConnection.close()
         try? pool.close()
     }
 }
