@@ -59,32 +59,43 @@ extension EndToEnd {
             return response.status == 302 ? response.header("Location") ?? "" : ""
         }
 
+        /// The admin API of a running server, each call expected to succeed.
+        struct AdminCalls {
+            let server: TestServer
+
+            func call(_ method: String, _ path: String, _ body: Any? = nil,
+                      sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+                let (status, json) = try HTTP.json(port: server.adminPort, method, path, token: server.adminKey, body: body)
+                #expect((200..<300).contains(status), "\(method) \(path) answered \(status): \(json)", sourceLocation: sourceLocation)
+                return json
+            }
+
+            /// Returns once every edge worker has the catalogue as it is now.
+            func settled() async throws {
+                let version = Int(try server.store.backend.catalogueVersion())
+                _ = try await server.waitUntil(seconds: 2) { try server.live().workers.allSatisfy { $0.catalogueVersion >= version } }
+            }
+        }
+
         @Test func oneLinkSendsEachVisitorWhereTheBrandWants() async throws {
             try await withServer(prepare: { _ in }) { server in
-                let admin = server.adminKey
-                func call(_ method: String, _ path: String, _ body: Any? = nil,
-                          sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
-                    let (status, json) = try HTTP.json(port: server.adminPort, method, path, token: admin, body: body)
-                    #expect((200..<300).contains(status), "\(method) \(path) answered \(status): \(json)", sourceLocation: sourceLocation)
-                    return json
-                }
-                let offer = try #require(try call("POST", "/v1/offers", [
+                let api = AdminCalls(server: server)
+                let offer = try #require(try api.call("POST", "/v1/offers", [
                     "name": "App launch", "payout": ["type": "flat", "value": 100], "destination_url": "https://shop.example.com/",
                 ])["id"] as? Int)
-                let partner = try #require(try call("POST", "/v1/partners", ["name": "Paula", "code": "paula"])["id"] as? Int)
-                _ = try call("POST", "/v1/offers/\(offer)/members", ["partner_ids": [partner]])
+                let partner = try #require(try api.call("POST", "/v1/partners", ["name": "Paula", "code": "paula"])["id"] as? Int)
+                _ = try api.call("POST", "/v1/offers/\(offer)/members", ["partner_ids": [partner]])
                 let rules = try JSONSerialization.jsonObject(with: Data(Self.rules.utf8))
-                let created = try call("POST", "/v1/offers/\(offer)/links", ["code": "launch", "rules": rules])
+                let created = try api.call("POST", "/v1/offers/\(offer)/links", ["code": "launch", "rules": rules])
                 // The rules read back as they were sent (times in the API's form).
                 let shown = try #require(created["rules"] as? [[String: Any]])
                 #expect(shown.count == 6)
                 #expect(shown[0]["destination_url"] as? String == "https://apps.apple.com/app/id123")
                 #expect((shown[5]["if"] as? [[String: Any]])?.first?["at"] as? String == "2020-01-01T00:00:00Z")
-                let listed = try call("GET", "/v1/offers/\(offer)/links")["items"] as? [[String: Any]]
+                let listed = try api.call("GET", "/v1/offers/\(offer)/links")["items"] as? [[String: Any]]
                 #expect((listed?.first?["rules"] as? [Any])?.count == 6)
 
-                let version = Int(try server.store.backend.catalogueVersion())
-                _ = try await server.waitUntil(seconds: 2) { try server.live().workers.allSatisfy { $0.catalogueVersion >= version } }
+                try await api.settled()
                 try Self.followAsVisitors(edge: server.edgePort)
             }
         }
@@ -93,38 +104,28 @@ extension EndToEnd {
         /// of its links that have none of their own, without a restart.
         @Test func anOffersDefaultsReachItsLinksWithoutTheirOwn() async throws {
             try await withServer(prepare: { _ in }) { server in
-                let admin = server.adminKey
-                func call(_ method: String, _ path: String, _ body: Any? = nil,
-                          sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
-                    let (status, json) = try HTTP.json(port: server.adminPort, method, path, token: admin, body: body)
-                    #expect((200..<300).contains(status), "\(method) \(path) answered \(status): \(json)", sourceLocation: sourceLocation)
-                    return json
-                }
-                func settled() async throws {
-                    let version = Int(try server.store.backend.catalogueVersion())
-                    _ = try await server.waitUntil(seconds: 2) { try server.live().workers.allSatisfy { $0.catalogueVersion >= version } }
-                }
-                let offer = try #require(try call("POST", "/v1/offers", [
+                let api = AdminCalls(server: server)
+                let offer = try #require(try api.call("POST", "/v1/offers", [
                     "name": "Spring", "payout": ["type": "flat", "value": 100], "destination_url": "https://shop.example.com/spring",
                 ])["id"] as? Int)
-                _ = try call("POST", "/v1/offers/\(offer)/links", ["code": "springplain"])
-                _ = try call("POST", "/v1/offers/\(offer)/links", ["code": "springown", "rules": [
+                _ = try api.call("POST", "/v1/offers/\(offer)/links", ["code": "springplain"])
+                _ = try api.call("POST", "/v1/offers/\(offer)/links", ["code": "springown", "rules": [
                     ["if": [["type": "device", "in": ["android"]]], "destination_url": "https://play.google.com/store/apps/details?id=x"],
                 ]])
-                try await settled()
+                try await api.settled()
                 #expect(try Self.location(server.edgePort, "/springplain/nobody", agent: Self.iPhone, language: nil)
                     .hasPrefix("https://shop.example.com/spring?"))
 
-                _ = try call("PATCH", "/v1/offers/\(offer)", [
+                _ = try api.call("PATCH", "/v1/offers/\(offer)", [
                     "rules": [["if": [["type": "device", "in": ["ios"]]], "destination_url": "https://apps.apple.com/app/id9"]],
                     "expires_at": "2020-01-01T00:00:00Z", "expired_url": "https://shop.example.com/over",
                 ])
-                try await settled()
+                try await api.settled()
                 // The link without rules or expiry of its own: the offer's expiry has passed.
                 #expect(try Self.location(server.edgePort, "/springplain/nobody", agent: Self.iPhone, language: nil)
                     .hasPrefix("https://shop.example.com/over"))
-                _ = try call("PATCH", "/v1/offers/\(offer)", ["expires_at": NSNull(), "expired_url": NSNull()])
-                try await settled()
+                _ = try api.call("PATCH", "/v1/offers/\(offer)", ["expires_at": NSNull(), "expired_url": NSNull()])
+                try await api.settled()
                 #expect(try Self.location(server.edgePort, "/springplain/nobody", agent: Self.iPhone, language: nil)
                     .hasPrefix("https://apps.apple.com/app/id9?clk="))
                 #expect(try Self.location(server.edgePort, "/springplain/nobody", agent: Self.desktop, language: nil)
@@ -136,10 +137,10 @@ extension EndToEnd {
                     .hasPrefix("https://play.google.com/store/apps/details?id=x&clk="))
 
                 // Its rules cleared by PATCH, the link follows the offer's.
-                let own = try #require((try call("GET", "/v1/offers/\(offer)/links")["items"] as? [[String: Any]])?
+                let own = try #require((try api.call("GET", "/v1/offers/\(offer)/links")["items"] as? [[String: Any]])?
                     .first { $0["code"] as? String == "springown" }?["id"] as? Int)
-                _ = try call("PATCH", "/v1/offers/\(offer)/links/\(own)", ["rules": NSNull()])
-                try await settled()
+                _ = try api.call("PATCH", "/v1/offers/\(offer)/links/\(own)", ["rules": NSNull()])
+                try await api.settled()
                 #expect(try Self.location(server.edgePort, "/springown/nobody", agent: Self.iPhone, language: nil)
                     .hasPrefix("https://apps.apple.com/app/id9?clk="))
             }

@@ -53,19 +53,59 @@ func benchCountries() throws -> CountryDatabase? {
     return try CountryDatabase(path: path)
 }
 
+// link777 belongs to offer 28; partner 1777 (offer 28) made it for its child 11777, with its ad.
+let hotPathRequest = Array("""
+    GET /link777/partner1777.partner11777/ad1777?sub1=spring-sale&utm_campaign=x HTTP/1.1\r
+    Host: t.example.com\r
+    User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1\r
+    Accept: text/html,application/xhtml+xml\r
+    Accept-Language: en-GB,en;q=0.9\r
+    \r
+
+    """.utf8)
+let hotPathDate = Array("Sat, 21 Nov 2026 23:59:59 GMT".utf8)
+
+/// The whole per-request path of a worker on `table`: scan, parse, decode,
+/// look up, apply caps and rules, answer, record; a new connection each time,
+/// so the client's country (with `countries`) and device classes are found
+/// for every request. Plays the aggregator now and then, as its thread would.
+func runHotPath(_ benchmark: Benchmark, table: LinkTable, countries: CountryDatabase?) {
+    let channel = ClickChannel(capacity: 65_536)
+    var responder = EdgeResponder(view: table.view, channel: channel, nodeID: 0, workerID: 0, clientHashSalt: 42)
+    responder.countries = countries?.lookup ?? .none
+    let output = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
+    defer { output.deallocate() }
+    let limits = HTTPLimits()
+    var sum = 0
+    hotPathRequest.withUnsafeBytes { raw in
+        hotPathDate.withUnsafeBytes { date in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                var scanner = HeadScanner()
+                guard case .complete(let start, let end) = scanner.scan(raw, limits: limits),
+                      case .success(let head) = HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+                else { fatalError("the benchmark request does not parse") }
+                var writer = ByteWriter(base: output, capacity: 64 * 1024)
+                let keepAlive = responder.answer(head, head: raw, client: IPAddress(words: (0x0100_007F, 0), length: 4),
+                                                 now: 1_800_000_000_000, date: date, closing: false, to: &writer)
+                sum &+= writer.count &+ (keepAlive ? 1 : 0)
+                if channel.subIDs.count > 8_192 {
+                    _ = channel.drain { run in
+                        for index in 0..<run.count {
+                            sum &+= channel.withSubIDs(of: run.baseAddress! + index) { Int($0?.pointee.isEmpty == false ? 1 : 0) }
+                        }
+                    }
+                }
+            }
+            benchmark.stopMeasurement()
+        }
+    }
+    precondition(responder.droppedClicks == 0)
+    blackHole(sum)
+    withExtendedLifetime(countries) {}
+}
+
 let benchmarks: @Sendable () -> Void = {
-    // link777 belongs to offer 28; partner 1777 (offer 28) made it for its child 11777, with its ad.
-    let request = Array("""
-        GET /link777/partner1777.partner11777/ad1777?sub1=spring-sale&utm_campaign=x HTTP/1.1\r
-        Host: t.example.com\r
-        User-Agent: Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1\r
-        Accept: text/html,application/xhtml+xml\r
-        Accept-Language: en-GB,en;q=0.9\r
-        \r
-
-        """.utf8)
-    let date = Array("Sat, 21 Nov 2026 23:59:59 GMT".utf8)
-
     // The whole per-request path of a worker: scan, parse, decode, look up, answer, record.
     Benchmark(
         "RedirectHotPath",
@@ -76,39 +116,7 @@ let benchmarks: @Sendable () -> Void = {
             thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p100: 0])]
         )
     ) { benchmark in
-        let table = try makeTable()
-        let channel = ClickChannel(capacity: 65_536)
-        var responder = EdgeResponder(view: table.view, channel: channel, nodeID: 0, workerID: 0, clientHashSalt: 42)
-        let output = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
-        defer { output.deallocate() }
-        let limits = HTTPLimits()
-        var sum = 0
-        request.withUnsafeBytes { raw in
-            date.withUnsafeBytes { date in
-                benchmark.startMeasurement()
-                for _ in benchmark.scaledIterations {
-                    var scanner = HeadScanner()
-                    guard case .complete(let start, let end) = scanner.scan(raw, limits: limits),
-                          case .success(let head) = HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
-                    else { fatalError("the benchmark request does not parse") }
-                    var writer = ByteWriter(base: output, capacity: 64 * 1024)
-                    let keepAlive = responder.answer(head, head: raw, client: IPAddress(words: (0x0100_007F, 0), length: 4),
-                                                     now: 1_800_000_000_000, date: date, closing: false, to: &writer)
-                    sum &+= writer.count &+ (keepAlive ? 1 : 0)
-                    // Play the aggregator now and then, as its thread would.
-                    if channel.subIDs.count > 8_192 {
-                        _ = channel.drain { run in
-                            for index in 0..<run.count {
-                                sum &+= channel.withSubIDs(of: run.baseAddress! + index) { Int($0?.pointee.isEmpty == false ? 1 : 0) }
-                            }
-                        }
-                    }
-                }
-                benchmark.stopMeasurement()
-            }
-        }
-        precondition(responder.droppedClicks == 0)
-        blackHole(sum)
+        runHotPath(benchmark, table: try makeTable(), countries: nil)
     }
 
     // The same with 10 rules on the link (the last one matching, by country)
@@ -122,38 +130,7 @@ let benchmarks: @Sendable () -> Void = {
             thresholds: [.mallocCountTotal: .init(absolute: [.p0: 0, .p100: 0])]
         )
     ) { benchmark in
-        let table = try makeTable(rules: try makeRules(10))
-        let countries = try benchCountries()
-        let channel = ClickChannel(capacity: 65_536)
-        var responder = EdgeResponder(view: table.view, channel: channel, nodeID: 0, workerID: 0, clientHashSalt: 42)
-        responder.countries = countries?.lookup ?? .none
-        let output = UnsafeMutableRawPointer.allocate(byteCount: 64 * 1024, alignment: 64)
-        defer { output.deallocate() }
-        let limits = HTTPLimits()
-        var sum = 0
-        request.withUnsafeBytes { raw in
-            date.withUnsafeBytes { date in
-                benchmark.startMeasurement()
-                for _ in benchmark.scaledIterations {
-                    var scanner = HeadScanner()
-                    guard case .complete(let start, let end) = scanner.scan(raw, limits: limits),
-                          case .success(let head) = HTTPRequestParser.parse(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
-                    else { fatalError("the benchmark request does not parse") }
-                    var writer = ByteWriter(base: output, capacity: 64 * 1024)
-                    // A new connection each time: the country and device classes are found for every request.
-                    let keepAlive = responder.answer(head, head: raw, client: IPAddress(words: (0x0100_007F, 0), length: 4),
-                                                     now: 1_800_000_000_000, date: date, closing: false, to: &writer)
-                    sum &+= writer.count &+ (keepAlive ? 1 : 0)
-                    if channel.subIDs.count > 8_192 {
-                        _ = channel.drain { run in sum &+= run.count }
-                    }
-                }
-                benchmark.stopMeasurement()
-            }
-        }
-        precondition(responder.droppedClicks == 0)
-        blackHole(sum)
-        withExtendedLifetime(countries) {}
+        runHotPath(benchmark, table: try makeTable(rules: try makeRules(10)), countries: try benchCountries())
     }
 
     // Rule evaluation alone, on a resolved click: 1, 10 and 32 rules, the
