@@ -11,10 +11,11 @@
 //            GeoIP                                              country lookups in a .mmdb file
 //   level 1  Edge                                               the redirects
 //            Domain                                             business records, pure rules, storage protocols
+//            Wire                                               the JSON the world sees: API bodies, events' data
 //   level 2  Aggregator                                         the click pipeline
 //            Store                                              the SQL written once, over SQLDatabase
 //            Services                                           use cases, over the narrow storage protocols
-//   level 3  StoreSQLite  StorePostgres  Mail                   drivers
+//   level 3  StoreSQLite  StorePostgres  Mail  EventsOut        drivers (EventsOut: webhooks over HTTP)
 //            Ops                                                live figures and the Prometheus export
 //            APIDocument                                        the OpenAPI description
 //   level 4  API                                                the JSON API: routes, bodies, authentication
@@ -52,6 +53,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
@@ -107,6 +109,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Domain", dependencies: ["ClickModel"], swiftSettings: strict),
+        .target(name: "Wire", dependencies: ["ClickModel", "Domain"], swiftSettings: strict),
 
         // MARK: level 2
         .target(
@@ -119,7 +122,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Store", dependencies: ["ClickModel", "Domain", "Platform"], swiftSettings: strict),
+        .target(name: "Store", dependencies: ["ClickModel", "Domain", "Platform", "Wire"], swiftSettings: strict),
         .target(
             name: "Services",
             dependencies: [
@@ -167,6 +170,20 @@ let package = Package(
         ),
 
         .target(
+            name: "EventsOut",
+            dependencies: [
+                "ClickModel", "Domain", "Wire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .target(
             name: "Ops",
             dependencies: ["Aggregator", "ClickModel", "Edge", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict
@@ -177,7 +194,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "APIDocument", "ClickModel", "Domain", "Ops", "Services", "Store",
+                "APIDocument", "ClickModel", "Domain", "EventsOut", "Ops", "Services", "Store", "Wire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -194,7 +211,7 @@ let package = Package(
         .target(
             name: "Pages",
             dependencies: [
-                "API", "ClickModel", "Domain", "Ops", "Services", "Store",
+                "API", "ClickModel", "Domain", "Ops", "Services", "Store", "Wire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -210,7 +227,7 @@ let package = Package(
             name: "ClicklineApp",
             dependencies: [
                 "ClickCaps", "ClickModel", "Domain", "GeoIP", "Store", "StoreSQLite", "StorePostgres", "Edge", "Aggregator", "Services", "Ops", "API", "Pages", "Mail",
-                "Platform",
+                "EventsOut", "Platform",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -268,10 +285,11 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .testTarget(name: "MailTests", dependencies: ["Mail", "Domain"], swiftSettings: strict),
+        .testTarget(name: "EventsOutTests", dependencies: ["EventsOut", "Domain", "ClickModel"], swiftSettings: strict),
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Domain", "Services", "Store", "StoreTesting", "ClickModel",
+                "API", "Domain", "Services", "Store", "StoreTesting", "ClickModel", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

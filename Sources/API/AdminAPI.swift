@@ -1,5 +1,6 @@
 import APIDocument
 import Domain
+import EventsOut
 import Foundation
 import Hummingbird
 import Ops
@@ -19,6 +20,7 @@ public enum AdminAPI {
     ///   - pages: adds the HTML pages (the `Pages` target) to the router.
     public static func router(store: SQLStore, sources: OpsSources, metrics: MetricsExporter, urls: PublicURLs,
                               deadlines: RequestDeadlines = RequestDeadlines(), sessions: SessionRoles? = nil,
+                              eventTargets: TargetGuard = TargetGuard(),
                               pages: (Router<ClicklineRequestContext>, _ opsKeys: any KeyStore) -> Void = { _, _ in })
         -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
@@ -52,7 +54,7 @@ public enum AdminAPI {
         }
         router.group().add(middleware: RequireKey([.ops, .admin], keys: opsKeys, sessions: sessions))
             .get("/v1/ops/live/stream", use: LiveStream(sources: sources).respond)
-        addCatalogue(to: router, store: store, urls: urls)
+        addCatalogue(to: router, store: store, urls: urls, eventTargets: eventTargets)
         MemberDashboard.register(on: router, store: store, urls: urls)
         pages(router, opsKeys)
         routes.set(router.routes)
@@ -61,19 +63,19 @@ public enum AdminAPI {
 
     /// A router of the catalogue's admin API and the partner API alone, with
     /// the same middleware as in `router`: what their tests drive.
-    public static func catalogueRouter(store: SQLStore, urls: PublicURLs,
-                                       deadlines: RequestDeadlines = RequestDeadlines()) -> Router<ClicklineRequestContext> {
+    public static func catalogueRouter(store: SQLStore, urls: PublicURLs, deadlines: RequestDeadlines = RequestDeadlines(),
+                                       eventTargets: TargetGuard = TargetGuard()) -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
         let routes = KnownRoutes()
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         router.add(middleware: DeadlineMiddleware(deadlines: deadlines))
         router.add(middleware: StoreErrorMiddleware())
-        addCatalogue(to: router, store: store, urls: urls)
+        addCatalogue(to: router, store: store, urls: urls, eventTargets: eventTargets)
         routes.set(router.routes)
         return router
     }
 
-    static func addCatalogue(to router: Router<ClicklineRequestContext>, store: SQLStore, urls: PublicURLs) {
+    static func addCatalogue(to router: Router<ClicklineRequestContext>, store: SQLStore, urls: PublicURLs, eventTargets: TargetGuard) {
         // The use cases, each over the part of the store it needs; the routes read through the rest.
         let conversions = ConversionAPI(store: store, recorder: ConversionRecorder(store: store), payments: Payments(store: store))
         conversions.registerPublic(on: router)
@@ -84,6 +86,7 @@ public enum AdminAPI {
         ReportAPI(store: store).register(on: admin)
         ProjectAPI(store: store, workflow: ProjectWorkflow(store: store), urls: urls).register(on: admin)
         EmailAPI(store: store, emails: MemberEmails(store: store, urls: urls)).register(on: admin)
+        WebhookAPI(store: store, targets: eventTargets).register(on: admin)
 
         let partner = router.group().add(middleware: RequirePartner(store: store))
         PartnerAPI(store: store, links: PartnerLinks(store: store, urls: urls), urls: urls).register(on: partner)

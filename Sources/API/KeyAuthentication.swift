@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Services
 import Synchronization
+import Wire
 
 /// Keys as the store says, answered from memory once known: so that
 /// `/metrics` and the live figures never wait on the store, and stay

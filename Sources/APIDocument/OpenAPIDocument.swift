@@ -255,6 +255,22 @@ public enum OpenAPIDocument {
             queryParameter("status", "queued, sent or failed"), queryParameter("partner_id", "one partner's", type: "integer"),
         ], answer: page("OutboxMessage"))
 
+        add("POST", "/v1/webhooks", "Create a webhook endpoint; its secret (whsec_...) is in this answer only", access: .admin,
+            body: "WebhookInput", status: 201, answer: ref("WebhookEndpoint"))
+        add("GET", "/v1/webhooks", "Every webhook endpoint, without secrets", access: .admin, answer: page("WebhookEndpoint"))
+        add("GET", "/v1/webhooks/{id}", "One webhook endpoint, without its secret", access: .admin, answer: ref("WebhookEndpoint"))
+        add("PATCH", "/v1/webhooks/{id}", "Change its URL, event types or status (active again: what waited is sent)", access: .admin,
+            body: "WebhookChange", answer: ref("WebhookEndpoint"))
+        add("DELETE", "/v1/webhooks/{id}", "Delete an endpoint, its deliveries and its log", access: .admin, status: 204)
+        add("POST", "/v1/webhooks/{id}/rotate", "A new secret, in this answer only; the old one also signs for 24 hours", access: .admin,
+            answer: ref("WebhookEndpoint"))
+        add("POST", "/v1/webhooks/{id}/test", "Send a webhook.test event to this endpoint", access: .admin, status: 202,
+            answer: object(["event_id": string]))
+        add("GET", "/v1/webhooks/{id}/deliveries", "The delivery log, newest first: each attempt's status, latency and first KiB of answer",
+            access: .admin, query: paging, answer: page("DeliveryAttempt"))
+        add("POST", "/v1/webhooks/{id}/replay", "Send again one event, or the events of a time range that the endpoint asks for",
+            access: .admin, body: "ReplayInput", status: 202, answer: object(["queued": int]))
+
         add("GET", "/v1/dashboard/{token}", "A member's own dashboard (the page /p/{token} shows it): code or link, commission structure, conversions, payments", access: .none, answer: ref("MemberDashboard"))
         add("GET", "/v1/ops/live/stream", "/v1/ops/live every second as Server-Sent Events (event: live); a key or a session",
             access: .ops, answer: ["type": "string", "description": "event: live, data: a LiveReport"], content: "text/event-stream")
@@ -271,6 +287,7 @@ public enum OpenAPIDocument {
             "pattern": "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$",
         ]
         let code: JSON = ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"]
+        let eventTypes = enumeration(EventType.subscribable.map(\.rawValue))
         let url: JSON = ["type": "string", "format": "uri", "description": "an absolute http or https URL of visible ASCII"]
         let counts: [String: JSON] = ["clicks": int, "billable": int, "unique": int, "bot": int, "unattributed": int, "inactive": int,
                                       "capped": int, "expired": int]
@@ -491,6 +508,29 @@ public enum OpenAPIDocument {
                 "message": ["type": "string", "nullable": true, "description": "why nothing was made: the member had its link or code"],
                 "stage_id": ["type": "integer", "description": "the stage the member is in now"],
                 "tracking_url": nullable(string), "promo_code": nullable(string), "dashboard_url": string,
+            ]),
+            "WebhookInput": object([
+                "url": ["type": "string", "maxLength": 2048, "description": .string(
+                    "https (http only with --allow-http-event-targets), no user info; refused when its host leads to a loopback, private, "
+                    + "link-local, multicast or metadata address (unless --allow-private-event-targets)")],
+                "events": ["type": "array", "minItems": 1, "items": eventTypes],
+            ], required: ["url", "events"]),
+            "WebhookChange": object([
+                "url": ["type": "string", "maxLength": 2048], "events": ["type": "array", "minItems": 1, "items": eventTypes],
+                "status": enumeration(["active", "disabled"]),
+            ]),
+            "WebhookEndpoint": object([
+                "id": int, "url": string, "events": ["type": "array", "items": eventTypes], "status": enumeration(["active", "disabled"]),
+                "disabled_reason": nullable(string), "failing_since": nullableTime, "created_at": time,
+                "previous_secret_expires_at": nullableTime,
+                "secret": ["type": "string", "description": "whsec_ and base 64: only when created or rotated"],
+            ], required: ["id", "url", "events", "status", "created_at"]),
+            "DeliveryAttempt": object([
+                "id": int, "event_id": string, "event_type": string, "attempt": int, "started_at": time, "status_code": nullable(int),
+                "latency_ms": int, "response": nullable(string), "error": nullable(string),
+            ], required: ["id", "event_id", "event_type", "attempt", "started_at", "latency_ms"]),
+            "ReplayInput": object([
+                "event_id": ["type": "string", "description": "evt_...; or from and to"], "from": time, "to": time,
             ]),
             "EmailInput": object([
                 "partner_ids": ["type": "array", "items": int, "minItems": 1],

@@ -6,6 +6,7 @@ import ClickCaps
 import ClickModel
 import Domain
 import Edge
+import EventsOut
 import GeoIP
 import Hummingbird
 import Logging
@@ -41,6 +42,7 @@ public final class ClicklineApplication: Sendable {
     private let publisher: CataloguePublisher
     private let capReporter: CapReporter
     private let countryWatcher: CountryDatabaseWatcher?
+    private let eventTargets: TargetGuard
     /// What the country database opened at start is (`--geoip-db`): its
     /// path, type and build date; nil without one.
     public let countryDatabase: String?
@@ -134,8 +136,9 @@ public final class ClicklineApplication: Sendable {
         let deadlines = RequestDeadlines(conversions: .milliseconds(settings.postbackDeadlineMilliseconds),
                                          other: .milliseconds(settings.requestDeadlineMilliseconds))
         let pages = try await Pages.load(store: store, urls: urls, sources: sources)
+        eventTargets = TargetGuard(allowPrivate: settings.allowPrivateEventTargets, allowHTTP: settings.allowHTTPEventTargets)
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
-                                     urls: urls, deadlines: deadlines, sessions: pages.sessionRoles,
+                                     urls: urls, deadlines: deadlines, sessions: pages.sessionRoles, eventTargets: eventTargets,
                                      pages: { router, opsKeys in pages.register(on: router, opsKeys: opsKeys) })
         routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(
@@ -189,6 +192,9 @@ public final class ClicklineApplication: Sendable {
             services.insert(.init(service: OutboxDeliveryService(sender: OutboxSender(store: store, server: server, from: settings.smtpFrom,
                                                                                         logger: logger))), at: 1)
         }
+        // Stops after the API too; deliveries in flight then are sent again at the next start (their lease ends).
+        services.insert(.init(service: WebhookDeliveryService(sender: WebhookSender(store: store, targets: eventTargets,
+                                                                                    logger: logger))), at: 1)
         if let countryWatcher {
             services.insert(.init(service: CountryDatabaseWatcherService(watcher: countryWatcher)), at: 1)
         }

@@ -1,5 +1,6 @@
 import Aggregator
 import Domain
+import EventsOut
 import Edge
 import GeoIP
 import Logging
@@ -111,6 +112,17 @@ struct EdgeService: Service {
 /// not cut), and whatever is still queued waits in the store for the next start.
 struct OutboxDeliveryService: Service {
     let sender: OutboxSender
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await sender.run()
+        }
+    }
+}
+
+/// Webhook deliveries as a service: sends what is due until shutdown.
+struct WebhookDeliveryService: Service {
+    let sender: WebhookSender
 
     func run() async throws {
         await cancelWhenGracefulShutdown {

@@ -44,6 +44,10 @@ public struct Settings: Sendable, Equatable {
     public var storeReadyTimeoutMilliseconds = 3_000
     public var postgresConnections = 16
     public var logLevel = "info"
+    /// Webhooks and postbacks may go to loopback, private and link-local addresses (tests, on-premise).
+    public var allowPrivateEventTargets = false
+    /// Webhooks and postbacks may go to plain http:// URLs.
+    public var allowHTTPEventTargets = false
 
     public init() {}
 
@@ -177,6 +181,12 @@ public struct Settings: Sendable, Equatable {
             }
             s.logLevel = v
         },
+        spec("allow-private-event-targets", "false", "true lets webhooks and postbacks go to loopback, private, link-local and metadata addresses (tests, on-premise receivers); otherwise such URLs are refused.") {
+            $0.allowPrivateEventTargets = try bool($1, "allow-private-event-targets")
+        },
+        spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
+            $0.allowHTTPEventTargets = try bool($1, "allow-http-event-targets")
+        },
     ]
 
     /// The catalogue entry of a flag name.
@@ -240,6 +250,14 @@ public struct Settings: Sendable, Equatable {
                              _ apply: @escaping @Sendable (inout Settings, String) throws -> Void) -> Spec {
         Spec(name: name, environment: "CLICKLINE_" + name.uppercased().replacingOccurrences(of: "-", with: "_"),
              defaultValue: defaultValue, help: help, apply: apply)
+    }
+
+    private static func bool(_ text: String, _ name: String) throws(SettingsError) -> Bool {
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw SettingsError(setting: name, message: "must be true or false")
+        }
     }
 
     private static func int(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int {

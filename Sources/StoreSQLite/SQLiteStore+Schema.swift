@@ -582,6 +582,55 @@ extension SQLiteStore {
                 CREATE INDEX conversions_link ON conversions(link_id) WHERE link_id != 0;
                 """)
         }
+        migrator.registerMigration("v16: events out, and webhook endpoints with their deliveries") { db in
+            try db.execute(sql: """
+                -- Written in the transaction of the change each one reports, with a delivery for each endpoint that wants it.
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    event_key TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    data TEXT NOT NULL
+                );
+                CREATE INDEX events_created ON events(created_at);
+                -- `events` is the types it wants, each between commas: ",conversion.created,link.created,".
+                CREATE TABLE webhook_endpoints (
+                    id INTEGER PRIMARY KEY,
+                    url TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+                    secret TEXT NOT NULL,
+                    previous_secret TEXT,
+                    previous_secret_until INTEGER,
+                    failing_since INTEGER,
+                    disabled_reason TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE webhook_deliveries (
+                    id INTEGER PRIMARY KEY,
+                    event_id INTEGER NOT NULL REFERENCES events(id),
+                    endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'delivered', 'failed')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    delivered_at INTEGER
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(endpoint_id, status, next_attempt_at);
+                CREATE TABLE webhook_attempts (
+                    id INTEGER PRIMARY KEY,
+                    delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+                    endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    attempt INTEGER NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    status_code INTEGER,
+                    latency_ms INTEGER NOT NULL,
+                    response TEXT,
+                    error TEXT
+                );
+                CREATE INDEX webhook_attempts_endpoint ON webhook_attempts(endpoint_id, id);
+                """)
+        }
         return migrator
     }
 

@@ -7,6 +7,7 @@ import Services
 import Store
 import StoreTesting
 import Testing
+import Wire
 
 /// Money through the API: postbacks, Shopify orders, reversals and payments.
 @Suite("Conversions, commissions and payments")

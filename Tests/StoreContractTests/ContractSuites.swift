@@ -73,6 +73,11 @@ struct SQLiteSharedStoreContract {
             try await SharedStoreContract.outboxMessagesGoFromQueuedToSentOrFailed(store, partners: (jane, zoe))
         }
     }
+    @Test func conversionsAreToldToTheEndpointsThatAskForThem() async throws {
+        try await withStore(EventContract.conversionsAreToldToTheEndpointsThatAskForThem)
+    }
+    @Test func attemptsMoveDeliveries() async throws { try await withStore(EventContract.attemptsMoveDeliveries) }
+    @Test func replaysQueueEventsAgain() async throws { try await withStore(EventContract.replaysQueueEventsAgain) }
 }
 
 /// The same on PostgreSQL.
@@ -94,6 +99,15 @@ struct PostgresSharedStoreContract {
             let zoe = try await store.createPartner(Partner(name: "Zoë", code: Code("zoe")!), tokenHash: nil).id
             try await SharedStoreContract.outboxMessagesGoFromQueuedToSentOrFailed(store, partners: (jane, zoe))
         }
+    }
+    @Test func conversionsAreToldToTheEndpointsThatAskForThem() async throws {
+        try await withStore { store, _ in try await EventContract.conversionsAreToldToTheEndpointsThatAskForThem(store) }
+    }
+    @Test func attemptsMoveDeliveries() async throws {
+        try await withStore { store, _ in try await EventContract.attemptsMoveDeliveries(store) }
+    }
+    @Test func replaysQueueEventsAgain() async throws {
+        try await withStore { store, _ in try await EventContract.replaysQueueEventsAgain(store) }
     }
 
     /// A change of what the edge reads bumps the version once per statement; other changes do not.

@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Hummingbird
 import Services
+import Wire
 
 /// The admin API of the catalogue (SPEC section 5): offers, links, partners,
 /// members, ads and Shopify stores, behind an admin key.

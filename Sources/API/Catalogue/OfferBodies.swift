@@ -1,6 +1,7 @@
 import ClickModel
 import Domain
 import Foundation
+import Wire
 
 /// The fields of `POST /v1/offers` and `PATCH /v1/offers/{id}`, as sent.
 package struct OfferInput: Decodable, Sendable {

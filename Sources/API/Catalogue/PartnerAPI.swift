@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Hummingbird
 import Services
+import Wire
 
 /// Checks `Authorization: Bearer <partner token>`: 401 without a known token,
 /// 403 for a partner that is not active. Admin keys do not open it: the

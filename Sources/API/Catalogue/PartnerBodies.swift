@@ -1,6 +1,7 @@
 import ClickModel
 import Domain
 import Foundation
+import Wire
 
 /// The fields of `POST /v1/partners` and `PATCH /v1/partners/{id}`, as sent.
 struct PartnerInput: Decodable, Sendable {

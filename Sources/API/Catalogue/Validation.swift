@@ -1,6 +1,7 @@
 import ClickModel
 import Domain
 import Foundation
+import Wire
 
 /// Checks of single values, each throwing a 422 that names the field.
 package enum Validate {

@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Hummingbird
 import Services
+import Wire
 
 /// Conversions in (postbacks, Shopify order webhooks), conversions read and
 /// reversed, commissions paid (SPEC section 4 and the payments of section 5).

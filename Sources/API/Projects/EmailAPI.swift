@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Hummingbird
 import Services
+import Wire
 
 /// Emails to members (SPEC section 8): rendered per member from a template,
 /// previewed, or put into the outbox that the mail sender delivers.

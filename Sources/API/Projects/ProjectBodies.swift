@@ -1,6 +1,7 @@
 import ClickModel
 import Domain
 import Foundation
+import Wire
 
 /// `POST /v1/projects`.
 package struct ProjectInput: Decodable {

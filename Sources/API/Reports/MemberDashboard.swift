@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Services
 import Store
+import Wire
 
 /// What a member of an offer sees of it (SPEC section 6): its code or link,
 /// the commission structure, its conversions and expected commission, and

@@ -2,6 +2,7 @@ import ClickModel
 import Domain
 import Foundation
 import Hummingbird
+import Wire
 
 /// `GET /v1/reports/...`: the brand's KPIs (SPEC section 6), read from the
 /// rollups only, as JSON or with `format=csv` as a download.

@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// The date range of a report: a preset (`last_6_months` by default,
 /// `month_to_date`, `last_30_days`) or `from`/`to`, each a date

@@ -5,6 +5,7 @@ import Hummingbird
 import Ops
 import Services
 import Store
+import Wire
 
 /// The brand console: every workflow of the product documents as a page
 /// (the dashboard, offers and their members, conversions, payments,

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Services
 import Store
+import Wire
 
 /// Conversions (the list, each one's attribution record, reversal) and
 /// payments (what is due per partner, sending it, the history, CSV).

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Services
 import Store
+import Wire
 
 /// The rules editor (SPEC section 12): a link's rules, caps and expiry, or
 /// an offer's defaults for its links, as one form. A rule's conditions are

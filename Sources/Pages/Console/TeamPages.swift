@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdAuth
 import Services
 import Store
+import Wire
 
 /// The team: who is on it and with which role, invites, and the active
 /// sessions of the person signed in (each can be ended).

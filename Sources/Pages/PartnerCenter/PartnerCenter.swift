@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdAuth
 import Services
 import Store
+import Wire
 
 /// The Partner Center (SPEC section 15), under `/partner` for a signed-in
 /// partner: its offers, the Link Generator (its links, its referral

@@ -2,6 +2,7 @@ import API
 import ClickModel
 import Domain
 import Foundation
+import Wire
 
 /// Charts drawn as inline SVG on the server: no script and no network needed.
 enum Chart {

@@ -2,6 +2,7 @@ import API
 import Domain
 import Foundation
 import HTTPTypes
+import Wire
 
 /// Turns form fields into the JSON API's inputs, so that a form is checked
 /// by exactly the rules of the API (`OfferInput`, `AddMembersInput`...), and

@@ -1,6 +1,7 @@
 import ClickModel
 import Domain
 import Foundation
+import Wire
 
 /// Conversions, commissions and payments, the same on SQLite and PostgreSQL.
 /// Each function runs inside the caller's transaction; `ConversionStore`
@@ -118,12 +119,14 @@ public enum ConversionsSQL {
         if let delivery = request.shopify {
             try insertDelivery(db, delivery, orderID: request.orderID, conversionID: conversionID, now: request.now)
         }
-        // What was written, as reading it back would give it.
-        return .created(Conversion(
+        // What was written, as reading it back would give it, and told to the brand's systems.
+        let created = Conversion(
             id: conversionID, offerID: offer.id, orderID: request.orderID, partnerID: planned.decision.partnerID, amount: request.amount,
             status: .accepted, event: request.event, source: request.source, clickID: request.clickID,
             subIDs: (0..<5).map { subIDs.count > $0 ? subIDs[$0] : nil }, candidates: candidates, decision: planned.decision,
-            commissions: commissions, createdAt: request.now, reversedAt: nil))
+            commissions: commissions, createdAt: request.now, reversedAt: nil)
+        try EventsSQL.emit(db, .conversionCreated, data: ConversionBody(conversion: created), now: request.now)
+        return .created(created)
     }
 
     /// A delivery seen before: by its webhook id, its event id, or its store and order.
@@ -256,6 +259,7 @@ public enum ConversionsSQL {
             try addRollup(db, minute: minute, offerID: line.offerID, partnerID: line.partnerID, commissions: -line.amount.minorUnits)
         }
         guard let reversed = try self.conversion(db, id: id) else { throw StoreError(.unavailable, "the conversion cannot be read back") }
+        try EventsSQL.emit(db, .conversionReversed, data: ConversionBody(conversion: reversed), now: now)
         return reversed
     }
 

@@ -1,0 +1,228 @@
+import Domain
+import Foundation
+import Wire
+
+/// Events out and their webhooks, the same on SQLite and PostgreSQL. Each
+/// function runs inside the caller's transaction; `EventStore` gives the
+/// contract.
+public enum EventsSQL {
+    /// Writes an event and queues a delivery of it to every active endpoint
+    /// that asks for its type: called inside the transaction of the change it
+    /// reports, so the two are stored together or not at all.
+    @discardableResult
+    public static func emit(_ db: some SQLConnection, _ type: EventType, data: some Encodable, now: Int64) throws -> Event {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let event = try insertEvent(db, type, data: String(decoding: try encoder.encode(data), as: UTF8.self), now: now)
+        try db.execute("""
+            INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at)
+            SELECT ?, id, 'queued', ?, ? FROM webhook_endpoints WHERE status = 'active' AND events LIKE ?
+            """, [.integer(event.id), .integer(now), .integer(now), .text("%,\(type.rawValue),%")])
+        return event
+    }
+
+    static func insertEvent(_ db: some SQLConnection, _ type: EventType, data: String, now: Int64) throws -> Event {
+        var random = SystemRandomNumberGenerator()
+        let key = Event.newKey(using: &random)
+        guard let id = try db.row("INSERT INTO events (event_key, type, created_at, data) VALUES (?, ?, ?, ?) RETURNING id",
+                                  [.text(key), .text(type.rawValue), .integer(now), .text(data)])?.int64(0) else {
+            throw StoreError(.unavailable, "the event's id was not returned")
+        }
+        return Event(id: id, key: key, type: type, createdAt: now, data: data)
+    }
+
+    // MARK: endpoints
+
+    public static func createEndpoint(_ db: some SQLConnection, url: String, events: [EventType], secret: String,
+                                      now: Int64) throws -> WebhookEndpoint {
+        guard let row = try db.row("""
+            INSERT INTO webhook_endpoints (url, events, status, secret, created_at) VALUES (?, ?, 'active', ?, ?) RETURNING id
+            """, [.text(url), .text(eventList(events)), .text(secret), .integer(now)]) else {
+            throw StoreError(.unavailable, "the endpoint's id was not returned")
+        }
+        return WebhookEndpoint(id: try row.int64(0), url: url, events: events, status: .active, secret: secret, createdAt: now)
+    }
+
+    public static func endpoints(_ db: some SQLConnection) throws -> [WebhookEndpoint] {
+        try db.rows("SELECT \(endpointColumns) FROM webhook_endpoints ORDER BY id").map { try endpoint(from: $0, at: 0) }
+    }
+
+    public static func endpoint(_ db: some SQLConnection, id: Int64) throws -> WebhookEndpoint? {
+        try db.row("SELECT \(endpointColumns) FROM webhook_endpoints WHERE id = ?", [.integer(id)]).map { try endpoint(from: $0, at: 0) }
+    }
+
+    public static func updateEndpoint(_ db: some SQLConnection, id: Int64, _ change: EndpointChange) throws -> WebhookEndpoint {
+        guard let current = try endpoint(db, id: id) else { throw StoreError(.notFound, "webhook endpoint \(id) does not exist") }
+        let enabling = change.status == .active && current.status == .disabled
+        try db.execute("""
+            UPDATE webhook_endpoints SET url = ?, events = ?, status = ?,
+                disabled_reason = CASE WHEN ? = 1 THEN NULL ELSE disabled_reason END,
+                failing_since = CASE WHEN ? = 1 THEN NULL ELSE failing_since END
+            WHERE id = ?
+            """, [.text(change.url ?? current.url), .text(eventList(change.events ?? current.events)),
+                  .text((change.status ?? current.status).rawValue), .integer(enabling ? 1 : 0), .integer(enabling ? 1 : 0),
+                  .integer(id)])
+        guard let updated = try endpoint(db, id: id) else { throw StoreError(.notFound, "webhook endpoint \(id) does not exist") }
+        return updated
+    }
+
+    public static func deleteEndpoint(_ db: some SQLConnection, id: Int64) throws {
+        try db.execute("DELETE FROM webhook_attempts WHERE endpoint_id = ?", [.integer(id)])
+        try db.execute("DELETE FROM webhook_deliveries WHERE endpoint_id = ?", [.integer(id)])
+        guard try db.execute("DELETE FROM webhook_endpoints WHERE id = ?", [.integer(id)]) == 1 else {
+            throw StoreError(.notFound, "webhook endpoint \(id) does not exist")
+        }
+    }
+
+    public static func rotateSecret(_ db: some SQLConnection, id: Int64, newSecret: String, previousUntil: Int64) throws -> WebhookEndpoint {
+        guard try db.execute("""
+            UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = ?, secret = ? WHERE id = ?
+            """, [.integer(previousUntil), .text(newSecret), .integer(id)]) == 1,
+              let rotated = try endpoint(db, id: id) else { throw StoreError(.notFound, "webhook endpoint \(id) does not exist") }
+        return rotated
+    }
+
+    // MARK: queueing
+
+    public static func queueTestEvent(_ db: some SQLConnection, endpointID: Int64, data: String, now: Int64) throws -> Event {
+        guard try endpoint(db, id: endpointID) != nil else { throw StoreError(.notFound, "webhook endpoint \(endpointID) does not exist") }
+        let event = try insertEvent(db, .webhookTest, data: data, now: now)
+        try queue(db, eventID: event.id, endpointID: endpointID, now: now)
+        return event
+    }
+
+    public static func replay(_ db: some SQLConnection, endpointID: Int64, _ selection: ReplaySelection, now: Int64) throws -> Int {
+        guard let endpoint = try endpoint(db, id: endpointID) else {
+            throw StoreError(.notFound, "webhook endpoint \(endpointID) does not exist")
+        }
+        switch selection {
+        case .event(let key):
+            guard let id = try db.row("SELECT id FROM events WHERE event_key = ?", [.text(key)])?.int64(0) else {
+                throw StoreError(.notFound, "event \(key) does not exist")
+            }
+            try queue(db, eventID: id, endpointID: endpointID, now: now)
+            return 1
+        case .range(let from, let to):
+            let types = endpoint.events.map { SQLValue.text($0.rawValue) }
+            guard !types.isEmpty else { return 0 }
+            return try db.execute("""
+                INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at)
+                SELECT id, ?, 'queued', ?, ? FROM events
+                WHERE created_at >= ? AND created_at < ? AND type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))
+                """, [.integer(endpointID), .integer(now), .integer(now), .integer(from), .integer(to)] + types)
+        }
+    }
+
+    static func queue(_ db: some SQLConnection, eventID: Int64, endpointID: Int64, now: Int64) throws {
+        try db.execute("""
+            INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'queued', ?, ?)
+            """, [.integer(eventID), .integer(endpointID), .integer(now), .integer(now)])
+    }
+
+    // MARK: delivering
+
+    /// Takes the deliveries due, endpoint by endpoint (an index range each,
+    /// however long the backlog), each moved to `leaseUntil` by an update
+    /// that only succeeds if no other sender moved it first: on PostgreSQL a
+    /// second node's update waits for the first one's commit, then finds the
+    /// row changed and takes nothing.
+    public static func claim(_ db: some SQLConnection, now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int,
+                             busy: [Int64: Int]) throws -> [DueDelivery] {
+        var claimed: [DueDelivery] = []
+        for endpoint in try db.rows("SELECT \(endpointColumns) FROM webhook_endpoints WHERE status = 'active' ORDER BY id").map({
+            try self.endpoint(from: $0, at: 0)
+        }) {
+            let free = min(perEndpoint - busy[endpoint.id, default: 0], limit - claimed.count)
+            guard free > 0 else { continue }
+            let rows = try db.rows("""
+                SELECT d.id, d.attempts, d.created_at, d.next_attempt_at, e.id, e.event_key, e.type, e.created_at, e.data
+                FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+                WHERE d.endpoint_id = ? AND d.status = 'queued' AND d.next_attempt_at <= ?
+                ORDER BY d.next_attempt_at, d.id LIMIT ?
+                """, [.integer(endpoint.id), .integer(now), SQLValue(free)])
+            for row in rows {
+                let id = try row.int64(0)
+                guard try db.execute("""
+                    UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at = ?
+                    """, [.integer(leaseUntil), .integer(id), .integer(try row.int64(3))]) == 1,
+                      let type = EventType(rawValue: try row.text(6)) else { continue }
+                let event = Event(id: try row.int64(4), key: try row.text(5), type: type, createdAt: try row.int64(7), data: try row.text(8))
+                claimed.append(DueDelivery(id: id, attempts: try row.int(1), queuedAt: try row.int64(2), event: event, endpoint: endpoint))
+            }
+        }
+        return claimed
+    }
+
+    public static func recordAttempt(_ db: some SQLConnection, _ attempt: DeliveryAttempt, outcome: AttemptOutcome) throws {
+        try db.execute("""
+            INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt, started_at, status_code, latency_ms, response, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(attempt.deliveryID), .integer(attempt.endpointID), SQLValue(attempt.attempt), .integer(attempt.startedAt),
+                  SQLValue(attempt.statusCode.map(Int64.init)), SQLValue(attempt.latencyMilliseconds), SQLValue(attempt.response),
+                  SQLValue(attempt.error.map { String($0.prefix(500)) })])
+        let delivery: Int64 = attempt.deliveryID, endpoint: Int64 = attempt.endpointID
+        switch outcome {
+        case .delivered:
+            try db.execute("UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, delivered_at = ? WHERE id = ?",
+                           [SQLValue(attempt.attempt), .integer(attempt.startedAt), .integer(delivery)])
+            try db.execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?", [.integer(endpoint)])
+        case .retry(let at):
+            try db.execute("UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+                           [SQLValue(attempt.attempt), .integer(at), .integer(delivery)])
+            try markFailing(db, endpoint: endpoint, since: attempt.startedAt)
+        case .gaveUp:
+            try db.execute("UPDATE webhook_deliveries SET status = 'failed', attempts = ? WHERE id = ?",
+                           [SQLValue(attempt.attempt), .integer(delivery)])
+            try markFailing(db, endpoint: endpoint, since: attempt.startedAt)
+        case .disableEndpoint(let reason):
+            // Queued again for when the endpoint is enabled: nothing is lost by disabling it.
+            try db.execute("UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+                           [SQLValue(attempt.attempt), .integer(attempt.startedAt), .integer(delivery)])
+            try db.execute("UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = ? WHERE id = ?",
+                           [.text(reason), .integer(endpoint)])
+        }
+    }
+
+    static func markFailing(_ db: some SQLConnection, endpoint: Int64, since: Int64) throws {
+        try db.execute("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                       [.integer(since), .integer(endpoint)])
+    }
+
+    public static func attempts(_ db: some SQLConnection, endpointID: Int64, beforeID: Int64, limit: Int) throws -> [DeliveryAttempt] {
+        try db.rows("""
+            SELECT a.id, a.delivery_id, a.endpoint_id, e.event_key, e.type, a.attempt, a.started_at, a.status_code, a.latency_ms,
+                   a.response, a.error
+            FROM webhook_attempts a
+            JOIN webhook_deliveries d ON d.id = a.delivery_id
+            JOIN events e ON e.id = d.event_id
+            WHERE a.endpoint_id = ? AND (? = 0 OR a.id < ?)
+            ORDER BY a.id DESC LIMIT ?
+            """, [.integer(endpointID), .integer(beforeID), .integer(beforeID), SQLValue(limit)]).map { row in
+            DeliveryAttempt(id: try row.int64(0), deliveryID: try row.int64(1), endpointID: try row.int64(2), eventKey: try row.text(3),
+                            eventType: EventType(rawValue: try row.text(4)) ?? .webhookTest, attempt: try row.int(5),
+                            startedAt: try row.int64(6), statusCode: try row.optionalInt64(7).map(Int.init),
+                            latencyMilliseconds: try row.int(8), response: try row.optionalText(9), error: try row.optionalText(10))
+        }
+    }
+
+    // MARK: rows
+
+    /// `,conversion.created,link.created,`: each type between commas, so `LIKE '%,type,%'` finds it.
+    static func eventList(_ events: [EventType]) -> String {
+        "," + events.map(\.rawValue).joined(separator: ",") + ","
+    }
+
+    static let endpointColumns = """
+        id, url, events, status, secret, previous_secret, previous_secret_until, failing_since, disabled_reason, created_at
+        """
+
+    static func endpoint(from row: SQLRow, at first: Int) throws -> WebhookEndpoint {
+        WebhookEndpoint(
+            id: try row.int64(first), url: try row.text(first + 1),
+            events: try row.text(first + 2).split(separator: ",").compactMap { EventType(rawValue: String($0)) },
+            status: EndpointStatus(rawValue: try row.text(first + 3)) ?? .disabled, secret: try row.text(first + 4),
+            previousSecret: try row.optionalText(first + 5), previousSecretUntil: try row.optionalInt64(first + 6),
+            failingSince: try row.optionalInt64(first + 7), disabledReason: try row.optionalText(first + 8),
+            createdAt: try row.int64(first + 9))
+    }
+}

@@ -1,0 +1,49 @@
+import Domain
+
+extension SQLStore: EventStore {
+    public func createEndpoint(url: String, events: [EventType], secret: String, now: Int64) async throws -> WebhookEndpoint {
+        try await write { db in try EventsSQL.createEndpoint(db, url: url, events: events, secret: secret, now: now) }
+    }
+
+    public func endpoints() async throws -> [WebhookEndpoint] {
+        try await read { db in try EventsSQL.endpoints(db) }
+    }
+
+    public func endpoint(id: Int64) async throws -> WebhookEndpoint? {
+        try await read { db in try EventsSQL.endpoint(db, id: id) }
+    }
+
+    public func updateEndpoint(id: Int64, _ change: EndpointChange) async throws -> WebhookEndpoint {
+        try await write { db in try EventsSQL.updateEndpoint(db, id: id, change) }
+    }
+
+    public func deleteEndpoint(id: Int64) async throws {
+        try await write { db in try EventsSQL.deleteEndpoint(db, id: id) }
+    }
+
+    public func rotateSecret(id: Int64, newSecret: String, previousUntil: Int64) async throws -> WebhookEndpoint {
+        try await write { db in try EventsSQL.rotateSecret(db, id: id, newSecret: newSecret, previousUntil: previousUntil) }
+    }
+
+    public func queueTestEvent(endpointID: Int64, data: String, now: Int64) async throws -> Event {
+        try await write { db in try EventsSQL.queueTestEvent(db, endpointID: endpointID, data: data, now: now) }
+    }
+
+    public func replay(endpointID: Int64, _ selection: ReplaySelection, now: Int64) async throws -> Int {
+        try await write { db in try EventsSQL.replay(db, endpointID: endpointID, selection, now: now) }
+    }
+
+    public func claimDeliveries(now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int, busy: [Int64: Int]) async throws -> [DueDelivery] {
+        try await write { db in
+            try EventsSQL.claim(db, now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: perEndpoint, busy: busy)
+        }
+    }
+
+    public func recordAttempt(_ attempt: DeliveryAttempt, outcome: AttemptOutcome) async throws {
+        try await write { db in try EventsSQL.recordAttempt(db, attempt, outcome: outcome) }
+    }
+
+    public func attempts(endpointID: Int64, beforeID: Int64, limit: Int) async throws -> [DeliveryAttempt] {
+        try await read { db in try EventsSQL.attempts(db, endpointID: endpointID, beforeID: beforeID, limit: limit) }
+    }
+}

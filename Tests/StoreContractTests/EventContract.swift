@@ -1,0 +1,130 @@
+import ClickModel
+import Domain
+import Foundation
+import Store
+import StoreTesting
+import Testing
+
+/// What events out and their webhook deliveries must do on either database.
+enum EventContract {
+    static let now: Int64 = 1_790_000_000_000
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    /// A conversion and its reversal are each written with an event, and each
+    /// event is queued for the active endpoints that asked for its type.
+    static func conversionsAreToldToTheEndpointsThatAskForThem(_ store: SQLStore) async throws {
+        let both = try await store.createEndpoint(url: "https://a.example/hook", events: [.conversionCreated, .conversionReversed],
+                                                  secret: "whsec_a", now: now)
+        let created = try await store.createEndpoint(url: "https://b.example/hook", events: [.conversionCreated], secret: "whsec_b", now: now)
+        let off = try await store.createEndpoint(url: "https://c.example/hook", events: [.conversionCreated], secret: "whsec_c", now: now)
+        _ = try await store.updateEndpoint(id: off.id, EndpointChange(status: .disabled))
+
+        let offer = try await store.createOffer(Offer(name: "O")).id
+        let request = ConversionRequest(offerID: offer, orderID: "o-1", amount: Money(minorUnits: 4_990, currency: .usd), source: .postback,
+                                        now: now + 1)
+        guard case .created(let conversion) = try await store.recordConversion(request, plan: ConversionContract.plan) else {
+            Issue.record("not created")
+            return
+        }
+        _ = try await store.recordConversion(request, plan: ConversionContract.plan)  // the same order again: no second event
+        _ = try await store.reverseConversion(id: conversion.id, at: now + 2)
+        _ = try await store.reverseConversion(id: conversion.id, at: now + 3)  // already reversed: no second event
+
+        let due = try await store.claimDeliveries(now: now + 10, leaseUntil: now + 60_000, limit: 100, perEndpoint: 100, busy: [:])
+        let sent = Dictionary(grouping: due, by: \.endpoint.id).mapValues { $0.map(\.event.type) }
+        #expect(sent[both.id] == [.conversionCreated, .conversionReversed])
+        #expect(sent[created.id] == [.conversionCreated])
+        #expect(sent[off.id] == nil, "a disabled endpoint is sent nothing")
+        let first = try #require(due.first { $0.endpoint.id == both.id })
+        #expect(first.event.key.hasPrefix("evt_") && first.queuedAt == now + 1)
+        let data = try json(first.event.data)
+        #expect(data["id"] as? Int64 == conversion.id && data["order_id"] as? String == "o-1" && data["amount"] as? Int64 == 4_990)
+        #expect(data["status"] as? String == "accepted", "as the API showed it when it happened")
+        let reversed = try json(try #require(due.first { $0.event.type == .conversionReversed }).event.data)
+        #expect(reversed["status"] as? String == "reversed")
+        #expect(Set(due.map(\.event.key)).count == 2, "one event each, sent to each endpoint under the same id")
+
+        // Taken: no other sender takes them while the lease holds; when it ends (the sender died), they come back.
+        #expect(try await store.claimDeliveries(now: now + 20, leaseUntil: now + 60_000, limit: 100, perEndpoint: 100, busy: [:]).isEmpty)
+        #expect(try await store.claimDeliveries(now: now + 60_000, leaseUntil: now + 120_000, limit: 100, perEndpoint: 100, busy: [:]).count == 3)
+    }
+
+    /// Attempts are logged, and each outcome moves its delivery; a disabled
+    /// endpoint keeps its deliveries for when it is enabled again.
+    static func attemptsMoveDeliveries(_ store: SQLStore) async throws {
+        let endpoint = try await store.createEndpoint(url: "https://a.example/hook", events: [.conversionCreated], secret: "whsec_a", now: now)
+        var tests: [Event] = []
+        for offset in 0..<3 { tests.append(try await store.queueTestEvent(endpointID: endpoint.id, data: "{\"n\":\(offset)}", now: now + Int64(offset))) }
+
+        // At most `perEndpoint` less those busy, oldest first.
+        let one = try await store.claimDeliveries(now: now + 10, leaseUntil: now + 60_000, limit: 100, perEndpoint: 3, busy: [endpoint.id: 2])
+        #expect(one.map(\.event.key) == [tests[0].key])
+        let rest = try await store.claimDeliveries(now: now + 10, leaseUntil: now + 60_000, limit: 100, perEndpoint: 3, busy: [:])
+        #expect(rest.map(\.event.key) == [tests[1].key, tests[2].key])
+
+        func attempt(_ delivery: DueDelivery, status: Int?, at: Int64) -> DeliveryAttempt {
+            DeliveryAttempt(deliveryID: delivery.id, endpointID: endpoint.id, eventKey: delivery.event.key, eventType: delivery.event.type,
+                            attempt: delivery.attempts + 1, startedAt: at, statusCode: status, latencyMilliseconds: 12,
+                            response: status.map { "answered \($0)" }, error: status == 200 ? nil : "failed")
+        }
+        try await store.recordAttempt(attempt(one[0], status: 200, at: now + 11), outcome: .delivered)
+        try await store.recordAttempt(attempt(rest[0], status: 500, at: now + 12), outcome: .retry(at: now + 5_000))
+        try await store.recordAttempt(attempt(rest[1], status: nil, at: now + 13), outcome: .gaveUp)
+        #expect(try await store.endpoint(id: endpoint.id)?.failingSince == now + 12)
+
+        let retried = try await store.claimDeliveries(now: now + 5_000, leaseUntil: now + 60_000, limit: 100, perEndpoint: 8, busy: [:])
+        #expect(retried.map(\.event.key) == [tests[1].key] && retried[0].attempts == 1, "only the one to retry, at its time")
+        try await store.recordAttempt(attempt(retried[0], status: 410, at: now + 5_001),
+                                      outcome: .disableEndpoint(reason: "the endpoint answered 410 Gone"))
+        let disabled = try #require(try await store.endpoint(id: endpoint.id))
+        #expect(disabled.status == .disabled && disabled.disabledReason == "the endpoint answered 410 Gone")
+        #expect(try await store.claimDeliveries(now: now + 9_000_000, leaseUntil: now + 9_060_000, limit: 100, perEndpoint: 8, busy: [:]).isEmpty)
+
+        let enabled = try await store.updateEndpoint(id: endpoint.id, EndpointChange(status: .active))
+        #expect(enabled.disabledReason == nil && enabled.failingSince == nil)
+        let resumed = try await store.claimDeliveries(now: now + 9_000_000, leaseUntil: now + 9_060_000, limit: 100, perEndpoint: 8, busy: [:])
+        #expect(resumed.map(\.event.key) == [tests[1].key] && resumed[0].attempts == 2, "nothing lost by disabling")
+
+        // The log, newest first, a page at a time.
+        let log = try await store.attempts(endpointID: endpoint.id, beforeID: 0, limit: 3)
+        #expect(log.map(\.statusCode) == [410, nil, 500])
+        #expect(log[0].attempt == 2 && log[0].eventKey == tests[1].key && log[0].response == "answered 410" && log[0].latencyMilliseconds == 12)
+        let older = try await store.attempts(endpointID: endpoint.id, beforeID: log[2].id, limit: 3)
+        #expect(older.map(\.statusCode) == [200] && older[0].eventType == .webhookTest)
+    }
+
+    /// Replays queue events again: one by its id, or those of a time range
+    /// that the endpoint asks for.
+    static func replaysQueueEventsAgain(_ store: SQLStore) async throws {
+        let offer = try await store.createOffer(Offer(name: "O")).id
+        for order in 0..<4 {
+            _ = try await store.recordConversion(ConversionRequest(offerID: offer, orderID: "o-\(order)", amount: Money(minorUnits: 100, currency: .usd),
+                                                                   source: .postback, now: now + Int64(order) * 1_000),
+                                                 plan: ConversionContract.plan)
+        }
+        // Made after the events: nothing queued for it until a replay.
+        let endpoint = try await store.createEndpoint(url: "https://a.example/hook", events: [.conversionCreated], secret: "whsec_a",
+                                                      now: now + 10_000)
+        #expect(try await store.claimDeliveries(now: now + 20_000, leaseUntil: now + 80_000, limit: 100, perEndpoint: 100, busy: [:]).isEmpty)
+        #expect(try await store.replay(endpointID: endpoint.id, .range(from: now + 1_000, to: now + 3_000), now: now + 20_000) == 2)
+        let replayed = try await store.claimDeliveries(now: now + 20_000, leaseUntil: now + 80_000, limit: 100, perEndpoint: 100, busy: [:])
+        #expect(replayed.map(\.event.createdAt) == [now + 1_000, now + 2_000])
+        #expect(replayed.allSatisfy { $0.queuedAt == now + 20_000 }, "a replay is tried for as long as a new event")
+        let key = replayed[0].event.key
+        #expect(try await store.replay(endpointID: endpoint.id, .event(key: key), now: now + 30_000) == 1)
+        #expect(try await store.claimDeliveries(now: now + 30_000, leaseUntil: now + 90_000, limit: 100, perEndpoint: 100, busy: [:])
+                .map(\.event.key) == [key])
+        await #expect(throws: StoreError.self) { try await store.replay(endpointID: endpoint.id, .event(key: "evt_none"), now: now) }
+        await #expect(throws: StoreError.self) { try await store.replay(endpointID: 999, .event(key: key), now: now) }
+
+        // Rotation keeps the old secret signing until the time given; deleting removes the log with it.
+        let rotated = try await store.rotateSecret(id: endpoint.id, newSecret: "whsec_new", previousUntil: now + 86_400_000)
+        #expect(rotated.secret == "whsec_new" && rotated.previousSecret == "whsec_a" && rotated.previousSecretUntil == now + 86_400_000)
+        try await store.deleteEndpoint(id: endpoint.id)
+        #expect(try await store.endpoint(id: endpoint.id) == nil)
+        #expect(try await store.endpoints().isEmpty)
+    }
+}
