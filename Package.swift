@@ -303,7 +303,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            exclude: ["Browser"],  // the WebDriver script the browser test runs
+            exclude: ["Python"],  // the scripts the browser and webhook tests run
             swiftSettings: strict
         ),
     ]

@@ -73,7 +73,8 @@ public struct TargetGuard: Sendable {
                 var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
                 if getnameinfo(current.pointee.ai_addr, current.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
                                NI_NUMERICHOST) == 0,
-                   let address = IPAddress.parse(String(cString: buffer)), !addresses.contains(address) {
+                   let address = IPAddress.parse(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)),
+                   !addresses.contains(address) {
                     addresses.append(address)
                 }
                 entry = current.pointee.ai_next

@@ -3,7 +3,7 @@ import Testing
 
 extension EndToEnd {
     /// The brand console and the Partner Center in real Chromium: each workflow
-    /// of the product documents is clicked through by `Browser/workflows.py`
+    /// of the product documents is clicked through by `Python/workflows.py`
     /// (Selenium, from PyPI) against the real `clickline` binary, started with
     /// `serve --demo` on ephemeral loopback ports and an SMTP server of the
     /// script's own; each page is checked with axe-core (axe-selenium-python)
@@ -11,7 +11,7 @@ extension EndToEnd {
     /// by checking its result through the API or at the edge.
     @Suite("The console and the Partner Center in a browser")
     struct BrowserTests {
-        static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Browser")
+        static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python")
         static let artifacts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/test-artifacts")
         static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("clickline")

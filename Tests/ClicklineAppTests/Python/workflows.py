@@ -16,7 +16,8 @@ import traceback
 
 from selenium.webdriver.common.keys import Keys
 
-from harness import Browser, Failure, Mailbox, Service_, check
+from browser import Browser
+from service import ClicklineService, Failure, Mailbox, check
 
 WORKFLOWS = {}
 
@@ -617,7 +618,7 @@ def team(service, browser, mailbox):
 def main():
     binary, shots, name = sys.argv[1:4]
     mailbox = Mailbox()
-    service = Service_(binary, mailbox)
+    service = ClicklineService(binary, mailbox)
     browser = None
     try:
         browser = Browser(service, shots, name)
