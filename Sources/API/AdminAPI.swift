@@ -87,9 +87,12 @@ public enum AdminAPI {
         ProjectAPI(store: store, workflow: ProjectWorkflow(store: store), urls: urls).register(on: admin)
         EmailAPI(store: store, emails: MemberEmails(store: store, urls: urls)).register(on: admin)
         WebhookAPI(store: store, targets: eventTargets).register(on: admin)
+        let postbacks = PostbackAPI(store: store, targets: eventTargets)
+        postbacks.registerAdmin(on: admin)
 
         let partner = router.group().add(middleware: RequirePartner(store: store))
         PartnerAPI(store: store, links: PartnerLinks(store: store, urls: urls), urls: urls).register(on: partner)
+        postbacks.registerPartner(on: partner)
     }
 
     static func plain(_ text: String) -> Response {

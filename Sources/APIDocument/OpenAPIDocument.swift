@@ -64,7 +64,7 @@ public enum OpenAPIDocument {
                 responses["401"] = errorResponse("no valid key or token")
                 responses["403"] = errorResponse("the key or token may not do this")
             }
-            if body != nil || ["POST", "PATCH"].contains(method) {
+            if body != nil || ["POST", "PUT", "PATCH"].contains(method) {
                 responses["400"] = errorResponse("the body is not JSON of the right shape; `field` names what is wrong")
                 responses["413"] = errorResponse("the body is over 1 MiB")
                 responses["422"] = errorResponse("a value is not acceptable; `field` names it")
@@ -270,6 +270,15 @@ public enum OpenAPIDocument {
             access: .admin, query: paging, answer: page("DeliveryAttempt"))
         add("POST", "/v1/webhooks/{id}/replay", "Send again one event, or the events of a time range that the endpoint asks for",
             access: .admin, body: "ReplayInput", status: 202, answer: object(["queued": int]))
+
+        add("PUT", "/v1/partner/postback", "Set the partner's postback: a URL template its tracker is called at, on each conversion credited to it and each reversal",
+            access: .partner, body: "PostbackInput", answer: ref("Postback"))
+        add("GET", "/v1/partner/postback", "The partner's postback", access: .partner, errors: [404: "no postback is set"], answer: ref("Postback"))
+        add("GET", "/v1/partner/postback/deliveries", "The postback's delivery log, newest first", access: .partner, query: paging,
+            errors: [404: "no postback is set"], answer: page("DeliveryAttempt"))
+        add("GET", "/v1/partners/{id}/postback", "A partner's postback", access: .admin, answer: ref("Postback"))
+        add("PATCH", "/v1/partners/{id}/postback", "Switch a partner's postback on or off; off stays off whatever the partner sets",
+            access: .admin, body: "PostbackStatus", answer: ref("Postback"))
 
         add("GET", "/v1/dashboard/{token}", "A member's own dashboard (the page /p/{token} shows it): code or link, commission structure, conversions, payments", access: .none, answer: ref("MemberDashboard"))
         add("GET", "/v1/ops/live/stream", "/v1/ops/live every second as Server-Sent Events (event: live); a key or a session",
@@ -532,6 +541,17 @@ public enum OpenAPIDocument {
             "ReplayInput": object([
                 "event_id": ["type": "string", "description": "evt_...; or from and to"], "from": time, "to": time,
             ]),
+            "PostbackInput": object([
+                "url_template": ["type": "string", "maxLength": 2048, "description": .string(
+                    "an https URL (http only with --allow-http-event-targets) with macros in its path or query, each replaced by its value "
+                    + "percent-encoded: " + PostbackTemplate.macros.map { "{\($0)}" }.joined(separator: " "))],
+                "method": enumeration(PostbackMethod.allCases.map(\.rawValue)),
+            ], required: ["url_template"]),
+            "PostbackStatus": object(["status": enumeration(["active", "disabled"])], required: ["status"]),
+            "Postback": object([
+                "partner_id": int, "url_template": string, "method": enumeration(PostbackMethod.allCases.map(\.rawValue)),
+                "status": enumeration(["active", "disabled"]), "disabled_reason": nullable(string),
+            ], required: ["partner_id", "url_template", "method", "status"]),
             "EmailInput": object([
                 "partner_ids": ["type": "array", "items": int, "minItems": 1],
                 "subject": ["type": "string", "description": "one line; Mustache like the body"],

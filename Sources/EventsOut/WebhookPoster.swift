@@ -5,11 +5,12 @@ import NIOCore
 import NIOHTTP1
 import Wire
 
-/// One attempt of a delivery: the endpoint's URL checked again by
-/// `TargetGuard` and its host resolved once, then a POST of the event to that
-/// address, signed by the Standard Webhooks specification (`WebhookSignature`),
-/// no redirect followed, ended by `timeout` whatever the receiver does, and at
-/// most `responseBytes` of the answer read.
+/// One attempt of a delivery: its URL checked again by `TargetGuard` and its
+/// host resolved once, then the request sent to that address: a webhook's
+/// event signed by the Standard Webhooks specification (`WebhookSignature`),
+/// or a partner's postback as rendered. No redirect is followed, `timeout`
+/// ends the attempt whatever the receiver does, and at most `responseBytes`
+/// of the answer are read.
 public final class WebhookPoster: Sendable {
     let targets: TargetGuard
     let timeout: Duration
@@ -32,19 +33,15 @@ public final class WebhookPoster: Sendable {
                                      eventType: delivery.event.type, attempt: delivery.attempts + 1, startedAt: started,
                                      statusCode: nil, latencyMilliseconds: 0, response: nil, error: nil)
         do {
-            let target = try await targets.check(delivery.endpoint.url)
-            let body = Array(delivery.event.body(createdAtText: Timestamp.format(delivery.event.createdAt)).utf8)
-            let timestamp = started / 1000
-            var request = HTTPClientRequest(url: delivery.endpoint.url)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "User-Agent", value: "Clickline-Webhooks/1")
-            request.headers.add(name: "webhook-id", value: delivery.event.key)
-            request.headers.add(name: "webhook-timestamp", value: "\(timestamp)")
-            request.headers.add(name: "webhook-signature",
-                                value: WebhookSignature.header(id: delivery.event.key, timestamp: timestamp, body: body,
-                                                               secrets: delivery.endpoint.signingSecrets(at: started)))
-            request.body = .bytes(ByteBuffer(bytes: body))
+            let request: HTTPClientRequest
+            let target: TargetGuard.Target
+            if let postback = delivery.postback {
+                target = try await targets.check(postback.url)
+                request = Self.postbackRequest(postback)
+            } else {
+                target = try await targets.check(delivery.endpoint.url)
+                request = Self.webhookRequest(delivery, at: started)
+            }
             let cap = responseBytes
             let deadline = NIODeadline.now() + .nanoseconds(timeout.components.seconds * 1_000_000_000
                                                             + timeout.components.attoseconds / 1_000_000_000)
@@ -70,6 +67,41 @@ public final class WebhookPoster: Sendable {
         let elapsed = clock.now - begun
         result.latencyMilliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         return result
+    }
+
+    /// The event, signed with each of the endpoint's secrets.
+    static func webhookRequest(_ delivery: DueDelivery, at started: Int64) -> HTTPClientRequest {
+        let body = Array(delivery.event.body(createdAtText: Timestamp.format(delivery.event.createdAt)).utf8)
+        let timestamp = started / 1000
+        var request = HTTPClientRequest(url: delivery.endpoint.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Clickline-Webhooks/1")
+        request.headers.add(name: "webhook-id", value: delivery.event.key)
+        request.headers.add(name: "webhook-timestamp", value: "\(timestamp)")
+        request.headers.add(name: "webhook-signature",
+                            value: WebhookSignature.header(id: delivery.event.key, timestamp: timestamp, body: body,
+                                                           secrets: delivery.endpoint.signingSecrets(at: started)))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return request
+    }
+
+    /// A partner's postback as it was rendered: trackers check no signature.
+    static func postbackRequest(_ postback: PostbackRequest) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: postback.url)
+        request.headers.add(name: "User-Agent", value: "Clickline-Postbacks/1")
+        switch postback.method {
+        case .get:
+            request.method = .GET
+        case .postForm:
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        case .postJSON:
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        if postback.method != .get { request.body = .bytes(ByteBuffer(string: postback.body ?? "")) }
+        return request
     }
 
     static func describe(_ error: any Error) -> String {

@@ -582,7 +582,7 @@ extension SQLiteStore {
                 CREATE INDEX conversions_link ON conversions(link_id) WHERE link_id != 0;
                 """)
         }
-        migrator.registerMigration("v16: events out, and webhook endpoints with their deliveries") { db in
+        migrator.registerMigration("v16: events out: webhook endpoints and partner postbacks, with their deliveries") { db in
             try db.execute(sql: """
                 -- Written in the transaction of the change each one reports, with a delivery for each endpoint that wants it.
                 CREATE TABLE events (
@@ -594,11 +594,15 @@ extension SQLiteStore {
                 );
                 CREATE INDEX events_created ON events(created_at);
                 -- `events` is the types it wants, each between commas: ",conversion.created,link.created,".
-                CREATE TABLE webhook_endpoints (
+                CREATE TABLE event_endpoints (
                     id INTEGER PRIMARY KEY,
                     url TEXT NOT NULL,
                     events TEXT NOT NULL,
                     status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+                    -- A webhook signs with its secret; a partner's postback (one at most) renders its URL template.
+                    kind TEXT NOT NULL DEFAULT 'webhook' CHECK (kind IN ('webhook', 'postback')),
+                    partner_id INTEGER UNIQUE REFERENCES partners(id),
+                    method TEXT,
                     secret TEXT NOT NULL,
                     previous_secret TEXT,
                     previous_secret_until INTEGER,
@@ -606,21 +610,24 @@ extension SQLiteStore {
                     disabled_reason TEXT,
                     created_at INTEGER NOT NULL
                 );
-                CREATE TABLE webhook_deliveries (
+                CREATE TABLE event_deliveries (
                     id INTEGER PRIMARY KEY,
                     event_id INTEGER NOT NULL REFERENCES events(id),
-                    endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    endpoint_id INTEGER NOT NULL REFERENCES event_endpoints(id) ON DELETE CASCADE,
                     status TEXT NOT NULL CHECK (status IN ('queued', 'delivered', 'failed')),
                     attempts INTEGER NOT NULL DEFAULT 0,
                     next_attempt_at INTEGER NOT NULL,
                     created_at INTEGER NOT NULL,
-                    delivered_at INTEGER
+                    delivered_at INTEGER,
+                    -- A postback's request, rendered when its event happened; NULL for webhooks.
+                    url TEXT,
+                    body TEXT
                 );
-                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(endpoint_id, status, next_attempt_at);
-                CREATE TABLE webhook_attempts (
+                CREATE INDEX event_deliveries_due ON event_deliveries(endpoint_id, status, next_attempt_at);
+                CREATE TABLE event_attempts (
                     id INTEGER PRIMARY KEY,
-                    delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
-                    endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    delivery_id INTEGER NOT NULL REFERENCES event_deliveries(id) ON DELETE CASCADE,
+                    endpoint_id INTEGER NOT NULL REFERENCES event_endpoints(id) ON DELETE CASCADE,
                     attempt INTEGER NOT NULL,
                     started_at INTEGER NOT NULL,
                     status_code INTEGER,
@@ -628,7 +635,7 @@ extension SQLiteStore {
                     response TEXT,
                     error TEXT
                 );
-                CREATE INDEX webhook_attempts_endpoint ON webhook_attempts(endpoint_id, id);
+                CREATE INDEX event_attempts_endpoint ON event_attempts(endpoint_id, id);
                 """)
         }
         return migrator

@@ -72,3 +72,46 @@ struct WebhookAPITests {
         }
     }
 }
+
+@Suite("Partners' postbacks through the API")
+struct PostbackAPITests {
+    @Test(arguments: [
+        (#"{"url_template": "https://93.184.215.14/pb?cid={clickid}"}"#, "url_template", "{clickid} is not a macro"),
+        (#"{"url_template": "https://127.0.0.1/pb?cid={click_id}"}"#, "url_template", "127.0.0.1"),
+        (#"{"url_template": "https://localhost/pb?cid={click_id}"}"#, "url_template", "loopback"),
+        (#"{"url_template": "http://93.184.215.14/pb?cid={click_id}"}"#, "url_template", "https"),
+        (#"{"url_template": "https://93.184.215.14/pb?cid={click_id}", "method": "PUT"}"#, "method", "GET, POST_FORM or POST_JSON"),
+        (#"{"method": "GET"}"#, "url_template", "required"),
+    ])
+    func badTemplatesAreRefusedAndNothingIsSet(_ body: String, _ field: String, _ named: String) async throws {
+        try await APIFixture.run { api in
+            let jane = try await api.partner("Jane", code: "jane")
+            let refused = try await api.request(.put, "/v1/partner/postback", auth: .bearer(jane.token), raw: body)
+            #expect(refused.status == 422 && refused.errorField == field, "\(refused.text)")
+            #expect(refused.text.contains(named), "\(refused.text)")
+            #expect(try await api.get("/v1/partner/postback", auth: .bearer(jane.token)).status == 404)
+        }
+    }
+
+    /// The partner sets it; the brand sees it and switches it off, and the
+    /// partner's next change leaves it off.
+    @Test func theBrandSeesAndSwitchesAPartnersPostback() async throws {
+        try await APIFixture.run { api in
+            let jane = try await api.partner("Jane", code: "jane")
+            let template = "https://93.184.215.14/pb?cid={click_id}&payout={commission}"
+            let set = try await api.request(.put, "/v1/partner/postback", auth: .bearer(jane.token),
+                                            json: ["url_template": template, "method": "POST_FORM"])
+            #expect(set.status == 200 && set.string("status") == "active" && set.string("method") == "POST_FORM", "\(set.text)")
+            #expect(try await api.get("/v1/partners/\(jane.id)/postback").string("url_template") == template)
+            #expect(try await api.get("/v1/partner/postback").status == 401, "an admin key is no partner token")
+            let off = try await api.patch("/v1/partners/\(jane.id)/postback", ["status": "disabled"])
+            #expect(off.string("status") == "disabled" && off.string("disabled_reason") == "disabled by the brand")
+            let again = try await api.request(.put, "/v1/partner/postback", auth: .bearer(jane.token), json: ["url_template": template])
+            #expect(again.string("status") == "disabled" && again.string("method") == "GET")
+            #expect(try await api.patch("/v1/partners/\(jane.id)/postback", ["status": "off"]).errorField == "status")
+            let nick = try await api.partner("Nick", code: "nick")
+            #expect(try await api.get("/v1/partners/\(nick.id)/postback").status == 404)
+            #expect(try await api.get("/v1/partner/postback/deliveries", auth: .bearer(jane.token)).array("items").isEmpty)
+        }
+    }
+}

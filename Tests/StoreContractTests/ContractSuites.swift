@@ -78,6 +78,7 @@ struct SQLiteSharedStoreContract {
     }
     @Test func attemptsMoveDeliveries() async throws { try await withStore(EventContract.attemptsMoveDeliveries) }
     @Test func replaysQueueEventsAgain() async throws { try await withStore(EventContract.replaysQueueEventsAgain) }
+    @Test func postbacksFollowTheirPartnersConversions() async throws { try await withStore(EventContract.postbacksFollowTheirPartnersConversions) }
 }
 
 /// The same on PostgreSQL.
@@ -108,6 +109,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func replaysQueueEventsAgain() async throws {
         try await withStore { store, _ in try await EventContract.replaysQueueEventsAgain(store) }
+    }
+    @Test func postbacksFollowTheirPartnersConversions() async throws {
+        try await withStore { store, _ in try await EventContract.postbacksFollowTheirPartnersConversions(store) }
     }
 
     /// A change of what the edge reads bumps the version once per statement; other changes do not.

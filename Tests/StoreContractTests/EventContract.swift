@@ -127,4 +127,51 @@ enum EventContract {
         #expect(try await store.endpoint(id: endpoint.id) == nil)
         #expect(try await store.endpoints().isEmpty)
     }
+
+    /// A conversion credited to a partner with a postback queues it, its URL
+    /// rendered from the click's sub ids and the partner's commission; the
+    /// reversal too. The brand's switch wins over the partner's changes.
+    static func postbacksFollowTheirPartnersConversions(_ store: SQLStore) async throws {
+        let offer = try await store.createOffer(Offer(name: "O")).id
+        let jane = try await store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        let nick = try await store.createPartner(Partner(name: "Nick", code: Code("nick")!), tokenHash: nil).id
+        let template = try PostbackTemplate("https://t.example/pb?cid={click_id}&s1={sub1}&pay={commission}&st={status}&who={partner_code}")
+        let set = try await store.setPostback(partnerID: jane, template: template, method: .get, now: now)
+        #expect(set.status == .active && set.template == template.text && set.method == .get)
+        #expect(try await store.endpoints().isEmpty, "a postback is not a webhook endpoint")
+
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        func convert(_ partner: UInt32, _ order: String, sub1: String) async throws -> Conversion {
+            let id = ids.next(milliseconds: UInt64(now))
+            var batch = ClickBatch()
+            var subIDs = SubIDs()
+            subIDs.set(0, sub1)
+            batch.append(ClickRecord(id: id, offerID: offer, linkID: 1, creditedPartnerID: partner, generatingPartnerID: partner),
+                         subIDs: subIDs, unique: false)
+            try store.backend.write(batch, nodeID: 0)
+            let request = ConversionRequest(offerID: offer, orderID: order, amount: Money(minorUnits: 4_990, currency: .usd), source: .postback,
+                                            clickID: id.description, now: now + 1)
+            guard case .created(let conversion) = try await store.recordConversion(request, plan: ConversionContract.plan) else {
+                throw StoreError(.invalid, "not created")
+            }
+            return conversion
+        }
+        let janes = try await convert(jane, "o-1", sub1: "a&b=c#d")
+        _ = try await convert(nick, "o-2", sub1: "nick's")
+        _ = try await store.reverseConversion(id: janes.id, at: now + 2)
+        let due = try await store.claimDeliveries(now: now + 10, leaseUntil: now + 60_000, limit: 100, perEndpoint: 100, busy: [:])
+        #expect(due.count == 2 && due.allSatisfy { $0.endpoint.id == set.endpointID }, "Jane's two events, nothing of Nick's")
+        #expect(due.map { $0.postback?.url } == [
+            "https://t.example/pb?cid=\(janes.clickID!)&s1=a%26b%3Dc%23d&pay=4.99&st=approved&who=jane",
+            "https://t.example/pb?cid=\(janes.clickID!)&s1=a%26b%3Dc%23d&pay=4.99&st=reversed&who=jane",
+        ])
+
+        let off = try await store.setPostbackStatus(partnerID: jane, .disabled)
+        #expect(off.status == .disabled && off.disabledReason == Postback.disabledByBrand)
+        let changed = try await store.setPostback(partnerID: jane, template: template, method: .postJSON, now: now)
+        #expect(changed.status == .disabled && changed.method == .postJSON, "the partner cannot switch it back on")
+        #expect(try await store.setPostbackStatus(partnerID: jane, .active).status == .active)
+        await #expect(throws: StoreError.self) { try await store.setPostbackStatus(partnerID: nick, .disabled) }
+        #expect(try await store.postback(partnerID: nick) == nil)
+    }
 }

@@ -122,13 +122,16 @@ public struct DueDelivery: Sendable, Equatable {
     public var queuedAt: Int64
     public var event: Event
     public var endpoint: WebhookEndpoint
+    /// A partner's postback, rendered when the event happened; nil for a webhook.
+    public var postback: PostbackRequest?
 
-    public init(id: Int64, attempts: Int, queuedAt: Int64, event: Event, endpoint: WebhookEndpoint) {
+    public init(id: Int64, attempts: Int, queuedAt: Int64, event: Event, endpoint: WebhookEndpoint, postback: PostbackRequest? = nil) {
         self.id = id
         self.attempts = attempts
         self.queuedAt = queuedAt
         self.event = event
         self.endpoint = endpoint
+        self.postback = postback
     }
 }
 
@@ -210,4 +213,10 @@ public protocol EventStore: Sendable {
     func recordAttempt(_ attempt: DeliveryAttempt, outcome: AttemptOutcome) async throws
     /// The endpoint's delivery log, newest first, before `beforeID` (0: from the newest).
     func attempts(endpointID: Int64, beforeID: Int64, limit: Int) async throws -> [DeliveryAttempt]
+
+    /// Sets a partner's postback: active again unless the brand disabled it.
+    func setPostback(partnerID: UInt32, template: PostbackTemplate, method: PostbackMethod, now: Int64) async throws -> Postback
+    func postback(partnerID: UInt32) async throws -> Postback?
+    /// The brand's switch: disabled stays disabled whatever the partner sets.
+    func setPostbackStatus(partnerID: UInt32, _ status: EndpointStatus) async throws -> Postback
 }

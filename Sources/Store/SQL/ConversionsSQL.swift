@@ -1,7 +1,6 @@
 import ClickModel
 import Domain
 import Foundation
-import Wire
 
 /// Conversions, commissions and payments, the same on SQLite and PostgreSQL.
 /// Each function runs inside the caller's transaction; `ConversionStore`
@@ -125,7 +124,7 @@ public enum ConversionsSQL {
             status: .accepted, event: request.event, source: request.source, clickID: request.clickID,
             subIDs: (0..<5).map { subIDs.count > $0 ? subIDs[$0] : nil }, candidates: candidates, decision: planned.decision,
             commissions: commissions, createdAt: request.now, reversedAt: nil)
-        try EventsSQL.emit(db, .conversionCreated, data: ConversionBody(conversion: created), now: request.now)
+        try EventsSQL.emitConversion(db, .conversionCreated, created, now: request.now)
         return .created(created)
     }
 
@@ -259,7 +258,7 @@ public enum ConversionsSQL {
             try addRollup(db, minute: minute, offerID: line.offerID, partnerID: line.partnerID, commissions: -line.amount.minorUnits)
         }
         guard let reversed = try self.conversion(db, id: id) else { throw StoreError(.unavailable, "the conversion cannot be read back") }
-        try EventsSQL.emit(db, .conversionReversed, data: ConversionBody(conversion: reversed), now: now)
+        try EventsSQL.emitConversion(db, .conversionReversed, reversed, now: now)
         return reversed
     }
 

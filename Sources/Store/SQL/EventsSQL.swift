@@ -1,3 +1,4 @@
+import ClickModel
 import Domain
 import Foundation
 import Wire
@@ -15,10 +16,35 @@ public enum EventsSQL {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let event = try insertEvent(db, type, data: String(decoding: try encoder.encode(data), as: UTF8.self), now: now)
         try db.execute("""
-            INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at)
-            SELECT ?, id, 'queued', ?, ? FROM webhook_endpoints WHERE status = 'active' AND events LIKE ?
+            INSERT INTO event_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at)
+            SELECT ?, id, 'queued', ?, ? FROM event_endpoints WHERE kind = 'webhook' AND status = 'active' AND events LIKE ?
             """, [.integer(event.id), .integer(now), .integer(now), .text("%,\(type.rawValue),%")])
         return event
+    }
+
+    /// A conversion's event, and the postback of the partner it credits, its
+    /// URL rendered now from what the conversion carries.
+    static func emitConversion(_ db: some SQLConnection, _ type: EventType, _ conversion: Conversion, now: Int64) throws {
+        let event = try emit(db, type, data: ConversionBody(conversion: conversion), now: now)
+        guard let partnerID = conversion.partnerID,
+              let row = try db.row("SELECT id, url, method FROM event_endpoints WHERE kind = 'postback' AND partner_id = ? AND status = 'active'",
+                                   [.integer(Int64(partnerID))]),
+              let method = PostbackMethod(rawValue: try row.optionalText(2) ?? ""),
+              let template = try? PostbackTemplate(try row.text(1)) else { return }
+        let partner = try CatalogueSQL.partner(db, id: partnerID)
+        let lines = conversion.commissions.filter { $0.partnerID == partnerID && $0.reversesID == nil }
+        let commission = Money(minorUnits: lines.reduce(0) { $0 + $1.amount.minorUnits }, currency: conversion.amount.currency)
+        let status = type == .conversionReversed ? "reversed" : (lines.contains { $0.status == .pending } ? "pending" : "approved")
+        var values = ["click_id": conversion.clickID ?? "", "order_id": conversion.orderID, "amount": conversion.amount.decimalString,
+                      "currency": conversion.amount.currency.code, "commission": commission.decimalString, "status": status,
+                      "offer_id": String(conversion.offerID), "partner_code": partner?.code.value ?? "", "event": conversion.event ?? "",
+                      "timestamp": String(now / 1000)]
+        for (index, sub) in conversion.subIDs.prefix(5).enumerated() { values["sub\(index + 1)"] = sub ?? "" }
+        let request = PostbackTemplate.request(url: template.render(values), method: method)
+        try db.execute("""
+            INSERT INTO event_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at, url, body)
+            VALUES (?, ?, 'queued', ?, ?, ?, ?)
+            """, [.integer(event.id), .integer(try row.int64(0)), .integer(now), .integer(now), .text(request.url), SQLValue(request.body)])
     }
 
     static func insertEvent(_ db: some SQLConnection, _ type: EventType, data: String, now: Int64) throws -> Event {
@@ -36,7 +62,7 @@ public enum EventsSQL {
     public static func createEndpoint(_ db: some SQLConnection, url: String, events: [EventType], secret: String,
                                       now: Int64) throws -> WebhookEndpoint {
         guard let row = try db.row("""
-            INSERT INTO webhook_endpoints (url, events, status, secret, created_at) VALUES (?, ?, 'active', ?, ?) RETURNING id
+            INSERT INTO event_endpoints (url, events, status, secret, created_at) VALUES (?, ?, 'active', ?, ?) RETURNING id
             """, [.text(url), .text(eventList(events)), .text(secret), .integer(now)]) else {
             throw StoreError(.unavailable, "the endpoint's id was not returned")
         }
@@ -44,18 +70,19 @@ public enum EventsSQL {
     }
 
     public static func endpoints(_ db: some SQLConnection) throws -> [WebhookEndpoint] {
-        try db.rows("SELECT \(endpointColumns) FROM webhook_endpoints ORDER BY id").map { try endpoint(from: $0, at: 0) }
+        try db.rows("SELECT \(endpointColumns) FROM event_endpoints WHERE kind = 'webhook' ORDER BY id").map { try endpoint(from: $0, at: 0) }
     }
 
     public static func endpoint(_ db: some SQLConnection, id: Int64) throws -> WebhookEndpoint? {
-        try db.row("SELECT \(endpointColumns) FROM webhook_endpoints WHERE id = ?", [.integer(id)]).map { try endpoint(from: $0, at: 0) }
+        try db.row("SELECT \(endpointColumns) FROM event_endpoints WHERE id = ? AND kind = 'webhook'", [.integer(id)])
+            .map { try endpoint(from: $0, at: 0) }
     }
 
     public static func updateEndpoint(_ db: some SQLConnection, id: Int64, _ change: EndpointChange) throws -> WebhookEndpoint {
         guard let current = try endpoint(db, id: id) else { throw StoreError(.notFound, "webhook endpoint \(id) does not exist") }
         let enabling = change.status == .active && current.status == .disabled
         try db.execute("""
-            UPDATE webhook_endpoints SET url = ?, events = ?, status = ?,
+            UPDATE event_endpoints SET url = ?, events = ?, status = ?,
                 disabled_reason = CASE WHEN ? = 1 THEN NULL ELSE disabled_reason END,
                 failing_since = CASE WHEN ? = 1 THEN NULL ELSE failing_since END
             WHERE id = ?
@@ -67,16 +94,16 @@ public enum EventsSQL {
     }
 
     public static func deleteEndpoint(_ db: some SQLConnection, id: Int64) throws {
-        try db.execute("DELETE FROM webhook_attempts WHERE endpoint_id = ?", [.integer(id)])
-        try db.execute("DELETE FROM webhook_deliveries WHERE endpoint_id = ?", [.integer(id)])
-        guard try db.execute("DELETE FROM webhook_endpoints WHERE id = ?", [.integer(id)]) == 1 else {
+        try db.execute("DELETE FROM event_attempts WHERE endpoint_id = ?", [.integer(id)])
+        try db.execute("DELETE FROM event_deliveries WHERE endpoint_id = ?", [.integer(id)])
+        guard try db.execute("DELETE FROM event_endpoints WHERE id = ?", [.integer(id)]) == 1 else {
             throw StoreError(.notFound, "webhook endpoint \(id) does not exist")
         }
     }
 
     public static func rotateSecret(_ db: some SQLConnection, id: Int64, newSecret: String, previousUntil: Int64) throws -> WebhookEndpoint {
         guard try db.execute("""
-            UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = ?, secret = ? WHERE id = ?
+            UPDATE event_endpoints SET previous_secret = secret, previous_secret_until = ?, secret = ? WHERE id = ?
             """, [.integer(previousUntil), .text(newSecret), .integer(id)]) == 1,
               let rotated = try endpoint(db, id: id) else { throw StoreError(.notFound, "webhook endpoint \(id) does not exist") }
         return rotated
@@ -106,7 +133,7 @@ public enum EventsSQL {
             let types = endpoint.events.map { SQLValue.text($0.rawValue) }
             guard !types.isEmpty else { return 0 }
             return try db.execute("""
-                INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at)
+                INSERT INTO event_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at)
                 SELECT id, ?, 'queued', ?, ? FROM events
                 WHERE created_at >= ? AND created_at < ? AND type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))
                 """, [.integer(endpointID), .integer(now), .integer(now), .integer(from), .integer(to)] + types)
@@ -115,7 +142,7 @@ public enum EventsSQL {
 
     static func queue(_ db: some SQLConnection, eventID: Int64, endpointID: Int64, now: Int64) throws {
         try db.execute("""
-            INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'queued', ?, ?)
+            INSERT INTO event_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at) VALUES (?, ?, 'queued', ?, ?)
             """, [.integer(eventID), .integer(endpointID), .integer(now), .integer(now)])
     }
 
@@ -129,25 +156,30 @@ public enum EventsSQL {
     public static func claim(_ db: some SQLConnection, now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int,
                              busy: [Int64: Int]) throws -> [DueDelivery] {
         var claimed: [DueDelivery] = []
-        for endpoint in try db.rows("SELECT \(endpointColumns) FROM webhook_endpoints WHERE status = 'active' ORDER BY id").map({
-            try self.endpoint(from: $0, at: 0)
-        }) {
+        for row in try db.rows("SELECT \(endpointColumns), kind, method FROM event_endpoints WHERE status = 'active' ORDER BY id") {
+            let endpoint = try self.endpoint(from: row, at: 0)
+            let postbackMethod = try row.text(10) == "postback" ? PostbackMethod(rawValue: try row.optionalText(11) ?? "") : nil
             let free = min(perEndpoint - busy[endpoint.id, default: 0], limit - claimed.count)
             guard free > 0 else { continue }
             let rows = try db.rows("""
-                SELECT d.id, d.attempts, d.created_at, d.next_attempt_at, e.id, e.event_key, e.type, e.created_at, e.data
-                FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+                SELECT d.id, d.attempts, d.created_at, d.next_attempt_at, e.id, e.event_key, e.type, e.created_at, e.data, d.url, d.body
+                FROM event_deliveries d JOIN events e ON e.id = d.event_id
                 WHERE d.endpoint_id = ? AND d.status = 'queued' AND d.next_attempt_at <= ?
                 ORDER BY d.next_attempt_at, d.id LIMIT ?
                 """, [.integer(endpoint.id), .integer(now), SQLValue(free)])
             for row in rows {
                 let id = try row.int64(0)
                 guard try db.execute("""
-                    UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at = ?
+                    UPDATE event_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at = ?
                     """, [.integer(leaseUntil), .integer(id), .integer(try row.int64(3))]) == 1,
                       let type = EventType(rawValue: try row.text(6)) else { continue }
                 let event = Event(id: try row.int64(4), key: try row.text(5), type: type, createdAt: try row.int64(7), data: try row.text(8))
-                claimed.append(DueDelivery(id: id, attempts: try row.int(1), queuedAt: try row.int64(2), event: event, endpoint: endpoint))
+                var postback: PostbackRequest?
+                if let postbackMethod, let url = try row.optionalText(9) {
+                    postback = PostbackRequest(method: postbackMethod, url: url, body: try row.optionalText(10))
+                }
+                claimed.append(DueDelivery(id: id, attempts: try row.int(1), queuedAt: try row.int64(2), event: event, endpoint: endpoint,
+                                           postback: postback))
             }
         }
         return claimed
@@ -155,7 +187,7 @@ public enum EventsSQL {
 
     public static func recordAttempt(_ db: some SQLConnection, _ attempt: DeliveryAttempt, outcome: AttemptOutcome) throws {
         try db.execute("""
-            INSERT INTO webhook_attempts (delivery_id, endpoint_id, attempt, started_at, status_code, latency_ms, response, error)
+            INSERT INTO event_attempts (delivery_id, endpoint_id, attempt, started_at, status_code, latency_ms, response, error)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, [.integer(attempt.deliveryID), .integer(attempt.endpointID), SQLValue(attempt.attempt), .integer(attempt.startedAt),
                   SQLValue(attempt.statusCode.map(Int64.init)), SQLValue(attempt.latencyMilliseconds), SQLValue(attempt.response),
@@ -163,28 +195,28 @@ public enum EventsSQL {
         let delivery: Int64 = attempt.deliveryID, endpoint: Int64 = attempt.endpointID
         switch outcome {
         case .delivered:
-            try db.execute("UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, delivered_at = ? WHERE id = ?",
+            try db.execute("UPDATE event_deliveries SET status = 'delivered', attempts = ?, delivered_at = ? WHERE id = ?",
                            [SQLValue(attempt.attempt), .integer(attempt.startedAt), .integer(delivery)])
-            try db.execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?", [.integer(endpoint)])
+            try db.execute("UPDATE event_endpoints SET failing_since = NULL WHERE id = ?", [.integer(endpoint)])
         case .retry(let at):
-            try db.execute("UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+            try db.execute("UPDATE event_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?",
                            [SQLValue(attempt.attempt), .integer(at), .integer(delivery)])
             try markFailing(db, endpoint: endpoint, since: attempt.startedAt)
         case .gaveUp:
-            try db.execute("UPDATE webhook_deliveries SET status = 'failed', attempts = ? WHERE id = ?",
+            try db.execute("UPDATE event_deliveries SET status = 'failed', attempts = ? WHERE id = ?",
                            [SQLValue(attempt.attempt), .integer(delivery)])
             try markFailing(db, endpoint: endpoint, since: attempt.startedAt)
         case .disableEndpoint(let reason):
             // Queued again for when the endpoint is enabled: nothing is lost by disabling it.
-            try db.execute("UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?",
+            try db.execute("UPDATE event_deliveries SET attempts = ?, next_attempt_at = ? WHERE id = ?",
                            [SQLValue(attempt.attempt), .integer(attempt.startedAt), .integer(delivery)])
-            try db.execute("UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = ? WHERE id = ?",
+            try db.execute("UPDATE event_endpoints SET status = 'disabled', disabled_reason = ? WHERE id = ?",
                            [.text(reason), .integer(endpoint)])
         }
     }
 
     static func markFailing(_ db: some SQLConnection, endpoint: Int64, since: Int64) throws {
-        try db.execute("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+        try db.execute("UPDATE event_endpoints SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
                        [.integer(since), .integer(endpoint)])
     }
 
@@ -192,8 +224,8 @@ public enum EventsSQL {
         try db.rows("""
             SELECT a.id, a.delivery_id, a.endpoint_id, e.event_key, e.type, a.attempt, a.started_at, a.status_code, a.latency_ms,
                    a.response, a.error
-            FROM webhook_attempts a
-            JOIN webhook_deliveries d ON d.id = a.delivery_id
+            FROM event_attempts a
+            JOIN event_deliveries d ON d.id = a.delivery_id
             JOIN events e ON e.id = d.event_id
             WHERE a.endpoint_id = ? AND (? = 0 OR a.id < ?)
             ORDER BY a.id DESC LIMIT ?
@@ -203,6 +235,50 @@ public enum EventsSQL {
                             startedAt: try row.int64(6), statusCode: try row.optionalInt64(7).map(Int.init),
                             latencyMilliseconds: try row.int(8), response: try row.optionalText(9), error: try row.optionalText(10))
         }
+    }
+
+    // MARK: partners' postbacks
+
+    public static func setPostback(_ db: some SQLConnection, partnerID: UInt32, template: PostbackTemplate, method: PostbackMethod,
+                                   now: Int64) throws -> Postback {
+        guard try CatalogueSQL.partner(db, id: partnerID) != nil else { throw StoreError(.notFound, "partner \(partnerID) does not exist") }
+        if try postback(db, partnerID: partnerID) == nil {
+            try db.execute("""
+                INSERT INTO event_endpoints (url, events, status, kind, partner_id, method, secret, created_at)
+                VALUES (?, ?, 'active', 'postback', ?, ?, '', ?)
+                """, [.text(template.text), .text(eventList([.conversionCreated, .conversionReversed])), .integer(Int64(partnerID)),
+                      .text(method.rawValue), .integer(now)])
+        } else {
+            // The partner's change enables it again, unless the brand disabled it.
+            try db.execute("""
+                UPDATE event_endpoints SET url = ?, method = ?, failing_since = NULL,
+                    status = CASE WHEN disabled_reason = ? THEN status ELSE 'active' END,
+                    disabled_reason = CASE WHEN disabled_reason = ? THEN disabled_reason ELSE NULL END
+                WHERE kind = 'postback' AND partner_id = ?
+                """, [.text(template.text), .text(method.rawValue), .text(Postback.disabledByBrand), .text(Postback.disabledByBrand),
+                      .integer(Int64(partnerID))])
+        }
+        guard let stored = try postback(db, partnerID: partnerID) else { throw StoreError(.unavailable, "the postback cannot be read back") }
+        return stored
+    }
+
+    public static func postback(_ db: some SQLConnection, partnerID: UInt32) throws -> Postback? {
+        try db.row("SELECT id, url, method, status, disabled_reason FROM event_endpoints WHERE kind = 'postback' AND partner_id = ?",
+                   [.integer(Int64(partnerID))]).map { row in
+            Postback(endpointID: try row.int64(0), partnerID: partnerID, template: try row.text(1),
+                     method: PostbackMethod(rawValue: try row.optionalText(2) ?? "") ?? .get,
+                     status: EndpointStatus(rawValue: try row.text(3)) ?? .disabled, disabledReason: try row.optionalText(4))
+        }
+    }
+
+    public static func setPostbackStatus(_ db: some SQLConnection, partnerID: UInt32, _ status: EndpointStatus) throws -> Postback {
+        guard try db.execute("""
+            UPDATE event_endpoints SET status = ?, disabled_reason = ?, failing_since = NULL WHERE kind = 'postback' AND partner_id = ?
+            """, [.text(status.rawValue), status == .disabled ? .text(Postback.disabledByBrand) : .null, .integer(Int64(partnerID))]) == 1,
+              let stored = try postback(db, partnerID: partnerID) else {
+            throw StoreError(.notFound, "partner \(partnerID) has no postback")
+        }
+        return stored
     }
 
     // MARK: rows

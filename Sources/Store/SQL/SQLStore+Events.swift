@@ -46,4 +46,16 @@ extension SQLStore: EventStore {
     public func attempts(endpointID: Int64, beforeID: Int64, limit: Int) async throws -> [DeliveryAttempt] {
         try await read { db in try EventsSQL.attempts(db, endpointID: endpointID, beforeID: beforeID, limit: limit) }
     }
+
+    public func setPostback(partnerID: UInt32, template: PostbackTemplate, method: PostbackMethod, now: Int64) async throws -> Postback {
+        try await write { db in try EventsSQL.setPostback(db, partnerID: partnerID, template: template, method: method, now: now) }
+    }
+
+    public func postback(partnerID: UInt32) async throws -> Postback? {
+        try await read { db in try EventsSQL.postback(db, partnerID: partnerID) }
+    }
+
+    public func setPostbackStatus(partnerID: UInt32, _ status: EndpointStatus) async throws -> Postback {
+        try await write { db in try EventsSQL.setPostbackStatus(db, partnerID: partnerID, status) }
+    }
 }

@@ -127,6 +127,8 @@ class ClicklineService:
         self.edge_port = int(value(r"edge listening on 127\.0\.0\.1:(\d+)"))
         self.admin_port = int(value(r"admin API listening on 127\.0\.0\.1:(\d+)"))
         self.admin_key = value(r"admin key:\s+(\S+)")
+        self.partner_token = value(r"partner token \(\S+\):\s+(\S+)")
+        self.tracking_path = "/" + value(r"tracking URL:\s+https?://[^/]+/(\S+)")
         self.sign_in_url = value(r"brand console:\s+(\S+)")
         self.base = "http://localhost:%d" % self.admin_port  # as the links it prints and emails
         self.edge = "http://127.0.0.1:%d" % self.edge_port
