@@ -79,6 +79,7 @@ struct SQLiteSharedStoreContract {
     @Test func attemptsMoveDeliveries() async throws { try await withStore(EventContract.attemptsMoveDeliveries) }
     @Test func replaysQueueEventsAgain() async throws { try await withStore(EventContract.replaysQueueEventsAgain) }
     @Test func postbacksFollowTheirPartnersConversions() async throws { try await withStore(EventContract.postbacksFollowTheirPartnersConversions) }
+    @Test func catalogueChangesAreTold() async throws { try await withStore(EventContract.catalogueChangesAreTold) }
 }
 
 /// The same on PostgreSQL.
@@ -112,6 +113,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func postbacksFollowTheirPartnersConversions() async throws {
         try await withStore { store, _ in try await EventContract.postbacksFollowTheirPartnersConversions(store) }
+    }
+    @Test func catalogueChangesAreTold() async throws {
+        try await withStore { store, _ in try await EventContract.catalogueChangesAreTold(store) }
     }
 
     /// A change of what the edge reads bumps the version once per statement; other changes do not.

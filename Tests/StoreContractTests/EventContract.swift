@@ -174,4 +174,24 @@ enum EventContract {
         await #expect(throws: StoreError.self) { try await store.setPostbackStatus(partnerID: nick, .disabled) }
         #expect(try await store.postback(partnerID: nick) == nil)
     }
+
+    /// Partners, links and offers are told as the API shows them, each in
+    /// the transaction of its change.
+    static func catalogueChangesAreTold(_ store: SQLStore) async throws {
+        _ = try await store.createEndpoint(url: "https://a.example/hook", events: [.partnerCreated, .linkCreated, .linkUpdated, .offerUpdated],
+                                           secret: "whsec_a", now: now)
+        let jane = try await store.createPartner(Partner(name: "Jane", email: "jane@example.com", code: Code("jane")!), tokenHash: [1, 2, 3])
+        let offer = try await store.createOffer(Offer(name: "Summer")).id
+        let link = try await store.createLink(TrackingLink(offerID: offer, code: Code("summer")!,
+                                                           destination: try Destination(validating: "https://x.example/")))
+        _ = try await store.updateLink(id: link.id) { $0.destination = try Destination(validating: "https://y.example/") }
+        _ = try await store.updateOffer(id: offer) { $0.name = "Summer sale" }
+        let due = try await store.claimDeliveries(now: .max / 2, leaseUntil: .max / 2, limit: 100, perEndpoint: 100, busy: [:])
+        #expect(due.map(\.event.type) == [.partnerCreated, .linkCreated, .linkUpdated, .offerUpdated])
+        let data = try due.map { try json($0.event.data) }
+        #expect(data[0]["id"] as? Int64 == Int64(jane.id) && data[0]["code"] as? String == "jane" && data[0]["token"] == nil)
+        #expect(data[1]["destination_url"] as? String == "https://x.example/" && data[1]["code"] as? String == "summer")
+        #expect(data[2]["destination_url"] as? String == "https://y.example/")
+        #expect(data[3]["name"] as? String == "Summer sale" && data[3]["id"] as? Int64 == Int64(offer))
+    }
 }

@@ -4,6 +4,10 @@
 public enum EventType: String, Sendable, CaseIterable, Codable {
     case conversionCreated = "conversion.created"
     case conversionReversed = "conversion.reversed"
+    case partnerCreated = "partner.created"
+    case linkCreated = "link.created"
+    case linkUpdated = "link.updated"
+    case offerUpdated = "offer.updated"
     /// Sent by `POST /v1/webhooks/{id}/test`, to that endpoint alone; no
     /// endpoint asks for it.
     case webhookTest = "webhook.test"

@@ -2,6 +2,7 @@ import ClickModel
 import Domain
 import Platform
 import Synchronization
+import Wire
 
 /// The store of everything but the clicks themselves: keys, the workspace,
 /// the catalogue, conversions and payments, projects, reports, partners'
@@ -96,11 +97,21 @@ extension SQLStore: CatalogueWriter {
     }
 
     public func updateOffer(id: UInt32, _ change: @escaping @Sendable (inout Offer) throws -> Void) async throws -> Offer {
-        try await write { db in try CatalogueSQL.updateOffer(db, id: id, now: Self.now(), change) }
+        try await write { db in
+            let now = Self.now()
+            let updated = try CatalogueSQL.updateOffer(db, id: id, now: now, change)
+            try EventsSQL.emit(db, .offerUpdated, data: OfferBody(updated, now: now), now: now)
+            return updated
+        }
     }
 
     public func createLink(_ link: TrackingLink) async throws -> TrackingLink {
-        try await write { db in try CatalogueSQL.createLink(db, link, now: Self.now()) }
+        try await write { db in
+            let now = Self.now()
+            let created = try CatalogueSQL.createLink(db, link, now: now)
+            try EventsSQL.emit(db, .linkCreated, data: LinkBody(created), now: now)
+            return created
+        }
     }
 
     public func links(offerID: UInt32) async throws -> [TrackingLink] {
@@ -116,7 +127,11 @@ extension SQLStore: CatalogueWriter {
     }
 
     public func updateLink(id: UInt32, _ change: @escaping @Sendable (inout TrackingLink) throws -> Void) async throws -> TrackingLink {
-        try await write { db in try CatalogueSQL.updateLink(db, id: id, change) }
+        try await write { db in
+            let updated = try CatalogueSQL.updateLink(db, id: id, change)
+            try EventsSQL.emit(db, .linkUpdated, data: LinkBody(updated), now: Self.now())
+            return updated
+        }
     }
 
     public func links(forMember partnerID: UInt32) async throws -> [PartnerLink] {
@@ -124,7 +139,12 @@ extension SQLStore: CatalogueWriter {
     }
 
     public func createPartner(_ partner: Partner, tokenHash: [UInt8]?) async throws -> Partner {
-        try await write { db in try CatalogueSQL.createPartner(db, partner, tokenHash: tokenHash, now: Self.now()) }
+        try await write { db in
+            let now = Self.now()
+            let created = try CatalogueSQL.createPartner(db, partner, tokenHash: tokenHash, now: now)
+            try EventsSQL.emit(db, .partnerCreated, data: PartnerBody(created), now: now)
+            return created
+        }
     }
 
     public func partner(id: UInt32) async throws -> Partner? {
