@@ -6,6 +6,7 @@ import ClickCaps
 import ClickModel
 import Domain
 import Edge
+import Foundation
 import EventsOut
 import GeoIP
 import Hummingbird
@@ -43,6 +44,7 @@ public final class ClicklineApplication: Sendable {
     private let capReporter: CapReporter
     private let countryWatcher: CountryDatabaseWatcher?
     private let eventTargets: TargetGuard
+    private let mailServer: SMTPServer?
     /// What the country database opened at start is (`--geoip-db`): its
     /// path, type and build date; nil without one.
     public let countryDatabase: String?
@@ -137,6 +139,7 @@ public final class ClicklineApplication: Sendable {
                                          other: .milliseconds(settings.requestDeadlineMilliseconds))
         let pages = try await Pages.load(store: store, urls: urls, sources: sources)
         eventTargets = TargetGuard(allowPrivate: settings.allowPrivateEventTargets, allowHTTP: settings.allowHTTPEventTargets)
+        mailServer = try Self.mailServer(settings)
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
                                      urls: urls, deadlines: deadlines, sessions: pages.sessionRoles, eventTargets: eventTargets,
                                      pages: { router, opsKeys in pages.register(on: router, opsKeys: opsKeys) })
@@ -148,6 +151,28 @@ public final class ClicklineApplication: Sendable {
                 adminPort.store(channel.localAddress?.port ?? -1, ordering: .relaxed)
             },
             logger: logger)
+    }
+
+    /// The mail server of `--smtp-url`, with the credentials of
+    /// `--smtp-credentials-file` (one line, `user:password`) and the
+    /// authorities of `--smtp-ca-file`; a file that cannot be used stops the start.
+    public static func mailServer(_ settings: Settings) throws -> SMTPServer? {
+        guard let url = settings.smtpURL, var server = SMTPServer(url: url) else { return nil }
+        if let file = settings.smtpCredentialsFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw SettingsError(setting: "smtp-credentials-file", message: "cannot read \(file)")
+            }
+            guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, !text.contains("\n") else {
+                throw SettingsError(setting: "smtp-credentials-file", message: "\(file) must hold one line, user:password")
+            }
+            server.credentials = .init(username: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
+            if server.security == .none { server.security = .startTLS }
+        }
+        server.extraTrustRoots = settings.smtpCAFile
+        return server
     }
 
     /// Opens the store named by `--store`, creating or migrating its schema.
@@ -187,7 +212,7 @@ public final class ClicklineApplication: Sendable {
             .init(service: api),
             .init(service: EdgeService(edge: edge, onStarted: { edgeStarted.store(true, ordering: .relaxed) })),
         ]
-        if let url = settings.smtpURL, let server = SMTPServer(url: url) {
+        if let server = mailServer {
             // Stops after the API (services stop in reverse order); what is queued then waits in the store.
             services.insert(.init(service: OutboxDeliveryService(sender: OutboxSender(store: store, server: server, from: settings.smtpFrom,
                                                                                         logger: logger))), at: 1)

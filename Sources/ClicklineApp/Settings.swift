@@ -20,6 +20,8 @@ public struct Settings: Sendable, Equatable {
     public var dashboardURL: String? = nil
     public var smtpURL: String? = nil
     public var smtpFrom = "partners@localhost"
+    public var smtpCredentialsFile: String? = nil
+    public var smtpCAFile: String? = nil
     public var ringCapacity = 65_536
     public var maxConnectionsPerWorker = 10_000
     public var requestLineLimit = 8 * 1024
@@ -96,11 +98,21 @@ public struct Settings: Sendable, Equatable {
             }
             s.dashboardURL = v.hasSuffix("/") ? String(v.dropLast()) : v
         },
-        spec("smtp-url", "none (emails stay in the outbox)", "SMTP server for partner emails: smtp://host:port.") { s, v in
+        spec("smtp-url", "none (emails stay in the outbox)", "Mail server: smtp://host[:port] (a plain relay), smtp://user:password@host[:port] (STARTTLS required, then AUTH; port 587) or smtps://user:password@host[:port] (TLS throughout; port 465). Credentials are never logged or shown.") { s, v in
             guard SMTPServer(url: v) != nil else {
-                throw SettingsError(setting: "smtp-url", message: "must look like smtp://host:port (no credentials: plain SMTP to a relay)")
+                throw SettingsError(setting: "smtp-url", message: "must look like smtp://host:port, smtp://user:password@host:port or smtps://user:password@host:port (percent-encode @ and : in them)")
             }
             s.smtpURL = v
+        },
+        spec("smtp-credentials-file", "none (any credentials are in --smtp-url)", "A file holding user:password for the mail server, when they should not be in --smtp-url (smtp:// then requires STARTTLS). Read at start.") { s, v in
+            guard FileManager.default.isReadableFile(atPath: v) else {
+                throw SettingsError(setting: "smtp-credentials-file", message: "cannot read \(v)")
+            }
+            s.smtpCredentialsFile = v
+        },
+        spec("smtp-ca-file", "none (the system's trust store)", "PEM certificates trusted for the mail server besides the system's (a private authority).") { s, v in
+            guard FileManager.default.isReadableFile(atPath: v) else { throw SettingsError(setting: "smtp-ca-file", message: "cannot read \(v)") }
+            s.smtpCAFile = v
         },
         spec("smtp-from", "partners@localhost", "Sender address of partner emails.") { s, v in
             let parts = v.split(separator: "@", omittingEmptySubsequences: false)

@@ -2,31 +2,84 @@ import Foundation
 import NIOCore
 import NIOExtras
 import NIOPosix
+import NIOSSL
 
-/// Where mail goes: `smtp://host:port` (port 25 when absent). Plain SMTP to
-/// a relay the operator runs or trusts; no TLS and no authentication.
-public struct SMTPServer: Sendable, Equatable {
-    public var host: String
-    public var port: Int
-
-    public init(host: String, port: Int) {
-        self.host = host
-        self.port = port
+/// Where mail goes, and how it gets there:
+///
+/// - `smtp://host[:port]`: plain SMTP to a relay the operator runs or trusts
+///   (port 25 when absent), no authentication;
+/// - `smtp://user:password@host[:port]`: STARTTLS is required before the
+///   credentials go (port 587 when absent): a server that offers no STARTTLS
+///   fails the delivery, and nothing is sent in the clear;
+/// - `smtps://user:password@host[:port]`: TLS from the first byte (port 465).
+///
+/// Certificates are verified against the system's trust store, plus
+/// `extraTrustRoots` (a PEM file) when given. The user name and password are
+/// percent-decoded; they never appear in a description, a log or an error.
+public struct SMTPServer: Sendable, Equatable, CustomStringConvertible {
+    public enum Security: String, Sendable {
+        case none
+        case startTLS
+        case implicitTLS
     }
 
-    /// Parses `smtp://host[:port]`; nil for anything else.
+    public struct Credentials: Sendable, Equatable, CustomStringConvertible {
+        public var username: String
+        public var password: String
+
+        public init(username: String, password: String) {
+            self.username = username
+            self.password = password
+        }
+
+        public var description: String { "credentials of \(username.count) and \(password.count) characters" }
+    }
+
+    public var host: String
+    public var port: Int
+    public var security: Security
+    public var credentials: Credentials?
+    public var extraTrustRoots: String?
+
+    public init(host: String, port: Int, security: Security = .none, credentials: Credentials? = nil, extraTrustRoots: String? = nil) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.credentials = credentials
+        self.extraTrustRoots = extraTrustRoots
+    }
+
+    /// Parses `smtp://` and `smtps://` URLs as above; nil for anything else.
     public init?(url: String) {
-        guard url.hasPrefix("smtp://") else { return nil }
-        var rest = Substring(url.dropFirst("smtp://".count))
+        let implicit = url.hasPrefix("smtps://")
+        guard implicit || url.hasPrefix("smtp://") else { return nil }
+        var rest = Substring(url.dropFirst(implicit ? "smtps://".count : "smtp://".count))
         if rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard !rest.isEmpty, !rest.contains("@"), !rest.contains("/") else { return nil }
+        var credentials: Credentials?
+        if let at = rest.lastIndex(of: "@") {
+            let user = rest[..<at]
+            guard let colon = user.firstIndex(of: ":"),
+                  let username = String(user[..<colon]).removingPercentEncoding,
+                  let password = String(user[user.index(after: colon)...]).removingPercentEncoding,
+                  !username.isEmpty else { return nil }
+            credentials = Credentials(username: username, password: password)
+            rest = rest[rest.index(after: at)...]
+        }
+        guard !rest.isEmpty, !rest.contains("/"), !rest.contains("@") else { return nil }
+        let security: Security = implicit ? .implicitTLS : (credentials == nil ? .none : .startTLS)
+        let defaultPort = implicit ? 465 : (credentials == nil ? 25 : 587)
         if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
             guard let port = Int(rest[rest.index(after: colon)...]), (1...65_535).contains(port) else { return nil }
-            self.init(host: String(rest[..<colon]).trimmingCharacters(in: ["[", "]"]), port: port)
+            self.init(host: String(rest[..<colon]).trimmingCharacters(in: ["[", "]"]), port: port, security: security, credentials: credentials)
         } else {
-            self.init(host: String(rest).trimmingCharacters(in: ["[", "]"]), port: 25)
+            self.init(host: String(rest).trimmingCharacters(in: ["[", "]"]), port: defaultPort, security: security, credentials: credentials)
         }
         guard !host.isEmpty else { return nil }
+    }
+
+    /// `host:port` and how: never the credentials.
+    public var description: String {
+        "\(host):\(port) (\(security == .none ? "plain" : security == .startTLS ? "STARTTLS" : "TLS")\(credentials == nil ? "" : ", AUTH"))"
     }
 }
 
@@ -53,11 +106,20 @@ public enum SMTPClient {
         _ body: (_ send: (_ from: String, _ to: String, _ message: String) async throws -> Void) async throws -> Result
     ) async throws -> Result {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let tls: NIOSSLContext?
+        do {
+            tls = server.security == .none ? nil : try Self.tlsContext(server)
+        } catch {
+            throw SMTPError(code: 0, message: "cannot set up TLS for \(server): \(error)")
+        }
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(Int64(timeout.components.seconds)))
                 .connect(host: server.host, port: server.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if server.security == .implicitTLS, let tls {
+                            try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: server.tlsName))
+                        }
                         try channel.pipeline.syncOperations.addHandlers([
                             IdleStateHandler(readTimeout: TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)),
                             CloseWhenIdle(),
@@ -67,14 +129,31 @@ public enum SMTPClient {
                     }
                 }
         } catch {
-            throw SMTPError(code: 0, message: "cannot connect to \(server.host):\(server.port): \(error)")
+            throw SMTPError(code: 0, message: "cannot connect to \(server): \(error)")
         }
         return try await channel.executeThenClose { inbound, outbound in
             var lines = inbound.makeAsyncIterator()
             var conversation = Conversation(outbound: outbound)
             _ = try await conversation.expect(220, from: &lines)
-            if try await conversation.command("EHLO \(heloName)", from: &lines).code != 250 {
+            var hello = try await conversation.command("EHLO \(heloName)", from: &lines)
+            if hello.code != 250 {
+                guard server.security == .none else {
+                    throw SMTPError(code: 0, message: "\(server.host) does not speak ESMTP, so it offers no STARTTLS or AUTH; nothing was sent")
+                }
                 try await conversation.command("HELO \(heloName)", expect: 250, from: &lines)
+            }
+            if server.security == .startTLS, let tls {
+                guard hello.lines.contains(where: { $0.uppercased() == "STARTTLS" }) else {
+                    throw SMTPError(code: 0, message: "\(server.host) offers no STARTTLS; TLS is required, so nothing was sent in the clear")
+                }
+                try await conversation.command("STARTTLS", expect: 220, from: &lines)
+                let handler = try NIOSSLClientHandler(context: tls, serverHostname: server.tlsName)
+                try await channel.channel.pipeline.addHandler(handler, position: .first)
+                // RFC 3207: what was learnt before TLS is forgotten; ask again.
+                hello = try await conversation.command("EHLO \(heloName)", expect: 250, from: &lines)
+            }
+            if let credentials = server.credentials {
+                try await conversation.authenticate(credentials, offered: hello.lines, server: server.host, from: &lines)
             }
             let result = try await body { from, to, message in
                 guard MailMessage.isDeliverable(from), MailMessage.isDeliverable(to) else {
@@ -104,6 +183,20 @@ public enum SMTPClient {
         return text.replacingOccurrences(of: "\r\n.", with: "\r\n..")
     }
 
+    struct Reply {
+        var code: Int
+        var text: String
+        var lines: [String]
+    }
+
+    /// The client's TLS: the system's trust store, and the operator's extra roots.
+    static func tlsContext(_ server: SMTPServer) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        if let path = server.extraTrustRoots { configuration.additionalTrustRoots = [.file(path)] }
+        return try NIOSSLContext(configuration: configuration)
+    }
+
     /// Commands out, replies in.
     struct Conversation {
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
@@ -111,7 +204,7 @@ public enum SMTPClient {
         /// Sends a command (CRLF added) and reads its reply.
         @discardableResult
         mutating func command(_ line: String, expect codes: Int..., from lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator)
-            async throws -> (code: Int, text: String) {
+            async throws -> Reply {
             try await outbound.write(ByteBuffer(string: line + "\r\n"))
             let reply = try await self.reply(from: &lines)
             if !codes.isEmpty && !codes.contains(reply.code) {
@@ -120,14 +213,38 @@ public enum SMTPClient {
             return reply
         }
 
+        /// AUTH PLAIN, or LOGIN when that is all the server offers. A refusal
+        /// names the mechanism, never what was sent.
+        mutating func authenticate(_ credentials: SMTPServer.Credentials, offered: [String], server: String,
+                                   from lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws {
+            let mechanisms = offered.compactMap { line -> [String]? in
+                let words = line.uppercased().split(separator: " ").map(String.init)
+                return words.first == "AUTH" ? Array(words.dropFirst()) : nil
+            }.flatMap { $0 }
+            func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+            if mechanisms.contains("PLAIN") {
+                let reply = try await command("AUTH PLAIN " + base64("\u{0}\(credentials.username)\u{0}\(credentials.password)"), from: &lines)
+                guard reply.code == 235 else { throw SMTPError(code: reply.code, message: "AUTH PLAIN refused: \(reply.text)") }
+            } else if mechanisms.contains("LOGIN") {
+                try await command("AUTH LOGIN", expect: 334, from: &lines)
+                let user = try await command(base64(credentials.username), from: &lines)
+                guard user.code == 334 else { throw SMTPError(code: user.code, message: "AUTH LOGIN refused the user name: \(user.text)") }
+                let reply = try await command(base64(credentials.password), from: &lines)
+                guard reply.code == 235 else { throw SMTPError(code: reply.code, message: "AUTH LOGIN refused: \(reply.text)") }
+            } else {
+                throw SMTPError(code: 0, message: "\(server) offers neither AUTH PLAIN nor AUTH LOGIN (offered: \(mechanisms.joined(separator: " ")))")
+            }
+        }
+
         mutating func expect(_ code: Int, from lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> String {
             let reply = try await self.reply(from: &lines)
             guard reply.code == code else { throw SMTPError(code: reply.code, message: reply.text) }
             return reply.text
         }
 
-        /// One reply, possibly of several lines (`250-...` then `250 ...`).
-        mutating func reply(from lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> (code: Int, text: String) {
+        /// One reply, possibly of several lines (`250-...` then `250 ...`): its
+        /// code, its lines' text joined, and each line's text.
+        mutating func reply(from lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> Reply {
             var text: [String] = []
             for _ in 0..<100 {
                 guard let buffer = try await lines.next() else {
@@ -138,7 +255,7 @@ public enum SMTPClient {
                     throw SMTPError(code: 0, message: "not an SMTP reply: \(line.prefix(80))")
                 }
                 text.append(String(line.dropFirst(4)))
-                if line.utf8.count == 3 || line.dropFirst(3).first == " " { return (code, text.joined(separator: " ")) }
+                if line.utf8.count == 3 || line.dropFirst(3).first == " " { return Reply(code: code, text: text.joined(separator: " "), lines: text) }
             }
             throw SMTPError(code: 0, message: "a reply of more than 100 lines")
         }
@@ -158,4 +275,9 @@ final class CloseWhenIdle: ChannelInboundHandler, Sendable {
             context.fireUserInboundEventTriggered(event)
         }
     }
+}
+
+extension SMTPServer {
+    /// The name the certificate must carry; none for an address, whose certificate is checked for that address.
+    var tlsName: String? { host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host }
 }

@@ -32,6 +32,8 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("dashboard-url")) var dashboardURL: String?
     @Option(name: .customLong("smtp-url")) var smtpURL: String?
     @Option(name: .customLong("smtp-from")) var smtpFrom: String?
+    @Option(name: .customLong("smtp-credentials-file")) var smtpCredentialsFile: String?
+    @Option(name: .customLong("smtp-ca-file")) var smtpCAFile: String?
     @Option(name: .customLong("ring-capacity")) var ringCapacity: String?
     @Option(name: .customLong("max-connections")) var maxConnections: String?
     @Option(name: .customLong("request-line-limit")) var requestLineLimit: String?
@@ -59,7 +61,7 @@ struct SettingsOptions: ParsableArguments {
         let pairs: [(String, String?)] = [
             ("edge-port", edgePort), ("admin-port", adminPort), ("bind", bind), ("store", store), ("workers", workers),
             ("node-id", nodeID), ("flush-ms", flushMs), ("public-url", publicURL), ("dashboard-url", dashboardURL),
-            ("smtp-url", smtpURL), ("smtp-from", smtpFrom),
+            ("smtp-url", smtpURL), ("smtp-from", smtpFrom), ("smtp-credentials-file", smtpCredentialsFile), ("smtp-ca-file", smtpCAFile),
             ("ring-capacity", ringCapacity), ("max-connections", maxConnections), ("request-line-limit", requestLineLimit),
             ("header-limit", headerLimit), ("header-count-limit", headerCountLimit), ("header-timeout-ms", headerTimeoutMs),
             ("keepalive-timeout-ms", keepaliveTimeoutMs), ("trusted-proxies", trustedProxies), ("geoip-db", geoipDB), ("cap-slice", capSlice), ("cap-counters", capCounters), ("batch-max-clicks", batchMaxClicks), ("writer-queue", writerQueue),

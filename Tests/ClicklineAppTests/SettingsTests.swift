@@ -1,5 +1,6 @@
 import ClicklineApp
 import Foundation
+import Mail
 import Testing
 
 @Suite("Settings")
@@ -88,5 +89,28 @@ struct ReadmeTests {
             .appendingPathComponent("README.md")
         let text = try String(contentsOf: readme, encoding: .utf8)
         #expect(text.contains(Settings.markdownTable()), "README's settings table is `clickline settings`")
+    }
+}
+
+@Suite("Mail server settings")
+struct MailServerSettingsTests {
+    /// Credentials from a file make smtp:// require STARTTLS, and are in no
+    /// description of the server or of the settings.
+    @Test func credentialsFromAFileAreUsedAndNeverShown() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-smtp-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "mailer@example.com:s3cret:with-colon\n".write(to: file, atomically: true, encoding: .utf8)
+        let settings = try Settings.resolve(flags: ["smtp-url": "smtp://smtp.example.com:587", "smtp-credentials-file": file.path],
+                                            environment: [:], configFile: nil)
+        let server = try #require(try ClicklineApplication.mailServer(settings))
+        #expect(server.security == .startTLS && server.credentials?.username == "mailer@example.com")
+        #expect(server.credentials?.password == "s3cret:with-colon")
+        #expect(!"\(server)".contains("s3cret") && !"\(settings)".contains("s3cret"))
+        #expect(!Settings.markdownTable().contains("s3cret") && !Settings.configurationFile().contains("s3cret"))
+
+        try "no colon here".write(to: file, atomically: true, encoding: .utf8)
+        #expect { _ = try ClicklineApplication.mailServer(settings) } throws: { ($0 as? SettingsError)?.setting == "smtp-credentials-file" }
+        #expect { _ = try Settings.resolve(flags: ["smtp-credentials-file": "/nonexistent/file"], environment: [:], configFile: nil) }
+            throws: { "\($0)".contains("smtp-credentials-file: cannot read /nonexistent/file") }
     }
 }

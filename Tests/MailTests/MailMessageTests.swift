@@ -46,8 +46,12 @@ struct MailMessageTests {
         #expect(SMTPServer(url: "smtp://127.0.0.1:2525") == SMTPServer(host: "127.0.0.1", port: 2525))
         #expect(SMTPServer(url: "smtp://mail.example.org") == SMTPServer(host: "mail.example.org", port: 25))
         #expect(SMTPServer(url: "smtp://[::1]:25/") == SMTPServer(host: "::1", port: 25))
-        #expect(SMTPServer(url: "smtp://user:secret@mail.example.org") == nil)
-        #expect(SMTPServer(url: "smtps://mail.example.org") == nil)
+        #expect(SMTPServer(url: "smtp://user:secret@mail.example.org")
+                == SMTPServer(host: "mail.example.org", port: 587, security: .startTLS, credentials: .init(username: "user", password: "secret")),
+                "credentials never go in the clear: STARTTLS first")
+        #expect(SMTPServer(url: "smtps://mail.example.org") == SMTPServer(host: "mail.example.org", port: 465, security: .implicitTLS))
+        #expect(SMTPServer(url: "smtp://:secret@mail.example.org") == nil)
+        #expect(SMTPServer(url: "https://mail.example.org") == nil)
         #expect(SMTPServer(url: "smtp://mail.example.org:0") == nil)
     }
 }
