@@ -137,8 +137,8 @@ public final class ClicklineApplication: Sendable {
             dashboard: { [settings] in settings.dashboardURL ?? "http://localhost:\(adminPort.load(ordering: .relaxed))" })
         let deadlines = RequestDeadlines(conversions: .milliseconds(settings.postbackDeadlineMilliseconds),
                                          other: .milliseconds(settings.requestDeadlineMilliseconds))
-        let pages = try await Pages.load(store: store, urls: urls, sources: sources)
         eventTargets = TargetGuard(allowPrivate: settings.allowPrivateEventTargets, allowHTTP: settings.allowHTTPEventTargets)
+        let pages = try await Pages.load(store: store, urls: urls, sources: sources, eventTargets: eventTargets)
         mailServer = try Self.mailServer(settings)
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
                                      urls: urls, deadlines: deadlines, sessions: pages.sessionRoles, eventTargets: eventTargets,
@@ -218,7 +218,9 @@ public final class ClicklineApplication: Sendable {
                                                                                         logger: logger))), at: 1)
         }
         // Stops after the API too; deliveries in flight then are sent again at the next start (their lease ends).
-        services.insert(.init(service: WebhookDeliveryService(sender: WebhookSender(store: store, targets: eventTargets,
+        var eventLimits = WebhookSender.Limits()
+        eventLimits.perSecond = settings.eventRate
+        services.insert(.init(service: WebhookDeliveryService(sender: WebhookSender(store: store, targets: eventTargets, limits: eventLimits,
                                                                                     logger: logger))), at: 1)
         if let countryWatcher {
             services.insert(.init(service: CountryDatabaseWatcherService(watcher: countryWatcher)), at: 1)

@@ -50,6 +50,8 @@ public struct Settings: Sendable, Equatable {
     public var allowPrivateEventTargets = false
     /// Webhooks and postbacks may go to plain http:// URLs.
     public var allowHTTPEventTargets = false
+    /// Webhook and postback attempts started a second at most.
+    public var eventRate = 1000
 
     public init() {}
 
@@ -195,6 +197,9 @@ public struct Settings: Sendable, Equatable {
         },
         spec("allow-private-event-targets", "false", "true lets webhooks and postbacks go to loopback, private, link-local and metadata addresses (tests, on-premise receivers); otherwise such URLs are refused.") {
             $0.allowPrivateEventTargets = try bool($1, "allow-private-event-targets")
+        },
+        spec("event-rate", "1000", "Webhook and postback attempts started a second at most, so that a backlog drains beside the edge rather than over it.") {
+            $0.eventRate = try int($1, "event-rate", 1...100_000)
         },
         spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
             $0.allowHTTPEventTargets = try bool($1, "allow-http-event-targets")

@@ -147,8 +147,11 @@ public enum SMTPClient {
                     throw SMTPError(code: 0, message: "\(server.host) offers no STARTTLS; TLS is required, so nothing was sent in the clear")
                 }
                 try await conversation.command("STARTTLS", expect: 220, from: &lines)
-                let handler = try NIOSSLClientHandler(context: tls, serverHostname: server.tlsName)
-                try await channel.channel.pipeline.addHandler(handler, position: .first)
+                // Made and added on the channel's own event loop: a TLS handler is not Sendable.
+                let connection = channel.channel, name = server.tlsName
+                try await connection.eventLoop.submit {
+                    try connection.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name), position: .first)
+                }.get()
                 // RFC 3207: what was learnt before TLS is forgotten; ask again.
                 hello = try await conversation.command("EHLO \(heloName)", expect: 250, from: &lines)
             }

@@ -1,5 +1,6 @@
 import API
 import Domain
+import EventsOut
 import Hummingbird
 import HummingbirdAuth
 import Ops
@@ -21,18 +22,20 @@ public struct Pages: Sendable {
     let accounts: Accounts
     let sessionStorage: SessionStorage<WebSession>
     let cookie: SessionCookieParameters
+    /// Where webhooks and postbacks may lead, as the API checks it.
+    let eventTargets: TargetGuard
 
     static let sessionCookieName = "clickline_session"
 
     /// Loads the templates; fails when they are missing from the program's resources.
     public static func load(store: SQLStore, urls: PublicURLs, sources: OpsSources, hasher: PasswordHasher = PasswordHasher(),
-                            limits: SignInLimits = SignInLimits()) async throws -> Pages {
+                            limits: SignInLimits = SignInLimits(), eventTargets: TargetGuard = TargetGuard()) async throws -> Pages {
         let cookie = SessionCookieParameters(name: sessionCookieName, path: "/", secure: urls.pagesAreSecure, sameSite: .lax)
         return Pages(store: store, urls: urls, sources: sources, renderer: try await Renderer.load(),
                      accounts: Accounts(store: store, urls: urls, hasher: hasher, limits: limits),
                      sessionStorage: SessionStorage(StoredSessions(store: store), configuration: .init(sessionCookieParameters: cookie,
                                                                                                       keyPrefix: "session.")),
-                     cookie: cookie)
+                     cookie: cookie, eventTargets: eventTargets)
     }
 
     /// Adds every page, and `/assets/{name}`, to the router.

@@ -55,6 +55,8 @@ enum EventContract {
     /// Attempts are logged, and each outcome moves its delivery; a disabled
     /// endpoint keeps its deliveries for when it is enabled again.
     static func attemptsMoveDeliveries(_ store: SQLStore) async throws {
+        _ = try await store.createTeamMember(TeamMember(email: "owner@example.com", role: .owner))
+        _ = try await store.createTeamMember(TeamMember(email: "viewer@example.com", role: .viewer))
         let endpoint = try await store.createEndpoint(url: "https://a.example/hook", events: [.conversionCreated], secret: "whsec_a", now: now)
         var tests: [Event] = []
         for offset in 0..<3 { tests.append(try await store.queueTestEvent(endpointID: endpoint.id, data: "{\"n\":\(offset)}", now: now + Int64(offset))) }
@@ -81,6 +83,9 @@ enum EventContract {
                                       outcome: .disableEndpoint(reason: "the endpoint answered 410 Gone"))
         let disabled = try #require(try await store.endpoint(id: endpoint.id))
         #expect(disabled.status == .disabled && disabled.disabledReason == "the endpoint answered 410 Gone")
+        let told = try await store.outbox(OutboxQuery(includeSignInMessages: true))
+        #expect(told.map(\.to) == ["owner@example.com"], "the brand's owners, not its viewers")
+        #expect(told.first?.body.contains("https://a.example/hook") == true && told.first?.body.contains("410 Gone") == true)
         #expect(try await store.claimDeliveries(now: now + 9_000_000, leaseUntil: now + 9_060_000, limit: 100, perEndpoint: 8, busy: [:]).isEmpty)
 
         let enabled = try await store.updateEndpoint(id: endpoint.id, EndpointChange(status: .active))

@@ -8,7 +8,7 @@ import Wire
 /// Partners' postbacks (SPEC section 13): the partner's tracker hears of each
 /// conversion credited to it, and of its reversal, at a URL template of its
 /// own; the brand sees it and can switch it off.
-struct PostbackAPI: Sendable {
+package struct PostbackAPI: Sendable {
     let store: any EventStore
     let targets: TargetGuard
 
@@ -39,19 +39,26 @@ struct PostbackAPI: Sendable {
     @Sendable func put(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         guard let partner = context.partner else { throw APIError.unauthorized("a partner token is required") }
         let input = try await JSONBody.decode(PostbackInput.self, from: request, context: context)
-        guard let text = input.urlTemplate else { throw APIError.invalid("url_template", "is required") }
+        return try JSONBody.response(PostbackBody(try await Self.set(input.urlTemplate, method: input.method, for: partner, store: store,
+                                                                     targets: targets)))
+    }
+
+    /// Sets a partner's postback after the template's checks: its macros, and
+    /// where its host leads. The Partner Center's form goes through it too.
+    package static func set(_ text: String?, method name: String?, for partner: Partner, store: any EventStore,
+                            targets: TargetGuard) async throws -> Postback {
+        guard let text, !text.isEmpty else { throw APIError.invalid("url_template", "is required") }
         let template = try PostbackTemplate(text)
         do {
             _ = try await targets.check(template.withoutMacros)
         } catch {
             throw APIError.invalid("url_template", error.message)
         }
-        let method = try input.method.map { name throws(APIError) -> PostbackMethod in
+        let method = try name.map { name throws(APIError) -> PostbackMethod in
             guard let method = PostbackMethod(rawValue: name) else { throw .invalid("method", "must be GET, POST_FORM or POST_JSON") }
             return method
         } ?? .get
-        return try JSONBody.response(PostbackBody(try await store.setPostback(partnerID: partner.id, template: template, method: method,
-                                                                              now: Timestamp.now())))
+        return try await store.setPostback(partnerID: partner.id, template: template, method: method, now: Timestamp.now())
     }
 
     @Sendable func mine(_ request: Request, context: ClicklineRequestContext) async throws -> Response {

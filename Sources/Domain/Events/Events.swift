@@ -186,6 +186,24 @@ public enum AttemptOutcome: Sendable, Equatable {
     case disableEndpoint(reason: String)
 }
 
+/// An attempt and what follows it, as the sender records them.
+public struct AttemptResult: Sendable, Equatable {
+    public var attempt: DeliveryAttempt
+    public var outcome: AttemptOutcome
+
+    public init(_ attempt: DeliveryAttempt, _ outcome: AttemptOutcome) {
+        self.attempt = attempt
+        self.outcome = outcome
+    }
+}
+
+extension EventStore {
+    /// Logs one attempt and applies its outcome.
+    public func recordAttempt(_ attempt: DeliveryAttempt, outcome: AttemptOutcome) async throws {
+        try await recordAttempts([AttemptResult(attempt, outcome)])
+    }
+}
+
 /// Which part of the events' history to send again.
 public enum ReplaySelection: Sendable, Equatable {
     case event(key: String)
@@ -213,8 +231,8 @@ public protocol EventStore: Sendable {
     /// them until `leaseUntil`: another sender (another node) does not take
     /// them meanwhile, and one that died with them is retried then.
     func claimDeliveries(now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int, busy: [Int64: Int]) async throws -> [DueDelivery]
-    /// Logs an attempt and applies its outcome, in one transaction.
-    func recordAttempt(_ attempt: DeliveryAttempt, outcome: AttemptOutcome) async throws
+    /// Logs attempts and applies their outcomes, all in one transaction.
+    func recordAttempts(_ results: [AttemptResult]) async throws
     /// The endpoint's delivery log, newest first, before `beforeID` (0: from the newest).
     func attempts(endpointID: Int64, beforeID: Int64, limit: Int) async throws -> [DeliveryAttempt]
 

@@ -1,6 +1,7 @@
 import API
 import ClickModel
 import Domain
+import EventsOut
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -21,12 +22,14 @@ struct PartnerCenter: Sendable {
     let urls: PublicURLs
     let renderer: Renderer
     let links: PartnerLinks
+    let eventTargets: TargetGuard
 
     init(pages: Pages) {
         store = pages.store
         urls = pages.urls
         renderer = pages.renderer
         links = PartnerLinks(store: pages.store, urls: pages.urls)
+        eventTargets = pages.eventTargets
     }
 
     func register(on pages: RouterGroup<PageContext>) {
@@ -37,6 +40,8 @@ struct PartnerCenter: Sendable {
         pages.post("/partner/ads", use: createAd)
         pages.get("/partner/stats", use: stats)
         pages.get("/partner/sessions", use: sessionsPage)
+        pages.get("/partner/postback", use: postbackPage)
+        pages.post("/partner/postback", use: savePostback)
         pages.get("/p/{token}", use: memberPage)
     }
 
@@ -255,6 +260,51 @@ struct PartnerCenter: Sendable {
             "from": ConsolePages.day(from), "to": ConsolePages.day(to - 1),
             "by_link": try await table(.link), "by_ad": try await table(.ad), "by_child": try await table(.child),
         ], context, status: problem == nil ? .ok : .unprocessableContent)
+    }
+
+    // MARK: postback
+
+    /// The partner's postback: its template and method, whether the brand
+    /// switched it off, and its last attempts.
+    @Sendable func postbackPage(_ request: Request, context: PageContext) async throws -> Response {
+        let me = try context.signedInPartner(request)
+        let current = try await store.postback(partnerID: me.id)
+        var values: [String: Any] = ["url_template": current?.template ?? "", "method": current?.method.rawValue ?? "GET"]
+        if request.uri.queryParameters["saved"] != nil { values["saved"] = true }
+        return try await postbackPage(me, state: FormState(values: values.compactMapValues { $0 as? String }), saved: values["saved"] != nil,
+                                      context)
+    }
+
+    func postbackPage(_ me: Partner, state: FormState, saved: Bool = false, _ context: PageContext,
+                      status: HTTPResponse.Status = .ok) async throws -> Response {
+        var values = state.context
+        values["title"] = "Postback"
+        values["section"] = "postback"
+        values["saved"] = saved
+        values["macros"] = PostbackTemplate.macros.map { "{\($0)}" }.joined(separator: " ")
+        values["methods"] = PostbackMethod.allCases.map { ["name": $0.rawValue, "selected": $0.rawValue == (state.values["method"] ?? "GET")] }
+        if let postback = try await store.postback(partnerID: me.id) {
+            values["status"] = postback.status == .active ? "on" : "off"
+            values["disabled_reason"] = postback.disabledReason ?? ""
+            values["attempts"] = try await store.attempts(endpointID: postback.endpointID, beforeID: 0, limit: 20).map { attempt in
+                ["when": Timestamp.format(attempt.startedAt), "event": attempt.eventType.rawValue, "attempt": attempt.attempt,
+                 "answer": attempt.statusCode.map(String.init) ?? "none", "ms": attempt.latencyMilliseconds, "error": attempt.error ?? ""]
+            }
+        }
+        return page("partner-postback", values, context, status: status)
+    }
+
+    /// Saves the postback: the same checks as `PUT /v1/partner/postback`.
+    @Sendable func savePostback(_ request: Request, context: PageContext) async throws -> Response {
+        let me = try context.signedInPartner(request)
+        let form = context.form
+        do {
+            _ = try await PostbackAPI.set(form.text("url_template"), method: form.text("method"), for: me, store: store, targets: eventTargets)
+            return Renderer.redirect("/partner/postback?saved=1")
+        } catch {
+            guard let errors = FormInput.errors(error, fallback: "url_template") else { throw error }
+            return try await postbackPage(me, state: FormState(values: form.values, errors: errors), context, status: .unprocessableContent)
+        }
     }
 
     // MARK: sessions

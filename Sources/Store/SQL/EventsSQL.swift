@@ -212,7 +212,35 @@ public enum EventsSQL {
                            [SQLValue(attempt.attempt), .integer(attempt.startedAt), .integer(delivery)])
             try db.execute("UPDATE event_endpoints SET status = 'disabled', disabled_reason = ? WHERE id = ?",
                            [.text(reason), .integer(endpoint)])
+            try tellOwners(db, endpointID: endpoint, reason: reason, now: attempt.startedAt)
         }
+    }
+
+    /// An email to each of the brand's owners, through the outbox, in the
+    /// transaction that disabled the endpoint.
+    static func tellOwners(_ db: some SQLConnection, endpointID: Int64, reason: String, now: Int64) throws {
+        guard let row = try db.row("SELECT url, kind, partner_id FROM event_endpoints WHERE id = ?", [.integer(endpointID)]) else { return }
+        let url = try row.text(0)
+        let what: String
+        let enable: String
+        if try row.text(1) == "postback", let partnerID = try row.optionalID(2) {
+            what = "the postback of partner \(partnerID)"
+            enable = "PATCH /v1/partners/\(partnerID)/postback {\"status\": \"active\"}, or the partner saves its postback again"
+        } else {
+            what = "webhook endpoint \(endpointID)"
+            enable = "PATCH /v1/webhooks/\(endpointID) {\"status\": \"active\"}"
+        }
+        let body = """
+            Clickline stopped sending events to \(what), \(url):
+            \(reason).
+
+            Nothing is lost: what was queued for it waits, and is sent once it is enabled again
+            (\(enable)). Its delivery log shows each attempt and what the receiver answered.
+            """
+        let owners = try db.rows("SELECT email FROM team_members WHERE role = 'owner' ORDER BY id").map { try $0.text(0) }
+        _ = try OutboxSQL.enqueue(db, owners.map { owner in
+            OutboxMessage(offerID: nil, partnerID: nil, to: owner, subject: "Events to \(what) are stopped", body: body)
+        }, now: now)
     }
 
     static func markFailing(_ db: some SQLConnection, endpoint: Int64, since: Int64) throws {

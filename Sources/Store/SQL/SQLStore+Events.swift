@@ -39,8 +39,10 @@ extension SQLStore: EventStore {
         }
     }
 
-    public func recordAttempt(_ attempt: DeliveryAttempt, outcome: AttemptOutcome) async throws {
-        try await write { db in try EventsSQL.recordAttempt(db, attempt, outcome: outcome) }
+    public func recordAttempts(_ results: [AttemptResult]) async throws {
+        try await write { db in
+            for result in results { try EventsSQL.recordAttempt(db, result.attempt, outcome: result.outcome) }
+        }
     }
 
     public func attempts(endpointID: Int64, beforeID: Int64, limit: Int) async throws -> [DeliveryAttempt] {

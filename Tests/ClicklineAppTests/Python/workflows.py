@@ -376,6 +376,43 @@ def partner_center(service, browser, mailbox):
 
 
 @workflow
+def partner_postback(service, browser, mailbox):
+    """A partner sets its postback in the Partner Center: a macro that does
+    not exist and an address inside the brand's network are refused at the
+    field, a good template is saved; the brand sees it and switches it off,
+    and the partner's page says so."""
+    browser.go("/partner")
+    browser.sign_in_partner(mailbox, "alice@example.com")
+    browser.press("nav a[href='/partner/postback']")
+    browser.page_shown("postback", narrow=True)
+    check("Nothing sent yet" in browser.text("#attempts"), "no attempts yet")
+
+    browser.fill("url_template", "https://93.184.215.14/pb?cid={clickid}")
+    browser.press("#save-postback")
+    check("{clickid} is not a macro" in browser.text("#url_template-error"), "the unknown macro is named: %r" % browser.text("main"))
+    browser.page_shown("postback-refused", narrow=True)
+    browser.fill("url_template", "https://127.0.0.1/pb?cid={click_id}")
+    browser.press("#save-postback")
+    check("127.0.0.1" in browser.text("#url_template-error"), "an address inside is refused: %r" % browser.text("main"))
+
+    template = "https://93.184.215.14/pb?cid={sub1}&payout={commission}&txid={order_id}"
+    browser.fill("url_template", template)
+    browser.choose("method", "POST_FORM")
+    browser.press("#save-postback")
+    check(browser.all("#postback-saved") and "on" in browser.text("#postback-status"), "saved and on: %r" % browser.text("main"))
+
+    alice = next(p for p in service.ok("GET", "/v1/partners?limit=100")["items"] if p["email"] == "alice@example.com")
+    seen = service.ok("GET", "/v1/partners/%d/postback" % alice["id"])
+    check(seen["url_template"] == template and seen["method"] == "POST_FORM", "the brand sees it: %r" % seen)
+    service.ok("PATCH", "/v1/partners/%d/postback" % alice["id"], {"status": "disabled"})
+    browser.go("/partner/postback")
+    check("off" in browser.text("#postback-status") and "disabled by the brand" in browser.text("#postback-status"),
+          "the partner is told: %r" % browser.text("#postback-status"))
+    browser.page_shown("postback-off", narrow=True)
+    return {"template": template}
+
+
+@workflow
 def refusals(service, browser, mailbox):
     """A viewer's action, a missing CSRF token, another partner's page, a bad form value."""
     viewer_link = service.users_create("viewer@example.com", "viewer")
