@@ -221,7 +221,7 @@ public final class ClicklineApplication: Sendable {
         var eventLimits = WebhookSender.Limits()
         eventLimits.perSecond = settings.eventRate
         services.insert(.init(service: WebhookDeliveryService(sender: WebhookSender(store: store, targets: eventTargets, limits: eventLimits,
-                                                                                    logger: logger))), at: 1)
+                                                                                    node: settings.nodeID, logger: logger))), at: 1)
         if let countryWatcher {
             services.insert(.init(service: CountryDatabaseWatcherService(watcher: countryWatcher)), at: 1)
         }

@@ -13,8 +13,9 @@ import Synchronization
 ///
 /// At least once: a delivery is marked delivered after the receiver's 2xx
 /// answer is in. If the process stops between the two, or the answer is
-/// lost, the delivery is sent again when its lease ends, with the same
-/// `webhook-id`; receivers deduplicate by it.
+/// lost, the delivery is sent again, with the same `webhook-id`, when its
+/// lease ends or, sooner, when the same node starts again; receivers
+/// deduplicate by it.
 public final class WebhookSender: Sendable {
     public struct Limits: Sendable {
         public var concurrency = 64
@@ -39,6 +40,8 @@ public final class WebhookSender: Sendable {
     let limits: Limits
     let logger: Logger
     let poster: WebhookPoster
+    /// This node's id (`--node-id`): the deliveries it holds are marked with it.
+    let node: Int
     private let busy = Mutex<(total: Int, perEndpoint: [Int64: Int])>((0, [:]))
     private let slotFreed = Wakeup()
     private let records = Mutex<[AttemptResult]>([])
@@ -49,7 +52,8 @@ public final class WebhookSender: Sendable {
     private let attemptsDisabling = Counter(label: "clickline_event_attempts_total", dimensions: [("outcome", "endpoint_disabled")])
 
     public init(store: any EventStore, targets: TargetGuard, schedule: RetrySchedule = .standard, limits: Limits = Limits(),
-                logger: Logger) {
+                node: Int = 0, logger: Logger) {
+        self.node = node
         self.store = store
         self.targets = targets
         self.schedule = schedule
@@ -60,6 +64,13 @@ public final class WebhookSender: Sendable {
 
     /// Delivers until the task is cancelled, then waits for the attempts in flight.
     public func run() async {
+        // What this node held when it last stopped (killed mid-delivery) goes out again now.
+        do {
+            let released = try await store.releaseDeliveries(node: node, now: Self.now())
+            if released > 0 { logger.notice("sending again what this node held when it stopped", metadata: ["deliveries": "\(released)"]) }
+        } catch {
+            logger.warning("cannot take back this node's deliveries; they go out when their leases end", metadata: ["error": "\(error)"])
+        }
         var pace = Pace(perSecond: limits.perSecond)
         await withDiscardingTaskGroup { group in
             group.addTask {
@@ -122,7 +133,7 @@ public final class WebhookSender: Sendable {
         let due: [DueDelivery]
         do {
             due = try await store.claimDeliveries(now: now, leaseUntil: now + Int64(limits.lease.components.seconds) * 1000, limit: free,
-                                                  perEndpoint: limits.perEndpoint, busy: busyNow)
+                                                  perEndpoint: limits.perEndpoint, busy: busyNow, node: node)
         } catch {
             logger.error("cannot read the deliveries due", metadata: ["error": "\(error)"])
             try? await Task.sleep(for: limits.pollInterval)

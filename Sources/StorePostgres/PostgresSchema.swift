@@ -483,6 +483,8 @@ enum PostgresSchema {
                 next_attempt_at BIGINT NOT NULL,
                 created_at BIGINT NOT NULL,
                 delivered_at BIGINT,
+                -- The node whose sender holds it (until next_attempt_at): a node that restarts takes its own back at once.
+                claimed_by BIGINT,
                 -- A postback's request, rendered when its event happened; NULL for webhooks.
                 url TEXT,
                 body TEXT

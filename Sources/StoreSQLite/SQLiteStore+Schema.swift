@@ -619,6 +619,8 @@ extension SQLiteStore {
                     next_attempt_at INTEGER NOT NULL,
                     created_at INTEGER NOT NULL,
                     delivered_at INTEGER,
+                    -- The node whose sender holds it (until next_attempt_at): a node that restarts takes its own back at once.
+                    claimed_by INTEGER,
                     -- A postback's request, rendered when its event happened; NULL for webhooks.
                     url TEXT,
                     body TEXT

@@ -5,7 +5,8 @@ extension EndToEnd {
     /// Webhooks from the real binary to a receiver on loopback that checks
     /// each delivery with the `standardwebhooks` package from PyPI: run by
     /// `Python/webhooks.py` (conversions, rotation, a retry and its log, a
-    /// replay, 410 Gone, an answer too big to read).
+    /// replay, 410 Gone, an answer too big to read, a partner's postback with
+    /// hostile sub ids, the service killed mid-delivery and started again).
     @Suite("Webhooks to a receiver that verifies them")
     struct WebhookEndToEndTests {
         static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/webhooks.py")
@@ -40,6 +41,8 @@ extension EndToEnd {
             let summary = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(errorText)")
             #expect(summary["signatures_after_rotation"] as? Int == 2)
             #expect(summary["duplicates_after_replay"] as? Int == 1)
+            #expect(summary["postback_parameters"] as? Int == 10)
+            #expect(summary["resent_after_restart_seconds"] != nil)
         }
     }
 }

@@ -49,7 +49,12 @@ enum EventContract {
 
         // Taken: no other sender takes them while the lease holds; when it ends (the sender died), they come back.
         #expect(try await store.claimDeliveries(now: now + 20, leaseUntil: now + 60_000, limit: 100, perEndpoint: 100, busy: [:]).isEmpty)
-        #expect(try await store.claimDeliveries(now: now + 60_000, leaseUntil: now + 120_000, limit: 100, perEndpoint: 100, busy: [:]).count == 3)
+        #expect(try await store.claimDeliveries(now: now + 60_000, leaseUntil: now + 120_000, limit: 100, perEndpoint: 100, busy: [:],
+                                                node: 7).count == 3)
+        // The node that holds them starts again: they are due at once; another node's start leaves them.
+        #expect(try await store.releaseDeliveries(node: 3, now: now + 60_001) == 0)
+        #expect(try await store.releaseDeliveries(node: 7, now: now + 60_001) == 3)
+        #expect(try await store.claimDeliveries(now: now + 60_001, leaseUntil: now + 120_000, limit: 100, perEndpoint: 100, busy: [:]).count == 3)
     }
 
     /// Attempts are logged, and each outcome moves its delivery; a disabled

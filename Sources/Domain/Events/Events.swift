@@ -198,6 +198,11 @@ public struct AttemptResult: Sendable, Equatable {
 }
 
 extension EventStore {
+    /// Takes deliveries for node 0 (a single node).
+    public func claimDeliveries(now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int, busy: [Int64: Int]) async throws -> [DueDelivery] {
+        try await claimDeliveries(now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: perEndpoint, busy: busy, node: 0)
+    }
+
     /// Logs one attempt and applies its outcome.
     public func recordAttempt(_ attempt: DeliveryAttempt, outcome: AttemptOutcome) async throws {
         try await recordAttempts([AttemptResult(attempt, outcome)])
@@ -230,7 +235,11 @@ public protocol EventStore: Sendable {
     /// most `perEndpoint` less those `busy` to each, oldest first, and holds
     /// them until `leaseUntil`: another sender (another node) does not take
     /// them meanwhile, and one that died with them is retried then.
-    func claimDeliveries(now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int, busy: [Int64: Int]) async throws -> [DueDelivery]
+    func claimDeliveries(now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int, busy: [Int64: Int], node: Int) async throws -> [DueDelivery]
+    /// Makes due again what `node` held when it stopped: called as its sender
+    /// starts, so a node that was killed mid-delivery sends again at once
+    /// rather than when its leases end. Returns how many.
+    func releaseDeliveries(node: Int, now: Int64) async throws -> Int
     /// Logs attempts and applies their outcomes, all in one transaction.
     func recordAttempts(_ results: [AttemptResult]) async throws
     /// The endpoint's delivery log, newest first, before `beforeID` (0: from the newest).

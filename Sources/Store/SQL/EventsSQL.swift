@@ -154,7 +154,7 @@ public enum EventsSQL {
     /// second node's update waits for the first one's commit, then finds the
     /// row changed and takes nothing.
     public static func claim(_ db: some SQLConnection, now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int,
-                             busy: [Int64: Int]) throws -> [DueDelivery] {
+                             busy: [Int64: Int], node: Int = 0) throws -> [DueDelivery] {
         var claimed: [DueDelivery] = []
         for row in try db.rows("SELECT \(endpointColumns), kind, method FROM event_endpoints WHERE status = 'active' ORDER BY id") {
             let endpoint = try self.endpoint(from: row, at: 0)
@@ -170,8 +170,8 @@ public enum EventsSQL {
             for row in rows {
                 let id = try row.int64(0)
                 guard try db.execute("""
-                    UPDATE event_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'queued' AND next_attempt_at = ?
-                    """, [.integer(leaseUntil), .integer(id), .integer(try row.int64(3))]) == 1,
+                    UPDATE event_deliveries SET next_attempt_at = ?, claimed_by = ? WHERE id = ? AND status = 'queued' AND next_attempt_at = ?
+                    """, [.integer(leaseUntil), SQLValue(node), .integer(id), .integer(try row.int64(3))]) == 1,
                       let type = EventType(rawValue: try row.text(6)) else { continue }
                 let event = Event(id: try row.int64(4), key: try row.text(5), type: type, createdAt: try row.int64(7), data: try row.text(8))
                 var postback: PostbackRequest?

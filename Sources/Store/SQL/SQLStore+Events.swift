@@ -33,9 +33,17 @@ extension SQLStore: EventStore {
         try await write { db in try EventsSQL.replay(db, endpointID: endpointID, selection, now: now) }
     }
 
-    public func claimDeliveries(now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int, busy: [Int64: Int]) async throws -> [DueDelivery] {
+    public func claimDeliveries(now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int, busy: [Int64: Int],
+                                node: Int) async throws -> [DueDelivery] {
         try await write { db in
-            try EventsSQL.claim(db, now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: perEndpoint, busy: busy)
+            try EventsSQL.claim(db, now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: perEndpoint, busy: busy, node: node)
+        }
+    }
+
+    public func releaseDeliveries(node: Int, now: Int64) async throws -> Int {
+        try await write { db in
+            try db.execute("UPDATE event_deliveries SET next_attempt_at = ?, claimed_by = NULL WHERE status = 'queued' AND claimed_by = ? AND next_attempt_at > ?",
+                           [.integer(now), SQLValue(node), .integer(now)])
         }
     }
 

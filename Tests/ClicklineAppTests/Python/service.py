@@ -109,10 +109,12 @@ class ClicklineService:
         self.binary = binary
         self.directory = tempfile.mkdtemp(prefix="clickline-browser-")
         self.store = "sqlite:" + os.path.join(self.directory, "clickline.sqlite")
-        self.process = subprocess.Popen(
-            [binary, "serve", "--demo", "--store", self.store, "--edge-port", "0", "--admin-port", "0", "--bind", "127.0.0.1",
-             "--workers", "2", "--log-level", "warning", "--smtp-url", "smtp://127.0.0.1:%d" % mailbox.port, *extra_arguments],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.arguments = [binary, "serve", "--demo", "--store", self.store, "--edge-port", "0", "--admin-port", "0", "--bind", "127.0.0.1",
+                          "--workers", "2", "--log-level", "warning", "--smtp-url", "smtp://127.0.0.1:%d" % mailbox.port, *extra_arguments]
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(self.arguments, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         text = ""
         deadline = time.time() + 30
         while "choose a password there" not in text and time.time() < deadline:
@@ -132,6 +134,12 @@ class ClicklineService:
         self.sign_in_url = value(r"brand console:\s+(\S+)")
         self.base = "http://localhost:%d" % self.admin_port  # as the links it prints and emails
         self.edge = "http://127.0.0.1:%d" % self.edge_port
+
+    def kill_and_restart(self):
+        """SIGKILL, then the same command on the same store (new ports, a new admin key)."""
+        self.process.kill()
+        self.process.wait()
+        self.start()
 
     def api(self, method, path, body=None, token=None):
         """The admin API (or, with `token`, the partner API): (status, JSON)."""

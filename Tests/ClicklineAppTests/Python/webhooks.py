@@ -3,7 +3,8 @@ delivery with the `standardwebhooks` package (PyPI), a verifier none of us
 wrote: conversions and reversals, a secret's rotation, a retry and the
 delivery log, a replay, 410 Gone, and an answer too big to read. Then a
 partner's postback, its sub ids hostile, decoded by the receiver back to
-exactly what the shopper's click carried.
+exactly what the shopper's click carried; and last the service killed
+mid-delivery, which sends the event again as soon as it is started again.
 
     python3 webhooks.py CLICKLINE_BINARY
 
@@ -54,6 +55,9 @@ class Receiver:
                                               "body": body, "at": time.time()})
                     plan = receiver.plans.get(self.path, [])
                     status = plan.pop(0) if plan else 204
+                if isinstance(status, tuple) and status[0] == "hold":
+                    time.sleep(status[1])
+                    status = 204
                 if status == "huge":
                     # Says 5 GB, and sends until the client stops reading.
                     self.send_response(200)
@@ -233,6 +237,20 @@ def main():
             time.sleep(0.1)
         check(log and log[0]["status_code"] == 200, "the partner sees its postback's log: %r" % log)
         summary["postback_parameters"] = len(query)
+
+        # Killed mid-delivery: the receiver holds the request while the service
+        # is killed; started again, the service sends the event again at once.
+        receiver.plans["/held"] = [("hold", 3)]
+        held = service.ok("POST", "/v1/webhooks", {"url": receiver.url("/held"), "events": ["conversion.created"]})
+        held_event = service.ok("POST", "/v1/webhooks/%d/test" % held["id"], {})["event_id"]
+        receiver.wait_for(lambda r: r["headers"].get("webhook-id") == held_event, what="the held delivery")
+        killed_at = time.time()
+        service.kill_and_restart()
+        again = receiver.wait_for(lambda r: r["headers"].get("webhook-id") == held_event and r["at"] > killed_at, seconds=30,
+                                  what="the delivery again after the restart")[0]
+        check(verified(again, held["secret"]) is not None, "the same event, signed")
+        check(again["at"] - killed_at < 30, "sent again at once, not after its 60 s lease: %.1f s" % (again["at"] - killed_at))
+        summary["resent_after_restart_seconds"] = round(again["at"] - killed_at, 1)
 
         print(json.dumps(summary))
     except Exception:
