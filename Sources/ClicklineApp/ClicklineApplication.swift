@@ -218,6 +218,7 @@ public final class ClicklineApplication: Sendable {
                                                                                         logger: logger))), at: 1)
         }
         // Stops after the API too; deliveries in flight then are sent again at the next start (their lease ends).
+        services.insert(.init(service: CommissionMaturityService(store: store, logger: logger)), at: 1)
         var eventLimits = WebhookSender.Limits()
         eventLimits.perSecond = settings.eventRate
         services.insert(.init(service: WebhookDeliveryService(sender: WebhookSender(store: store, targets: eventTargets, limits: eventLimits,

@@ -131,6 +131,26 @@ struct WebhookDeliveryService: Service {
     }
 }
 
+/// Approves commission lines whose hold has ended, once a minute, so that
+/// `commission.approved` goes out when it happens.
+struct CommissionMaturityService: Service {
+    let store: SQLStore
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    _ = try await store.approveMaturedCommissions(now: Clocks.wallClockMilliseconds())
+                } catch {
+                    logger.warning("cannot approve matured commissions; trying again in a minute", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(60))
+            }
+        }
+    }
+}
+
 /// Tells the store what the edge's caps let through, twenty times a second,
 /// and once more after the edge has stopped (services stop in reverse order).
 struct CapReporterService: Service {

@@ -11,7 +11,7 @@ package struct ConversionBody: Encodable {
         self.conversion = conversion
     }
 
-    struct CommissionBody: Encodable {
+    package struct CommissionBody: Encodable {
         var id: Int64
         var partner_id: UInt32
         var amount: Int64
@@ -21,7 +21,18 @@ package struct ConversionBody: Encodable {
         var payment_id: Int64?
         var reverses_id: Int64?
 
-        func encode(to encoder: any Encoder) throws {
+        package init(_ line: Commission) {
+            id = line.id
+            partner_id = line.partnerID
+            amount = line.amount.minorUnits
+            kind = line.kind.rawValue
+            status = line.status.rawValue
+            available_at = Timestamp.format(line.availableAt)
+            payment_id = line.paymentID
+            reverses_id = line.reversesID
+        }
+
+        package func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(id, forKey: .id)
             try c.encode(partner_id, forKey: .partner_id)
@@ -105,11 +116,7 @@ package struct ConversionBody: Encodable {
         for (index, key) in [CodingKeys.sub1, .sub2, .sub3, .sub4, .sub5].enumerated() {
             try c.encode(index < conversion.subIDs.count ? conversion.subIDs[index] : nil, forKey: key)
         }
-        try c.encode(conversion.commissions.map { line in
-            CommissionBody(id: line.id, partner_id: line.partnerID, amount: line.amount.minorUnits, kind: line.kind.rawValue,
-                           status: line.status.rawValue, available_at: Timestamp.format(line.availableAt), payment_id: line.paymentID,
-                           reverses_id: line.reversesID)
-        }, forKey: .commissions)
+        try c.encode(conversion.commissions.map(CommissionBody.init), forKey: .commissions)
         try c.encode(AttributionBody(candidates: CandidatesBody(conversion.candidates), policy: conversion.decision.policy.rawValue,
                                      winner: conversion.decision.winner.rawValue, partner_id: conversion.decision.partnerID,
                                      reason: conversion.decision.reason), forKey: .attribution)

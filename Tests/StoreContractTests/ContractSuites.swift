@@ -80,6 +80,7 @@ struct SQLiteSharedStoreContract {
     @Test func replaysQueueEventsAgain() async throws { try await withStore(EventContract.replaysQueueEventsAgain) }
     @Test func postbacksFollowTheirPartnersConversions() async throws { try await withStore(EventContract.postbacksFollowTheirPartnersConversions) }
     @Test func catalogueChangesAreTold() async throws { try await withStore(EventContract.catalogueChangesAreTold) }
+    @Test func commissionsAndPaymentsAreTold() async throws { try await withStore(EventContract.commissionsAndPaymentsAreTold) }
 }
 
 /// The same on PostgreSQL.
@@ -116,6 +117,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func catalogueChangesAreTold() async throws {
         try await withStore { store, _ in try await EventContract.catalogueChangesAreTold(store) }
+    }
+    @Test func commissionsAndPaymentsAreTold() async throws {
+        try await withStore { store, _ in try await EventContract.commissionsAndPaymentsAreTold(store) }
     }
 
     /// A change of what the edge reads bumps the version once per statement; other changes do not.

@@ -204,4 +204,35 @@ enum EventContract {
         #expect(data[2]["destination_url"] as? String == "https://y.example/")
         #expect(data[3]["name"] as? String == "Summer sale" && data[3]["id"] as? Int64 == Int64(offer))
     }
+
+    /// A held commission line is told as approved when its hold ends, and a
+    /// payment when it is made, each as the API shows it.
+    static func commissionsAndPaymentsAreTold(_ store: SQLStore) async throws {
+        _ = try await store.createEndpoint(url: "https://a.example/hook", events: [.commissionApproved, .paymentCreated], secret: "whsec_a",
+                                           now: now)
+        let offer = try await store.createOffer(Offer(name: "Held", holdDays: 30)).id
+        let jane = try await store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        let click = ids.next(milliseconds: UInt64(now))
+        var batch = ClickBatch()
+        batch.append(ClickRecord(id: click, offerID: offer, linkID: 1, creditedPartnerID: jane, generatingPartnerID: jane), unique: false)
+        try store.backend.write(batch, nodeID: 0)
+        guard case .created(let conversion) = try await store.recordConversion(
+            ConversionRequest(offerID: offer, orderID: "o-1", amount: Money(minorUnits: 10_000, currency: .usd), source: .postback,
+                              clickID: click.description, now: now), plan: ConversionContract.plan) else {
+            Issue.record("not created")
+            return
+        }
+        #expect(try await store.approveMaturedCommissions(now: now + 29 * 86_400_000) == 0, "still held")
+        #expect(try await store.approveMaturedCommissions(now: now + 30 * 86_400_000) == 1)
+        #expect(try await store.approveMaturedCommissions(now: now + 31 * 86_400_000) == 0, "told once")
+        let payments = try await store.pay(PaymentQuery(now: now + 31 * 86_400_000), reference: "dec")
+        let due = try await store.claimDeliveries(now: .max / 2, leaseUntil: .max / 2, limit: 100, perEndpoint: 100, busy: [:])
+        #expect(due.map(\.event.type) == [.commissionApproved, .paymentCreated])
+        let approved = try json(due[0].event.data), paid = try json(due[1].event.data)
+        #expect(approved["id"] as? Int64 == conversion.commissions[0].id && approved["status"] as? String == "approved")
+        #expect(approved["conversion_id"] as? Int64 == conversion.id && approved["offer_id"] as? Int64 == Int64(offer))
+        #expect(approved["amount"] as? Int64 == 1_000 && approved["partner_id"] as? Int64 == Int64(jane))
+        #expect(paid["id"] as? Int64 == payments[0].id && paid["amount"] as? Int64 == 1_000 && paid["reference"] as? String == "dec")
+    }
 }

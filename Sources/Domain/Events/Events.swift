@@ -4,6 +4,8 @@
 public enum EventType: String, Sendable, CaseIterable, Codable {
     case conversionCreated = "conversion.created"
     case conversionReversed = "conversion.reversed"
+    case commissionApproved = "commission.approved"
+    case paymentCreated = "payment.created"
     case partnerCreated = "partner.created"
     case linkCreated = "link.created"
     case linkUpdated = "link.updated"

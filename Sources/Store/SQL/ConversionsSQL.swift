@@ -1,6 +1,7 @@
 import ClickModel
 import Domain
 import Foundation
+import Wire
 
 /// Conversions, commissions and payments, the same on SQLite and PostgreSQL.
 /// Each function runs inside the caller's transaction; `ConversionStore`
@@ -264,9 +265,40 @@ public enum ConversionsSQL {
 
     // MARK: payments
 
-    /// Lines whose hold has ended become due.
-    static func approveMatured(_ db: some SQLConnection, now: Int64) throws {
+    /// Lines whose hold has ended become due, each told as `commission.approved`
+    /// (the line, with its conversion and offer). Returns how many.
+    @discardableResult
+    public static func approveMatured(_ db: some SQLConnection, now: Int64) throws -> Int {
+        let matured = try db.rows("""
+            SELECT id, conversion_id, offer_id, partner_id, amount, kind, available_at, reverses_id FROM commissions
+            WHERE status = 'pending' AND available_at <= ? ORDER BY id
+            """, [.integer(now)])
+        guard !matured.isEmpty else { return 0 }
+        let currency = try WorkspaceSQL.currency(db)
         try db.execute("UPDATE commissions SET status = 'approved' WHERE status = 'pending' AND available_at <= ?", [.integer(now)])
+        for row in matured {
+            let line = Commission(id: try row.int64(0), conversionID: try row.int64(1), offerID: try row.id(2), partnerID: try row.id(3),
+                                  amount: Money(minorUnits: try row.int64(4), currency: currency),
+                                  kind: CommissionLine.Kind(rawValue: try row.text(5)) ?? .direct, status: .approved,
+                                  availableAt: try row.int64(6), paymentID: nil, reversesID: try row.optionalInt64(7))
+            try EventsSQL.emit(db, .commissionApproved, data: ApprovedCommission(line: line), now: now)
+        }
+        return matured.count
+    }
+
+    /// `commission.approved`'s data: the line as the API shows it within its
+    /// conversion, with the conversion and offer it belongs to.
+    struct ApprovedCommission: Encodable {
+        let line: Commission
+
+        func encode(to encoder: any Encoder) throws {
+            try ConversionBody.CommissionBody(line).encode(to: encoder)
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(line.conversionID, forKey: .conversion_id)
+            try c.encode(line.offerID, forKey: .offer_id)
+        }
+
+        enum Keys: String, CodingKey { case conversion_id, offer_id }
     }
 
     static func dueFilter(_ query: PaymentQuery) -> (String, [SQLValue]) {
@@ -317,8 +349,10 @@ public enum ConversionsSQL {
                 try db.execute("UPDATE commissions SET status = 'paid', payment_id = ? WHERE id = ?", [.integer(paymentID), .integer(try line.int64(0))])
                 try addRollup(db, minute: try line.int64(1), offerID: try line.id(2), partnerID: partnerID, paid: try line.int64(3))
             }
-            payments.append(Payment(id: paymentID, partnerID: partnerID, amount: Money(minorUnits: amount, currency: currency),
-                                    offerID: query.offerID, reference: reference, commissions: count, createdAt: query.now))
+            let payment = Payment(id: paymentID, partnerID: partnerID, amount: Money(minorUnits: amount, currency: currency),
+                                  offerID: query.offerID, reference: reference, commissions: count, createdAt: query.now)
+            try EventsSQL.emit(db, .paymentCreated, data: PaymentBody(payment), now: query.now)
+            payments.append(payment)
         }
         return payments
     }

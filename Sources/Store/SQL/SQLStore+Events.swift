@@ -68,4 +68,11 @@ extension SQLStore: EventStore {
     public func setPostbackStatus(partnerID: UInt32, _ status: EndpointStatus) async throws -> Postback {
         try await write { db in try EventsSQL.setPostbackStatus(db, partnerID: partnerID, status) }
     }
+
+    /// Commission lines whose hold has ended become approved now, each told
+    /// as `commission.approved`; the service runs it every minute, so the
+    /// event comes when the hold ends rather than at the next payment run.
+    public func approveMaturedCommissions(now: Int64) async throws -> Int {
+        try await write { db in try ConversionsSQL.approveMatured(db, now: now) }
+    }
 }
