@@ -35,7 +35,7 @@ extension EndToEnd {
         @Test(.enabled(if: runnable, "needs chromium, chromium-driver, and selenium with axe-selenium-python (scripts/test installs them)"),
               .timeLimit(.minutes(3)),
               arguments: ["project-migration", "promo-code-offer", "dashboard", "conversions-and-payments", "partner-center", "team", "refusals",
-                          "link-rules", "partner-postback"])
+                          "link-rules", "partner-postback", "webhooks"])
         func workflow(_ name: String) async throws {
             try #require(Self.browserInstalled, "chromium, chromium-driver, selenium or axe-selenium-python is missing")
             try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)

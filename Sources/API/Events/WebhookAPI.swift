@@ -6,7 +6,7 @@ import Wire
 
 /// Webhook endpoints (SPEC section 13): where a brand's systems hear about
 /// events, each delivery signed by the Standard Webhooks specification.
-struct WebhookAPI: Sendable {
+package struct WebhookAPI: Sendable {
     let store: any EventStore
     let targets: TargetGuard
 
@@ -31,11 +31,28 @@ struct WebhookAPI: Sendable {
     /// `POST /v1/webhooks` `{url, events}`: 201 with the secret, shown this once.
     @Sendable func create(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let input = try await JSONBody.decode(EndpointInput.self, from: request, context: context)
-        guard let url = input.url else { throw APIError.invalid("url", "is required") }
-        _ = try await targets.check(url)
-        let events = try Self.eventTypes(input.events)
-        let endpoint = try await store.createEndpoint(url: url, events: events, secret: WebhookSecret.generate(), now: Timestamp.now())
+        let endpoint = try await Self.create(url: input.url, events: input.events, store: store, targets: targets)
         return try JSONBody.response(EndpointBody(endpoint, showingSecret: true), status: .created)
+    }
+
+    /// A new endpoint after the checks of its URL (form, and where it leads)
+    /// and of its event types; the console's form goes through it too.
+    package static func create(url: String?, events names: [String]?, store: any EventStore, targets: TargetGuard) async throws
+        -> WebhookEndpoint {
+        guard let url, !url.isEmpty else { throw APIError.invalid("url", "is required") }
+        _ = try await targets.check(url)
+        let events = try eventTypes(names)
+        return try await store.createEndpoint(url: url, events: events, secret: WebhookSecret.generate(), now: Timestamp.now())
+    }
+
+    /// A new secret; the old one signs beside it for 24 hours.
+    package static func rotate(_ id: Int64, store: any EventStore) async throws -> WebhookEndpoint {
+        try await store.rotateSecret(id: id, newSecret: WebhookSecret.generate(), previousUntil: Timestamp.now() + WebhookEndpoint.rotationOverlap)
+    }
+
+    /// Queues a `webhook.test` event for this endpoint alone.
+    package static func test(_ endpoint: WebhookEndpoint, store: any EventStore) async throws -> Event {
+        try await store.queueTestEvent(endpointID: endpoint.id, data: "{\"webhook_id\":\(endpoint.id)}", now: Timestamp.now())
     }
 
     /// `GET /v1/webhooks`: every endpoint, without its secret.
@@ -72,16 +89,13 @@ struct WebhookAPI: Sendable {
     /// `POST /v1/webhooks/{id}/rotate`: a new secret, shown this once; the
     /// old one signs beside it for 24 hours.
     @Sendable func rotate(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let id = try await endpoint(context).id
-        let rotated = try await store.rotateSecret(id: id, newSecret: WebhookSecret.generate(),
-                                                   previousUntil: Timestamp.now() + WebhookEndpoint.rotationOverlap)
+        let rotated = try await Self.rotate(try await endpoint(context).id, store: store)
         return try JSONBody.response(EndpointBody(rotated, showingSecret: true))
     }
 
     /// `POST /v1/webhooks/{id}/test`: a `webhook.test` event, to this endpoint alone.
     @Sendable func test(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let endpoint = try await endpoint(context)
-        let event = try await store.queueTestEvent(endpointID: endpoint.id, data: "{\"webhook_id\":\(endpoint.id)}", now: Timestamp.now())
+        let event = try await Self.test(try await endpoint(context), store: store)
         return try JSONBody.response(["event_id": event.key], status: .accepted)
     }
 
@@ -133,7 +147,7 @@ struct WebhookAPI: Sendable {
     }
 
     /// The types asked for: at least one, each a type that exists, none twice.
-    static func eventTypes(_ names: [String]?) throws(APIError) -> [EventType] {
+    package static func eventTypes(_ names: [String]?) throws(APIError) -> [EventType] {
         guard let names, !names.isEmpty else {
             throw .invalid("events", "name at least one event type: "
                            + EventType.subscribable.map(\.rawValue).joined(separator: ", "))

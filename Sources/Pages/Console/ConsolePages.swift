@@ -1,5 +1,6 @@
 import API
 import Domain
+import EventsOut
 import Foundation
 import Hummingbird
 import Ops
@@ -22,6 +23,7 @@ struct ConsolePages: Sendable {
     let workflow: ProjectWorkflow
     let emails: MemberEmails
     let reports: ReportAPI
+    let eventTargets: TargetGuard
 
     init(pages: Pages) {
         store = pages.store
@@ -35,6 +37,7 @@ struct ConsolePages: Sendable {
         workflow = ProjectWorkflow(store: pages.store)
         emails = MemberEmails(store: pages.store, urls: pages.urls)
         reports = ReportAPI(store: pages.store)
+        eventTargets = pages.eventTargets
     }
 
     func register(on pages: RouterGroup<PageContext>) {
@@ -47,6 +50,7 @@ struct ConsolePages: Sendable {
         registerMoney(on: pages)
         registerProjects(on: pages)
         registerTeam(on: pages)
+        registerWebhooks(on: pages)
     }
 
     func page(_ template: String, _ values: [String: Any], _ context: PageContext, status: HTTPResponse.Status = .ok) -> Response {

@@ -413,6 +413,60 @@ def partner_postback(service, browser, mailbox):
 
 
 @workflow
+def webhooks(service, browser, mailbox):
+    """The owner adds a webhook endpoint in the console: a bad URL and no
+    event type are refused at their fields; the secret is shown once; a
+    test event reaches a receiver on loopback that verifies it with that
+    secret (standardwebhooks); the log shows it; a new secret, then off."""
+    from webhooks import Receiver, verified
+    receiver = Receiver()
+    try:
+        browser.sign_in_owner()
+        browser.press("nav a[href='/webhooks']")
+        browser.page_shown("webhooks", narrow=True)
+        browser.fill("url", "ftp://hooks.example.com/")
+        browser.press("#save-webhook")
+        check("http" in browser.text("#url-error"), "the URL is refused: %r" % browser.text("main"))
+        browser.fill("url", receiver.url("/console"))
+        for box in browser.all("input[type=checkbox][name^=event_]"):
+            if box.is_selected():
+                box.click()
+        browser.press("#save-webhook")
+        check("at least one" in browser.text("#events-error"), "an event type is needed: %r" % browser.text("main"))
+        browser.page_shown("webhooks-refused", narrow=True)
+        browser.find("#event_conversion\\.created").click()
+        browser.press("#save-webhook")
+        secret = browser.text("#new-secret")
+        check(secret.startswith("whsec_"), "the secret is shown once: %r" % browser.text("main"))
+        browser.page_shown("webhook-created", narrow=True)
+        browser.go("/webhooks")
+        check(secret not in browser.text("main"), "and not again")
+
+        browser.press("#endpoints a")
+        browser.press("#test-webhook")
+        check("on its way" in browser.text("#webhook-notice"), "the test is sent")
+        delivered = receiver.wait_for(lambda r: r["path"] == "/console", what="the test event")[0]
+        check(verified(delivered, secret) is not None, "the receiver verifies it with the secret the page showed")
+        for _ in range(50):
+            browser.go(browser.path)
+            if "204" in browser.text("#attempts"):
+                break
+            time.sleep(0.2)
+        check(delivered["headers"]["webhook-id"] in browser.text("#attempts") and "204" in browser.text("#attempts"),
+              "the log shows the delivery: %r" % browser.text("#attempts"))
+        browser.page_shown("webhook", narrow=True)
+
+        browser.press("#rotate-webhook")
+        rotated = browser.text("#new-secret")
+        check(rotated.startswith("whsec_") and rotated != secret, "a new secret")
+        browser.press("#disable-webhook")
+        check("disabled" in browser.text("#endpoint-status"), "switched off: %r" % browser.text("#endpoint-status"))
+        return {"endpoint": browser.text("#endpoint-url")}
+    finally:
+        receiver.close()
+
+
+@workflow
 def refusals(service, browser, mailbox):
     """A viewer's action, a missing CSRF token, another partner's page, a bad form value."""
     viewer_link = service.users_create("viewer@example.com", "viewer")
@@ -655,7 +709,9 @@ def team(service, browser, mailbox):
 def main():
     binary, shots, name = sys.argv[1:4]
     mailbox = Mailbox()
-    service = ClicklineService(binary, mailbox)
+    # The webhooks workflow delivers to a receiver on loopback over plain http.
+    extra = ["--allow-private-event-targets", "--allow-http-event-targets"] if name == "webhooks" else []
+    service = ClicklineService(binary, mailbox, extra)
     browser = None
     try:
         browser = Browser(service, shots, name)
