@@ -24,6 +24,11 @@ final class PinnedClients: Sendable {
                                                      timeout: .init(connect: connectTimeout, read: readTimeout))
         configuration.decompression = .disabled
         configuration.connectionPool = .init(idleTimeout: .seconds(30))
+        // A refused connection fails the attempt at once: the retry schedule
+        // tries again later. Retrying inside the attempt held a slot for the
+        // whole connect timeout, and a receiver that was down slowed every
+        // delivery to it behind its schedule.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.configuration = configuration
     }
 

@@ -62,7 +62,9 @@ public final class WebhookSender: Sendable {
         poster = WebhookPoster(targets: targets, timeout: limits.timeout, responseBytes: limits.responseBytes)
     }
 
-    /// Delivers until the task is cancelled, then waits for the attempts in flight.
+    /// Delivers until the task is cancelled. Attempts in flight then are
+    /// cancelled with it and not recorded: they go out again when this node
+    /// starts again (or their leases end).
     public func run() async {
         // What this node held when it last stopped (killed mid-delivery) goes out again now.
         do {
