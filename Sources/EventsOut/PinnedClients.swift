@@ -19,11 +19,13 @@ final class PinnedClients: Sendable {
     private let configuration: HTTPClient.Configuration
     static let idleLimit: Duration = .seconds(60)
 
-    init(connectTimeout: TimeAmount, readTimeout: TimeAmount) {
+    init(connectTimeout: TimeAmount, readTimeout: TimeAmount, connectionsPerHost: Int) {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
                                                      timeout: .init(connect: connectTimeout, read: readTimeout))
         configuration.decompression = .disabled
-        configuration.connectionPool = .init(idleTimeout: .seconds(30))
+        // Endpoints on one host share its connections; the sender's limit per
+        // endpoint is the one that holds, not the client's default of 8 per host.
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
         // A refused connection fails the attempt at once: the retry schedule
         // tries again later. Retrying inside the attempt held a slot for the
         // whole connect timeout, and a receiver that was down slowed every

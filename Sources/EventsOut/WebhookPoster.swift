@@ -17,12 +17,13 @@ public final class WebhookPoster: Sendable {
     let responseBytes: Int
     let clients: PinnedClients
 
-    public init(targets: TargetGuard, timeout: Duration = .seconds(10), responseBytes: Int = 1024) {
+    /// - Parameter connectionsPerHost: connections open at once to one host (all the endpoints on it).
+    public init(targets: TargetGuard, timeout: Duration = .seconds(10), responseBytes: Int = 1024, connectionsPerHost: Int = 64) {
         self.targets = targets
         self.timeout = timeout
         self.responseBytes = responseBytes
         let seconds = max(1, timeout.components.seconds)
-        clients = PinnedClients(connectTimeout: .seconds(min(5, seconds)), readTimeout: .seconds(seconds))
+        clients = PinnedClients(connectTimeout: .seconds(min(5, seconds)), readTimeout: .seconds(seconds), connectionsPerHost: connectionsPerHost)
     }
 
     /// Sends the delivery once and says how it went; never throws.

@@ -59,7 +59,8 @@ public final class WebhookSender: Sendable {
         self.schedule = schedule
         self.limits = limits
         self.logger = logger
-        poster = WebhookPoster(targets: targets, timeout: limits.timeout, responseBytes: limits.responseBytes)
+        poster = WebhookPoster(targets: targets, timeout: limits.timeout, responseBytes: limits.responseBytes,
+                               connectionsPerHost: limits.concurrency)
     }
 
     /// Delivers until the task is cancelled. Attempts in flight then are

@@ -3,8 +3,9 @@ delivery with the `standardwebhooks` package (PyPI), a verifier none of us
 wrote: conversions and reversals, a secret's rotation, a retry and the
 delivery log, a replay, 410 Gone, and an answer too big to read. Then a
 partner's postback, its sub ids hostile, decoded by the receiver back to
-exactly what the shopper's click carried; and last the service killed
-mid-delivery, which sends the event again as soon as it is started again.
+exactly what the shopper's click carried; a slow endpoint that holds up
+no other; and last the service killed mid-delivery, which sends the event
+again as soon as it is started again.
 
     python3 webhooks.py CLICKLINE_BINARY
 
@@ -237,6 +238,21 @@ def main():
             time.sleep(0.1)
         check(log and log[0]["status_code"] == 200, "the partner sees its postback's log: %r" % log)
         summary["postback_parameters"] = len(query)
+
+        # A slow endpoint fills its own slots only: ten events held 4 s each
+        # there, and meanwhile another endpoint's event arrives at once.
+        receiver.plans["/slow"] = [("hold", 4)] * 10
+        slow = service.ok("POST", "/v1/webhooks", {"url": receiver.url("/slow"), "events": ["conversion.created"]})
+        for _ in range(10):
+            service.ok("POST", "/v1/webhooks/%d/test" % slow["id"], {})
+        receiver.wait_for(lambda r: r["path"] == "/slow", what="the slow endpoint's first delivery")
+        sent = time.time()
+        quick = service.ok("POST", "/v1/webhooks/%d/test" % a["id"], {})["event_id"]
+        arrived = receiver.wait_for(lambda r: r["headers"].get("webhook-id") == quick, what="the other endpoint's event")[0]
+        check(arrived["at"] - sent < 3, "not held up by the slow endpoint: %.1f s" % (arrived["at"] - sent))
+        at_slow = len([r for r in receiver.requests if r["path"] == "/slow"])
+        check(at_slow <= 8, "at most 8 at once to one endpoint: %d" % at_slow)
+        summary["other_endpoint_while_slow_seconds"] = round(arrived["at"] - sent, 2)
 
         # Killed mid-delivery: the receiver holds the request while the service
         # is killed; started again, the service sends the event again at once.
