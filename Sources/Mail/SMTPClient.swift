@@ -227,16 +227,22 @@ public enum SMTPClient {
             func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
             if mechanisms.contains("PLAIN") {
                 let reply = try await command("AUTH PLAIN " + base64("\u{0}\(credentials.username)\u{0}\(credentials.password)"), from: &lines)
-                guard reply.code == 235 else { throw SMTPError(code: reply.code, message: "AUTH PLAIN refused: \(reply.text)") }
+                guard reply.code == 235 else { throw Self.refused("AUTH PLAIN", reply) }
             } else if mechanisms.contains("LOGIN") {
                 try await command("AUTH LOGIN", expect: 334, from: &lines)
                 let user = try await command(base64(credentials.username), from: &lines)
-                guard user.code == 334 else { throw SMTPError(code: user.code, message: "AUTH LOGIN refused the user name: \(user.text)") }
+                guard user.code == 334 else { throw Self.refused("AUTH LOGIN", user) }
                 let reply = try await command(base64(credentials.password), from: &lines)
-                guard reply.code == 235 else { throw SMTPError(code: reply.code, message: "AUTH LOGIN refused: \(reply.text)") }
+                guard reply.code == 235 else { throw Self.refused("AUTH LOGIN", reply) }
             } else {
                 throw SMTPError(code: 0, message: "\(server) offers neither AUTH PLAIN nor AUTH LOGIN (offered: \(mechanisms.joined(separator: " ")))")
             }
+        }
+
+        /// A refused sign-in fails the session, not the messages: it is the
+        /// operator's to fix (code 0, so they wait and are tried again).
+        static func refused(_ mechanism: String, _ reply: Reply) -> SMTPError {
+            SMTPError(code: 0, message: "\(mechanism) refused (\(reply.code)): \(reply.text)")
         }
 
         mutating func expect(_ code: Int, from lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> String {
