@@ -38,7 +38,12 @@ struct APIFixture {
         let fixture = try await APIFixture()
         defer { fixture.location.remove() }
         let urls = PublicURLs(tracking: { trackingBase }, dashboard: { dashboardBase })
-        let app = Application(router: AdminAPI.catalogueRouter(store: fixture.store, urls: urls))
+        // What these tests check is what a request does, not when the answer
+        // comes: deadlines long enough for the test suite's load on two cores
+        // (a 2 s postback deadline ran out there). The deadlines themselves are
+        // checked by scripts/fault-store-lock against the real binary.
+        let deadlines = RequestDeadlines(conversions: .seconds(60), other: .seconds(60))
+        let app = Application(router: AdminAPI.catalogueRouter(store: fixture.store, urls: urls, deadlines: deadlines))
         do {
             try await app.test(.router) { client in
                 try await body(APIClient(client: client, fixture: fixture))
