@@ -129,7 +129,7 @@ public final class WebhookSender: Sendable {
     }
 
     /// Takes what is due and fits the free slots, and counts it as busy.
-    func claim(now: Int64, atMost allowed: Int = .max) async -> [DueDelivery] {
+    func claim(now: Int64, atMost allowed: Int) async -> [DueDelivery] {
         let free = min(allowed, busy.withLock { limits.concurrency - $0.total })
         guard free > 0 else { return [] }
         let busyNow = busy.withLock { $0.perEndpoint }

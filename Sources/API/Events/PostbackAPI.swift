@@ -71,10 +71,7 @@ package struct PostbackAPI: Sendable {
     @Sendable func myDeliveries(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         guard let partner = context.partner else { throw APIError.unauthorized("a partner token is required") }
         guard let postback = try await store.postback(partnerID: partner.id) else { throw APIError.notFound("no postback is set") }
-        let paging = try Paging(request.uri.queryParameters.dictionary)
-        let attempts = try await store.attempts(endpointID: postback.endpointID, beforeID: Int64(paging.after), limit: paging.limit)
-        let next = attempts.count == paging.limit ? attempts.last.map { String($0.id) } : nil
-        return try JSONBody.response(Page(items: attempts.map(AttemptBody.init), nextCursor: next))
+        return try await AttemptBody.page(of: postback.endpointID, request, store: store)
     }
 
     @Sendable func show(_ request: Request, context: ClicklineRequestContext) async throws -> Response {

@@ -102,10 +102,7 @@ package struct WebhookAPI: Sendable {
     /// `GET /v1/webhooks/{id}/deliveries?limit=&cursor=`: the delivery log, newest first.
     @Sendable func deliveries(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let id = try await endpoint(context).id
-        let paging = try Paging(request.uri.queryParameters.dictionary)
-        let attempts = try await store.attempts(endpointID: id, beforeID: Int64(paging.after), limit: paging.limit)
-        let next = attempts.count == paging.limit ? attempts.last.map { String($0.id) } : nil
-        return try JSONBody.response(Page(items: attempts.map(AttemptBody.init), nextCursor: next))
+        return try await AttemptBody.page(of: id, request, store: store)
     }
 
     struct ReplayInput: Decodable {
@@ -208,6 +205,14 @@ struct EndpointBody: Encodable {
 
 /// One attempt of the delivery log.
 struct AttemptBody: Encodable {
+    /// A page of an endpoint's (or a postback's) log, newest first: `limit` and `cursor` as every list.
+    static func page(of endpointID: Int64, _ request: Request, store: any EventStore) async throws -> Response {
+        let paging = try Paging(request.uri.queryParameters.dictionary)
+        let attempts = try await store.attempts(endpointID: endpointID, beforeID: Int64(paging.after), limit: paging.limit)
+        let next = attempts.count == paging.limit ? attempts.last.map { String($0.id) } : nil
+        return try JSONBody.response(Page(items: attempts.map(AttemptBody.init), nextCursor: next))
+    }
+
     var id: Int64
     var event_id: String
     var event_type: String

@@ -1,3 +1,5 @@
+import ClickModel
+
 /// When a failed delivery is tried again, and when the sender gives up: pure
 /// arithmetic on times in milliseconds, so a test controls the clock.
 ///
@@ -57,51 +59,35 @@ public struct RetrySchedule: Sendable, Equatable {
 
 /// What a webhook or postback URL may be (SPEC section 13), checked when it
 /// is saved; where its host leads is checked by the sender, when saved and at
-/// each attempt (`AddressRules`).
+/// each attempt (`AddressRules`). Its form is a link destination's
+/// (`Destination`), with no fragment, and https unless plain http is allowed.
 public enum EventTargetRules {
-    public static let maxLength = 2048
-
-    /// The URL's host and port, or a refusal that names what is wrong.
+    /// The URL's scheme, host and port, or a refusal that names what is wrong.
     public static func check(_ url: String, allowHTTP: Bool) throws(DomainError) -> (scheme: String, host: String, port: Int) {
-        guard url.utf8.count <= maxLength else { throw .invalid("url", "must be at most \(maxLength) bytes") }
-        guard !url.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0.value > 0x7E }) else {
-            throw .invalid("url", "must hold no spaces, control characters (CR, LF) or characters outside ASCII; percent-encode them")
-        }
-        let lower = url.lowercased()
-        let scheme: String
-        if lower.hasPrefix("https://") {
-            scheme = "https"
-        } else if lower.hasPrefix("http://") {
-            guard allowHTTP else { throw .invalid("url", "must be https (plain http is allowed only with --allow-http-event-targets)") }
-            scheme = "http"
-        } else {
-            throw .invalid("url", "must be an http(s) URL")
-        }
-        let rest = url.dropFirst(scheme.count + 3)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard !authority.contains("@") else { throw .invalid("url", "must hold no user name or password") }
-        guard !rest.contains("#") else { throw .invalid("url", "must hold no fragment") }
-        var host = Substring(authority)
-        var port = scheme == "https" ? 443 : 80
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { throw .invalid("url", "has an unclosed IPv6 address") }
-            let after = host[host.index(after: close)...]
-            host = host[host.index(after: host.startIndex)..<close]
-            if !after.isEmpty {
-                guard after.hasPrefix(":"), let number = Int(after.dropFirst()), (1...65535).contains(number) else {
-                    throw .invalid("url", "has a bad port")
-                }
-                port = number
+        let destination: Destination
+        do {
+            destination = try Destination(validating: url)
+        } catch {
+            switch error {
+            case .notHTTP:
+                throw .invalid("url", "must be an http(s) URL")
+            case .invalidByte(_, let byte) where byte < 0x21 || byte > 0x7E:
+                throw .invalid("url", "must hold no spaces, control characters (CR, LF) or characters outside ASCII; percent-encode them")
+            default:
+                throw .invalid("url", error.description)
             }
-        } else if let colon = host.lastIndex(of: ":") {
-            guard let number = Int(host[host.index(after: colon)...]), (1...65535).contains(number) else { throw .invalid("url", "has a bad port") }
+        }
+        let https = destination.url.hasPrefix("https://")
+        guard https || allowHTTP else { throw .invalid("url", "must be https (plain http is allowed only with --allow-http-event-targets)") }
+        guard destination.fragmentOffset == destination.url.utf8.count else { throw .invalid("url", "must hold no fragment") }
+        // The authority, which `Destination` has checked: host, or [v6], and an optional port.
+        var host = destination.url.dropFirst(https ? 8 : 7).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        var port = https ? 443 : 80
+        if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]"), let number = Int(host[host.index(after: colon)...]) {
             port = number
             host = host[..<colon]
         }
-        guard !host.isEmpty else { throw .invalid("url", "names no host") }
-        guard host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" }) else {
-            throw .invalid("url", "has a host with characters a host name cannot hold")
-        }
-        return (scheme, host.lowercased(), port)
+        if host.hasPrefix("[") { host = host.dropFirst().dropLast() }
+        return (https ? "https" : "http", host.lowercased(), port)
     }
 }
