@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import Store
+import Synchronization
 
 /// The shared store logic's connection (`SQLConnection`) on a PostgreSQL
 /// connection: `?` placeholders become `$1`, `$2`..., values are bound in
@@ -11,9 +12,24 @@ import Store
 /// the calling thread, which is one of the store's own (`PostgresStore`),
 /// never one of Swift's shared executor; the server's errors come out as
 /// `StoreError`s at the statement that failed.
+///
+/// A statement is waited for until the transaction's deadline (and a
+/// grace; see `PostgresStore.answer`). Once one went unanswered, or the
+/// connection closed under it, every later statement fails at once: a
+/// transaction of many statements on a connection that is gone takes one
+/// wait, not one per statement.
 struct PostgresSQLConnection: SQLConnection {
     let connection: PostgresConnection
     let logger: Logger
+    /// The deadline of the transaction the statements belong to, if any.
+    var deadline: ContinuousClock.Instant? = nil
+    private let lost = LostConnection()
+
+    init(connection: PostgresConnection, logger: Logger, deadline: ContinuousClock.Instant? = nil) {
+        self.connection = connection
+        self.logger = logger
+        self.deadline = deadline
+    }
 
     @discardableResult
     func execute(_ sql: String, _ arguments: [SQLValue]) throws -> Int {
@@ -39,11 +55,17 @@ struct PostgresSQLConnection: SQLConnection {
         guard numbered.count == arguments.count else {
             throw StoreError(.invalid, "\(numbered.count) placeholders for \(arguments.count) values")
         }
+        if let reason = lost.reason { throw StoreError(.unavailable, reason) }
         do {
             return try PostgresStore.answer(to: connection.query(PostgresQuery(unsafeSQL: numbered.sql, binds: binds), logger: logger),
-                                            on: connection)
+                                            on: connection, deadline: deadline)
         } catch {
-            throw PostgresStore.storeError(error)
+            let storeError = PostgresStore.storeError(error)
+            if let unavailable = storeError as? StoreError, unavailable.code == .unavailable,
+               error is StoreError || connection.isClosed {
+                lost.reason = "the connection to PostgreSQL was lost earlier in this transaction (\(unavailable.message))"
+            }
+            throw storeError
         }
     }
 
@@ -98,5 +120,16 @@ struct PostgresSQLConnection: SQLConnection {
         default:
             throw StoreError(.unavailable, "column \(cell.columnName) has type \(cell.dataType), which the store does not read")
         }
+    }
+}
+
+/// Set once a connection stopped answering; shared by the copies of one
+/// `PostgresSQLConnection`.
+private final class LostConnection: Sendable {
+    private let state = Mutex<String?>(nil)
+
+    var reason: String? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

@@ -148,19 +148,33 @@ public final class PostgresStore: Sendable {
     /// writer, until the operating system gives up on the connection.
     static let answerTimeout: Int64 = 15_000_000_000
 
-    /// Waits for a future of `connection` at most `answerTimeout`; past it the
+    /// How long past a transaction's deadline its statements are still
+    /// waited for. The server stops them at the deadline itself
+    /// (`statement_timeout`), so an answer later than this means a server or
+    /// connection that stopped answering: the caller, such as the one loop
+    /// that commits conversions, is let go rather than held for
+    /// `answerTimeout` on each statement it has left.
+    static let deadlineGrace = Duration.seconds(1)
+
+    /// Waits for a future of `connection` at most `answerTimeout`, or until
+    /// `deadline` and `deadlineGrace` when that comes first; past it the
     /// connection is closed (failing whatever it still owed) and the call is
     /// `.unavailable`, as for a server that went away.
-    static func answer<Value: Sendable>(to future: EventLoopFuture<Value>, on connection: PostgresConnection) throws -> Value {
+    static func answer<Value: Sendable>(to future: EventLoopFuture<Value>, on connection: PostgresConnection,
+                                        deadline: ContinuousClock.Instant? = nil) throws -> Value {
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<Value, any Error>?>(nil)
         future.whenComplete { result in
             outcome.withLock { $0 = result }
             done.signal()
         }
-        guard done.wait(timeout: .now() + .nanoseconds(Int(answerTimeout))) == .success else {
+        var wait = Duration.nanoseconds(answerTimeout)
+        if let deadline { wait = min(wait, max(.zero, deadline - .now) + deadlineGrace) }
+        let (seconds, attoseconds) = wait.components
+        let milliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        guard done.wait(timeout: .now() + .milliseconds(milliseconds)) == .success else {
             closeSoon(connection)
-            throw StoreError(.unavailable, "PostgreSQL did not answer within \(answerTimeout / 1_000_000_000) s")
+            throw StoreError(.unavailable, "PostgreSQL did not answer within \(milliseconds) ms")
         }
         return try outcome.withLock { $0! }.get()
     }
@@ -221,7 +235,7 @@ extension PostgresStore: StoreBackend {
     public func read<T: Sendable>(deadline: ContinuousClock.Instant?,
                                   _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let settings = Deadline.millisecondsLeft(until: deadline).map { ["SET LOCAL statement_timeout = \($0)"] } ?? []
-        return try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", settings: settings, body)
+        return try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", settings: settings, deadline: deadline, body)
     }
 
     /// A read-committed transaction. A deadline becomes its `lock_timeout`
@@ -234,7 +248,7 @@ extension PostgresStore: StoreBackend {
             settings.append("SET LOCAL statement_timeout = \(wait)")
         }
         if options.serialized { settings.append("SELECT pg_advisory_xact_lock(7283003)") }
-        return try await transaction(begin: "BEGIN", settings: settings, body)
+        return try await transaction(begin: "BEGIN", settings: settings, deadline: options.deadline, body)
     }
 
     /// Takes the lock an insert of a conversion takes, and lets it go: it
@@ -254,13 +268,13 @@ extension PostgresStore: StoreBackend {
 
     /// Leases a connection from the pool and runs the transaction on one of
     /// the store's threads; committed when `body` returns, rolled back when it throws.
-    private func transaction<T: Sendable>(begin: String, settings: [String],
+    private func transaction<T: Sendable>(begin: String, settings: [String], deadline: ContinuousClock.Instant?,
                                           _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let logger = self.logger, threads = self.threads
         do {
             return try await client.withConnection { connection in
                 try await threads.runIfActive {
-                    let db = PostgresSQLConnection(connection: connection, logger: logger)
+                    let db = PostgresSQLConnection(connection: connection, logger: logger, deadline: deadline)
                     try db.execute(begin, [])
                     do {
                         for setting in settings { try db.execute(setting, []) }

@@ -122,6 +122,38 @@ struct PostgresSharedStoreContract {
         try await withStore { store, _ in try await EventContract.commissionsAndPaymentsAreTold(store) }
     }
 
+    /// A connection that stops answering in the middle of a transaction
+    /// (here a statement the server keeps busy past the deadline, as a
+    /// frozen host or a cut network would) holds the transaction until its
+    /// deadline and a grace, once: the statements after it fail at once,
+    /// and the next transaction gets a connection that answers. The one loop
+    /// that commits conversions relies on this, or a group of them waits out
+    /// one timeout per statement.
+    @Test func aConnectionThatStopsAnsweringFailsItsTransactionOnce() async throws {
+        try await withStore { store, _ in
+            let errors = Mutex<[String]>([])
+            await #expect(throws: StoreError.self) {
+                try await store.backend.write(WriteOptions(deadline: .now + .milliseconds(500))) { db in
+                    // The server's own limit is the deadline; lifted, the server answers in a minute.
+                    try db.execute("SET LOCAL statement_timeout = 0", [])
+                    for statement in ["SELECT pg_sleep(60)", "SELECT 1", "SELECT 2", "SELECT 3"] {
+                        do {
+                            try db.execute(statement, [])
+                        } catch {
+                            errors.withLock { $0.append(String(describing: error)) }
+                        }
+                    }
+                }
+            }
+            let seen = errors.withLock { $0 }
+            #expect(seen.count == 4)
+            #expect(seen.first?.contains("did not answer") == true, "\(seen)")
+            #expect(seen.dropFirst().allSatisfy { $0.contains("lost earlier in this transaction") }, "\(seen)")
+            let answer = try await store.backend.read(deadline: .now + .seconds(30)) { db in try db.row("SELECT 41 + 1")?.int(0) }
+            #expect(answer == 42)
+        }
+    }
+
     /// A change of what the edge reads bumps the version once per statement; other changes do not.
     @Test func catalogueChangesBumpTheVersion() async throws {
         try await withStore { _, database in

@@ -2,6 +2,7 @@ import ClickModel
 import Domain
 import Foundation
 import Hummingbird
+import Logging
 import Services
 import Wire
 
@@ -52,7 +53,7 @@ struct ConversionAPI: Sendable {
         let conversionRequest = ConversionRequest(
             offerID: offer.id, orderID: orderID, amount: amount, event: fields["event"], source: .postback, clickID: clickID,
             now: Timestamp.now())
-        return try await answer(try record(conversionRequest))
+        return try await answer(try record(conversionRequest, context: context))
     }
 
     /// The fields of an `application/x-www-form-urlencoded` body.
@@ -78,10 +79,12 @@ struct ConversionAPI: Sendable {
         try await recorder.amount(text, currency: code, field: field)
     }
 
-    func record(_ request: ConversionRequest) async throws -> ConversionRecording {
+    func record(_ request: ConversionRequest, context: ClicklineRequestContext) async throws -> ConversionRecording {
         do {
             return try await recorder.record(request)
         } catch let error as StoreError where error.code == .unavailable {
+            context.logger.warning("conversion not stored; the sender is told to send it again", metadata: [
+                "order_id": "\(request.orderID)", "error": "\(error.message)"])
             var unavailable = APIError.unavailable("the conversion could not be stored; nothing was recorded, send it again")
             unavailable.headers[.retryAfter] = "1"
             throw unavailable
@@ -128,7 +131,7 @@ struct ConversionAPI: Sendable {
             offerID: nil, orderID: try Self.orderID(order.id.text), amount: amount, event: "order", source: .shopify,
             codes: order.codes, clickID: order.clickID, shopify: delivery, now: Timestamp.now())
         // Shopify retries anything but 2xx, so a duplicate is a 200 too.
-        var response = try await answer(try record(conversionRequest))
+        var response = try await answer(try record(conversionRequest, context: context))
         if response.status == .created { response.status = .ok }
         return response
     }
