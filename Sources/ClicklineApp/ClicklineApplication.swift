@@ -135,6 +135,7 @@ public final class ClicklineApplication: Sendable {
         let urls = PublicURLs(
             tracking: { [settings] in settings.publicURL ?? "http://localhost:\(edge.port)" },
             dashboard: { [settings] in settings.dashboardURL ?? "http://localhost:\(adminPort.load(ordering: .relaxed))" })
+        store.useMemberURLs(MemberURLs(tracking: { urls.tracking(link: $0, partner: $1) }, dashboard: { urls.dashboard(token: $0) }))
         let deadlines = RequestDeadlines(conversions: .milliseconds(settings.postbackDeadlineMilliseconds),
                                          other: .milliseconds(settings.requestDeadlineMilliseconds))
         eventTargets = TargetGuard(allowPrivate: settings.allowPrivateEventTargets, allowHTTP: settings.allowHTTPEventTargets)

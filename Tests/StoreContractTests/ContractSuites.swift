@@ -81,6 +81,7 @@ struct SQLiteSharedStoreContract {
     @Test func postbacksFollowTheirPartnersConversions() async throws { try await withStore(EventContract.postbacksFollowTheirPartnersConversions) }
     @Test func catalogueChangesAreTold() async throws { try await withStore(EventContract.catalogueChangesAreTold) }
     @Test func commissionsAndPaymentsAreTold() async throws { try await withStore(EventContract.commissionsAndPaymentsAreTold) }
+    @Test func membersAndTheirCodesAreTold() async throws { try await withStore(EventContract.membersAndTheirCodesAreTold) }
 }
 
 /// The same on PostgreSQL.
@@ -120,6 +121,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func commissionsAndPaymentsAreTold() async throws {
         try await withStore { store, _ in try await EventContract.commissionsAndPaymentsAreTold(store) }
+    }
+    @Test func membersAndTheirCodesAreTold() async throws {
+        try await withStore { store, _ in try await EventContract.membersAndTheirCodesAreTold(store) }
     }
 
     /// A connection that stops answering in the middle of a transaction

@@ -205,6 +205,42 @@ enum EventContract {
         #expect(data[3]["name"] as? String == "Summer sale" && data[3]["id"] as? Int64 == Int64(offer))
     }
 
+    /// A new member is told with its URLs, its code when it is given one
+    /// (on joining and when refreshed), and each use of the code on an order.
+    static func membersAndTheirCodesAreTold(_ store: SQLStore) async throws {
+        _ = try await store.createEndpoint(url: "https://a.example/hook", events: [.memberAdded, .promoCodeGenerated, .promoCodeRedeemed],
+                                           secret: "whsec_a", now: now)
+        store.useMemberURLs(MemberURLs(tracking: { "https://go.example/\($0.value)/\($1.value)" },
+                                       dashboard: { "https://admin.example/p/" + $0 }))
+        let day: Int64 = 86_400_000
+        let offer = try await store.createOffer(Offer(name: "Codes", type: .promoCode, startsAt: now - day)).id
+        let jane = try await store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        let credentials = MemberCredentials(dashboardToken: { "dash-jane" }, promoCode: { _, attempt in "JANE" + String(20 + attempt) })
+        _ = try await store.addMembers(offerID: offer, partnerIDs: [jane], terms: MemberTerms(), credentials: credentials)
+        _ = try await store.addMembers(offerID: offer, partnerIDs: [jane], terms: MemberTerms(), credentials: credentials)
+        _ = try await store.recordConversion(
+            ConversionRequest(offerID: offer, orderID: "o-1", amount: Money(minorUnits: 5_000, currency: .usd), source: .postback,
+                              codes: ["JANE20"], now: now), plan: ConversionContract.plan)
+        _ = try await store.refreshPromoCode(offerID: offer, partnerID: jane) { _, attempt in "JANE" + String(30 + attempt) }
+        // A link offer's member has a tracking URL and no code.
+        let links = try await store.createOffer(Offer(name: "Links")).id
+        _ = try await store.createLink(TrackingLink(offerID: links, code: Code("summer")!, destination: try Destination(validating: "https://x.example/")))
+        _ = try await store.addMembers(offerID: links, partnerIDs: [jane], terms: MemberTerms(),
+                                       credentials: MemberCredentials(dashboardToken: { "dash-jane-2" }, promoCode: nil))
+
+        // In the order they happened (the order was recorded at the test's clock, the others at the wall clock's).
+        let due = try await store.claimDeliveries(now: .max / 2, leaseUntil: .max / 2, limit: 100, perEndpoint: 100, busy: [:])
+            .sorted { $0.event.id < $1.event.id }
+        #expect(due.map(\.event.type) == [.memberAdded, .promoCodeGenerated, .promoCodeRedeemed, .promoCodeGenerated, .memberAdded],
+                "adding a member again tells nothing")
+        let data = try due.map { try json($0.event.data) }
+        #expect(data[0]["partner_id"] as? Int64 == Int64(jane) && data[0]["promo_code"] as? String == "JANE20")
+        #expect(data[0]["dashboard_url"] as? String == "https://admin.example/p/dash-jane" && data[0]["tracking_url"] is NSNull)
+        #expect(data[2]["promo_code"] as? String == "JANE20" && data[2]["promo_uses"] as? Int64 == 1)
+        #expect(data[3]["promo_code"] as? String == "JANE30" && data[3]["promo_uses"] as? Int64 == 0)
+        #expect(data[4]["tracking_url"] as? String == "https://go.example/summer/jane" && data[4]["promo_code"] is NSNull)
+    }
+
     /// A held commission line is told as approved when its hold ends, and a
     /// payment when it is made, each as the API shows it.
     static func commissionsAndPaymentsAreTold(_ store: SQLStore) async throws {

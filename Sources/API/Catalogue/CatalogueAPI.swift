@@ -165,13 +165,8 @@ struct CatalogueAPI: Sendable {
     }
 
     func memberBody(_ member: Member, offer: Offer, link: TrackingLink?) -> MemberBody {
-        MemberBody(
-            offerID: member.offerID, partnerID: member.partner.id, name: member.partner.name, email: member.partner.email,
-            partnerCode: member.partner.code.value, status: member.status.rawValue,
-            payoutOverride: member.payoutOverride.map(PayoutBody.init), startsAt: Timestamp.format(member.startsAt),
-            endsAt: Timestamp.format(member.endsAt), promoCode: member.promoCode, promoUses: member.promoUses,
-            trackingURL: offer.type == .link ? link.map { urls.tracking(link: $0.code, partner: member.partner.code) } : nil,
-            dashboardURL: urls.dashboard(token: member.dashboardToken), createdAt: Timestamp.format(member.createdAt))
+        MemberBody(member, trackingURL: offer.type == .link ? link.map { urls.tracking(link: $0.code, partner: member.partner.code) } : nil,
+                   dashboardURL: urls.dashboard(token: member.dashboardToken))
     }
 
     // MARK: partners

@@ -133,60 +133,6 @@ package struct MemberInput: Decodable, Sendable {
     }
 }
 
-struct MemberBody: Encodable {
-    var offerID: UInt32
-    var partnerID: UInt32
-    var name: String
-    var email: String?
-    var partnerCode: String
-    var status: String
-    var payoutOverride: PayoutBody?
-    var startsAt: String?
-    var endsAt: String?
-    var promoCode: String?
-    var promoUses: Int
-    var trackingURL: String?
-    var dashboardURL: String
-    var createdAt: String
-    /// Only in answers to adding members: `created` or `existing`.
-    var addition: String?
-
-    enum CodingKeys: String, CodingKey {
-        case name, email, status
-        case offerID = "offer_id"
-        case partnerID = "partner_id"
-        case partnerCode = "partner_code"
-        case payoutOverride = "payout_override"
-        case startsAt = "starts_at"
-        case endsAt = "ends_at"
-        case promoCode = "promo_code"
-        case promoUses = "promo_uses"
-        case trackingURL = "tracking_url"
-        case dashboardURL = "dashboard_url"
-        case createdAt = "created_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(offerID, forKey: .offerID)
-        try c.encode(partnerID, forKey: .partnerID)
-        try c.encode(name, forKey: .name)
-        try c.encode(email, forKey: .email)
-        try c.encode(partnerCode, forKey: .partnerCode)
-        // Adding members answers `status: created | existing` (SPEC section 5);
-        // everywhere else `status` is the membership's.
-        try c.encode(addition ?? status, forKey: .status)
-        try c.encode(payoutOverride, forKey: .payoutOverride)
-        try c.encode(startsAt, forKey: .startsAt)
-        try c.encode(endsAt, forKey: .endsAt)
-        try c.encode(promoCode, forKey: .promoCode)
-        try c.encode(promoUses, forKey: .promoUses)
-        try c.encode(trackingURL, forKey: .trackingURL)
-        try c.encode(dashboardURL, forKey: .dashboardURL)
-        try c.encode(createdAt, forKey: .createdAt)
-    }
-}
-
 package struct AdInput: Decodable {
     var name: String
     var description: String?

@@ -6,6 +6,14 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     case conversionReversed = "conversion.reversed"
     case commissionApproved = "commission.approved"
     case paymentCreated = "payment.created"
+    /// A partner joined an offer; `data` is the member.
+    case memberAdded = "member.added"
+    /// A member of a promo-code offer was given a code, on joining or
+    /// refreshed; `data` is the member with it.
+    case promoCodeGenerated = "promo_code.generated"
+    /// A code was used on an order, whoever was credited; `data` is the
+    /// code's member, its `promo_uses` counting the order.
+    case promoCodeRedeemed = "promo_code.redeemed"
     case partnerCreated = "partner.created"
     case linkCreated = "link.created"
     case linkUpdated = "link.updated"

@@ -316,8 +316,10 @@ public enum CatalogueSQL {
         FROM memberships m JOIN partners p ON p.id = m.partner_id
         """
 
+    /// Adds the partners to the offer, each with `member.added` and, on a
+    /// promo-code offer, `promo_code.generated`; one already a member comes back as it is.
     public static func addMembers(_ db: some SQLConnection, offerID: UInt32, partnerIDs: [UInt32], terms: MemberTerms,
-                                  credentials: MemberCredentials, now: Int64) throws -> [MemberAddition] {
+                                  credentials: MemberCredentials, urls: MemberURLs, now: Int64) throws -> [MemberAddition] {
         guard try offer(db, id: offerID) != nil else { throw StoreError(.notFound, "offer \(offerID) does not exist") }
         var additions: [MemberAddition] = []
         var seen = Set<UInt32>()
@@ -339,6 +341,8 @@ public enum CatalogueSQL {
             guard let member = try member(db, offerID: offerID, partnerID: partnerID) else {
                 throw StoreError(.unavailable, "the new member cannot be read back")
             }
+            try EventsSQL.emitMember(db, .memberAdded, member, urls: urls, now: now)
+            if member.promoCode != nil { try EventsSQL.emitMember(db, .promoCodeGenerated, member, urls: urls, now: now) }
             additions.append(MemberAddition(member: member, created: true))
         }
         return additions
@@ -403,15 +407,18 @@ public enum CatalogueSQL {
         return try self.member(db, offerID: offerID, partnerID: partnerID) ?? member
     }
 
+    /// Gives the member a new code (`promo_code.generated`); the old one no longer finds it.
     public static func refreshPromoCode(_ db: some SQLConnection, offerID: UInt32, partnerID: UInt32,
-                                        make: (Partner, Int) -> String) throws -> Member {
+                                        make: (Partner, Int) -> String, urls: MemberURLs, now: Int64) throws -> Member {
         guard let member = try member(db, offerID: offerID, partnerID: partnerID) else {
             throw StoreError(.notFound, "partner \(partnerID) is not a member of offer \(offerID)")
         }
         let code = try freePromoCode(db, for: member.partner, make: make)
         try db.execute("UPDATE memberships SET promo_code = ?, promo_uses = 0 WHERE offer_id = ? AND partner_id = ?",
                        [.text(code), .integer(Int64(offerID)), .integer(Int64(partnerID))])
-        return try self.member(db, offerID: offerID, partnerID: partnerID) ?? member
+        let refreshed = try self.member(db, offerID: offerID, partnerID: partnerID) ?? member
+        try EventsSQL.emitMember(db, .promoCodeGenerated, refreshed, urls: urls, now: now)
+        return refreshed
     }
 
     public static func removeMember(_ db: some SQLConnection, offerID: UInt32, partnerID: UInt32) throws {

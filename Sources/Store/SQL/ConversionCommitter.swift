@@ -49,6 +49,7 @@ final class ConversionCommitter: Sendable {
     }
 
     private let database: any SQLDatabase
+    private let memberURLs: MemberURLsInUse
     private let maxGroup: Int
     private let maxQueued: Int
     private let state = Mutex(State())
@@ -56,9 +57,10 @@ final class ConversionCommitter: Sendable {
     /// - Parameters:
     ///   - maxGroup: the most conversions one commit carries.
     ///   - maxQueued: the most conversions waiting for a commit.
-    init(database: any SQLDatabase, maxGroup: Int = 256, maxQueued: Int = 4096) {
+    init(database: any SQLDatabase, memberURLs: MemberURLsInUse = MemberURLsInUse(), maxGroup: Int = 256, maxQueued: Int = 4096) {
         precondition(maxGroup > 0 && maxQueued > 0)
         self.database = database
+        self.memberURLs = memberURLs
         self.maxGroup = maxGroup
         self.maxQueued = maxQueued
     }
@@ -108,13 +110,14 @@ final class ConversionCommitter: Sendable {
         while let group = nextGroup() {
             let work = group.map { ($0.id, $0.request, $0.plan) }
             let options = WriteOptions(deadline: group.compactMap(\.deadline).min())
+            let memberURLs = self.memberURLs.current
             let results: [Result<ConversionRecording, any Error>]
             do {
                 results = try await database.write(options) { db in
                     work.map { id, request, plan in
                         // One answered at its deadline while the group waited for the database is not recorded.
                         guard self.isStillWaiting(id) else { return .failure(Self.deadlinePassed) }
-                        return Self.inSavepoint(db) { try ConversionsSQL.record(db, request, plan: plan) }
+                        return Self.inSavepoint(db) { try ConversionsSQL.record(db, request, memberURLs: memberURLs, plan: plan) }
                     }
                 }
             } catch {

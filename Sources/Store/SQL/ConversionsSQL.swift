@@ -24,7 +24,8 @@ public enum ConversionsSQL {
 
     // MARK: recording
 
-    public static func record(_ db: some SQLConnection, _ request: ConversionRequest,
+    /// - Parameter memberURLs: for `promo_code.redeemed`, which carries the code's member.
+    public static func record(_ db: some SQLConnection, _ request: ConversionRequest, memberURLs: MemberURLs = .paths,
                               plan: (ConversionEvidence) -> ConversionPlan) throws -> ConversionRecording {
         if let delivery = request.shopify, let seen = try seenDelivery(db, delivery, orderID: request.orderID) {
             return seen
@@ -126,6 +127,9 @@ public enum ConversionsSQL {
             subIDs: (0..<5).map { subIDs.count > $0 ? subIDs[$0] : nil }, candidates: candidates, decision: planned.decision,
             commissions: commissions, createdAt: request.now, reversedAt: nil)
         try EventsSQL.emitConversion(db, .conversionCreated, created, now: request.now)
+        if let member = codeMember, let used = try CatalogueSQL.member(db, offerID: member.offerID, partnerID: member.partner.id) {
+            try EventsSQL.emitMember(db, .promoCodeRedeemed, used, urls: memberURLs, now: request.now)
+        }
         return .created(created)
     }
 

@@ -1,6 +1,7 @@
 import ClickModel
 import Domain
 import Foundation
+import Synchronization
 import Wire
 
 /// Events out and their webhooks, the same on SQLite and PostgreSQL. Each
@@ -45,6 +46,17 @@ public enum EventsSQL {
             INSERT INTO event_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at, url, body)
             VALUES (?, ?, 'queued', ?, ?, ?, ?)
             """, [.integer(event.id), .integer(try row.int64(0)), .integer(now), .integer(now), .text(request.url), SQLValue(request.body)])
+    }
+
+    /// An event that carries a member, as the API shows it: with its
+    /// tracking URL on a link offer (the offer's first link) and its dashboard URL.
+    static func emitMember(_ db: some SQLConnection, _ type: EventType, _ member: Member, urls: MemberURLs, now: Int64) throws {
+        var trackingURL: String?
+        if let offer = try CatalogueSQL.offer(db, id: member.offerID), offer.type == .link,
+           let link = try CatalogueSQL.links(db, offerID: offer.id).first {
+            trackingURL = urls.tracking(link.code, member.partner.code)
+        }
+        try emit(db, type, data: MemberBody(member, trackingURL: trackingURL, dashboardURL: urls.dashboard(member.dashboardToken)), now: now)
     }
 
     static func insertEvent(_ db: some SQLConnection, _ type: EventType, data: String, now: Int64) throws -> Event {
@@ -328,5 +340,31 @@ public enum EventsSQL {
             previousSecret: try row.optionalText(first + 5), previousSecretUntil: try row.optionalInt64(first + 6),
             failingSince: try row.optionalInt64(first + 7), disabledReason: try row.optionalText(first + 8),
             createdAt: try row.int64(first + 9))
+    }
+}
+
+/// How the events that carry a member make its URLs. The public bases are
+/// the application's, known once it listens (`SQLStore.useMemberURLs`).
+public struct MemberURLs: Sendable {
+    public var tracking: @Sendable (_ link: Code, _ partner: Code) -> String
+    public var dashboard: @Sendable (_ token: String) -> String
+
+    public init(tracking: @escaping @Sendable (_ link: Code, _ partner: Code) -> String,
+                dashboard: @escaping @Sendable (_ token: String) -> String) {
+        self.tracking = tracking
+        self.dashboard = dashboard
+    }
+
+    /// Paths without a host, for a store used without a server.
+    public static let paths = MemberURLs(tracking: { "/\($0.value)/\($1.value)" }, dashboard: { "/p/" + $0 })
+}
+
+/// The member URLs in use, shared by the store and its conversion committer.
+final class MemberURLsInUse: Sendable {
+    private let urls = Mutex(MemberURLs.paths)
+
+    var current: MemberURLs {
+        get { urls.withLock { $0 } }
+        set { urls.withLock { $0 = newValue } }
     }
 }

@@ -124,7 +124,7 @@ public enum ProjectsSQL {
     }
 
     public static func generate(_ db: some SQLConnection, projectID: UInt32, stageID: UInt32, partnerIDs: [UInt32]?, terms: MemberTerms,
-                                credentials: MemberCredentials, now: Int64) throws -> [Generation] {
+                                credentials: MemberCredentials, urls: MemberURLs, now: Int64) throws -> [Generation] {
         let stages = try existingStages(db, projectID: projectID)
         guard let index = stages.firstIndex(where: { $0.id == stageID }) else { throw noStage(stageID, projectID) }
         let stage = stages[index]
@@ -139,7 +139,8 @@ public enum ProjectsSQL {
         for partnerID in chosen where !present.contains(partnerID) {
             throw StoreError(.invalid, "partner \(partnerID) is not in stage \(stageID)")
         }
-        let additions = try CatalogueSQL.addMembers(db, offerID: offerID, partnerIDs: chosen, terms: terms, credentials: credentials, now: now)
+        let additions = try CatalogueSQL.addMembers(db, offerID: offerID, partnerIDs: chosen, terms: terms, credentials: credentials,
+                                                    urls: urls, now: now)
         let next = index + 1 < stages.count ? stages[index + 1].id : stageID
         return try additions.map { addition in
             if next != stageID { try move(db, projectID: projectID, partnerID: addition.member.partner.id, to: next, now: now) }

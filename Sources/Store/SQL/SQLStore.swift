@@ -19,6 +19,7 @@ public final class SQLStore: Sendable {
     public let backend: any StoreBackend
     public let health = StoreHealth()
     private let committer: ConversionCommitter
+    private let memberURLs = MemberURLsInUse()
     /// The workspace's currency, read once: it is set when the store is created.
     private let workspaceCurrency = Mutex<Currency?>(nil)
     /// Offers by the postback tokens seen lately (`offer(postbackToken:)`).
@@ -29,7 +30,14 @@ public final class SQLStore: Sendable {
     ///   - maxQueuedConversions: the most conversions waiting for a commit; more get 503 at once.
     public init(backend: any StoreBackend, maxGroupedConversions: Int = 256, maxQueuedConversions: Int = 4096) {
         self.backend = backend
-        committer = ConversionCommitter(database: backend, maxGroup: maxGroupedConversions, maxQueued: maxQueuedConversions)
+        committer = ConversionCommitter(database: backend, memberURLs: memberURLs, maxGroup: maxGroupedConversions,
+                                        maxQueued: maxQueuedConversions)
+    }
+
+    /// How the events that carry a member (`member.added` and the promo-code
+    /// ones) make its URLs; until this is called they hold paths only.
+    public func useMemberURLs(_ urls: MemberURLs) {
+        memberURLs.current = urls
     }
 
     /// Milliseconds since the Unix epoch.
@@ -173,8 +181,10 @@ extension SQLStore: CatalogueWriter {
 
     public func addMembers(offerID: UInt32, partnerIDs: [UInt32], terms: MemberTerms,
                            credentials: MemberCredentials) async throws -> [MemberAddition] {
-        try await write { db in
-            try CatalogueSQL.addMembers(db, offerID: offerID, partnerIDs: partnerIDs, terms: terms, credentials: credentials, now: Self.now())
+        let urls = memberURLs.current
+        return try await write { db in
+            try CatalogueSQL.addMembers(db, offerID: offerID, partnerIDs: partnerIDs, terms: terms, credentials: credentials, urls: urls,
+                                        now: Self.now())
         }
     }
 
@@ -201,7 +211,10 @@ extension SQLStore: CatalogueWriter {
 
     public func refreshPromoCode(offerID: UInt32, partnerID: UInt32,
                                  make: @escaping @Sendable (Partner, Int) -> String) async throws -> Member {
-        try await write { db in try CatalogueSQL.refreshPromoCode(db, offerID: offerID, partnerID: partnerID, make: make) }
+        let urls = memberURLs.current
+        return try await write { db in
+            try CatalogueSQL.refreshPromoCode(db, offerID: offerID, partnerID: partnerID, make: make, urls: urls, now: Self.now())
+        }
     }
 
     public func removeMember(offerID: UInt32, partnerID: UInt32) async throws {
@@ -350,9 +363,10 @@ extension SQLStore: ProjectStore {
 
     public func generate(projectID: UInt32, stageID: UInt32, partnerIDs: [UInt32]?, terms: MemberTerms,
                          credentials: MemberCredentials) async throws -> [Generation] {
-        try await write { db in
+        let urls = memberURLs.current
+        return try await write { db in
             try ProjectsSQL.generate(db, projectID: projectID, stageID: stageID, partnerIDs: partnerIDs, terms: terms,
-                                     credentials: credentials, now: Self.now())
+                                     credentials: credentials, urls: urls, now: Self.now())
         }
     }
 }

@@ -1,0 +1,77 @@
+import ClickModel
+import Domain
+
+/// A member of an offer as the API shows it, and as `member.added` and the
+/// promo-code events carry it. The URLs are made by the caller, which knows
+/// the public bases.
+package struct MemberBody: Encodable, Sendable {
+    var offerID: UInt32
+    var partnerID: UInt32
+    var name: String
+    var email: String?
+    var partnerCode: String
+    var status: String
+    var payoutOverride: PayoutJSON?
+    var startsAt: String?
+    var endsAt: String?
+    var promoCode: String?
+    var promoUses: Int
+    var trackingURL: String?
+    var dashboardURL: String
+    var createdAt: String
+    /// Only in answers to adding members: `created` or `existing`.
+    package var addition: String?
+
+    /// - Parameter trackingURL: the member's tracking URL on a link offer, nil on a promo-code one.
+    package init(_ member: Member, trackingURL: String?, dashboardURL: String) {
+        offerID = member.offerID
+        partnerID = member.partner.id
+        name = member.partner.name
+        email = member.partner.email
+        partnerCode = member.partner.code.value
+        status = member.status.rawValue
+        payoutOverride = member.payoutOverride.map(PayoutJSON.init)
+        startsAt = Timestamp.format(member.startsAt)
+        endsAt = Timestamp.format(member.endsAt)
+        promoCode = member.promoCode
+        promoUses = member.promoUses
+        self.trackingURL = trackingURL
+        self.dashboardURL = dashboardURL
+        createdAt = Timestamp.format(member.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, email, status
+        case offerID = "offer_id"
+        case partnerID = "partner_id"
+        case partnerCode = "partner_code"
+        case payoutOverride = "payout_override"
+        case startsAt = "starts_at"
+        case endsAt = "ends_at"
+        case promoCode = "promo_code"
+        case promoUses = "promo_uses"
+        case trackingURL = "tracking_url"
+        case dashboardURL = "dashboard_url"
+        case createdAt = "created_at"
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(offerID, forKey: .offerID)
+        try c.encode(partnerID, forKey: .partnerID)
+        try c.encode(name, forKey: .name)
+        try c.encode(email, forKey: .email)
+        try c.encode(partnerCode, forKey: .partnerCode)
+        // Adding members answers `status: created | existing` (SPEC section 5);
+        // everywhere else `status` is the membership's.
+        try c.encode(addition ?? status, forKey: .status)
+        try c.encode(payoutOverride, forKey: .payoutOverride)
+        try c.encode(startsAt, forKey: .startsAt)
+        try c.encode(endsAt, forKey: .endsAt)
+        try c.encode(promoCode, forKey: .promoCode)
+        try c.encode(promoUses, forKey: .promoUses)
+        try c.encode(trackingURL, forKey: .trackingURL)
+        try c.encode(dashboardURL, forKey: .dashboardURL)
+        try c.encode(createdAt, forKey: .createdAt)
+    }
+}
