@@ -220,6 +220,7 @@ public final class ClicklineApplication: Sendable {
         }
         // Stops after the API too; deliveries in flight then are sent again at the next start (their lease ends).
         services.insert(.init(service: CommissionMaturityService(store: store, logger: logger)), at: 1)
+        services.insert(.init(service: EventRetentionService(store: store, days: settings.eventRetentionDays, logger: logger)), at: 1)
         var eventLimits = WebhookSender.Limits()
         eventLimits.perSecond = settings.eventRate
         services.insert(.init(service: WebhookDeliveryService(sender: WebhookSender(store: store, targets: eventTargets, limits: eventLimits,

@@ -151,6 +151,35 @@ struct CommissionMaturityService: Service {
     }
 }
 
+/// Deletes events past their retention, with their deliveries and log, at
+/// the start and every hour after, a few thousand to a transaction so that
+/// no write waits long behind it.
+struct EventRetentionService: Service {
+    let store: SQLStore
+    let days: Int
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let before = Clocks.wallClockMilliseconds() - Int64(days) * 86_400_000
+                var deleted = 0
+                do {
+                    while !Task.isCancelled {
+                        let batch = try await store.deleteEvents(before: before, limit: 2_000)
+                        deleted += batch
+                        if batch < 2_000 { break }
+                    }
+                    if deleted > 0 { logger.info("events past their retention deleted", metadata: ["events": "\(deleted)", "days": "\(days)"]) }
+                } catch {
+                    logger.warning("cannot delete old events; trying again in an hour", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(3_600))
+            }
+        }
+    }
+}
+
 /// Tells the store what the edge's caps let through, twenty times a second,
 /// and once more after the edge has stopped (services stop in reverse order).
 struct CapReporterService: Service {

@@ -52,6 +52,7 @@ public struct Settings: Sendable, Equatable {
     public var allowHTTPEventTargets = false
     /// Webhook and postback attempts started a second at most.
     public var eventRate = 1000
+    public var eventRetentionDays = 30
 
     public init() {}
 
@@ -200,6 +201,9 @@ public struct Settings: Sendable, Equatable {
         },
         spec("event-rate", "1000", "Webhook and postback attempts started a second at most, so that a backlog drains beside the edge rather than over it.") {
             $0.eventRate = try int($1, "event-rate", 1...100_000)
+        },
+        spec("event-retention-days", "30", "Events older than this, none of whose deliveries still waits, are deleted with their delivery log; at least 4, beyond the three days a delivery is tried.") {
+            $0.eventRetentionDays = try int($1, "event-retention-days", 4...36_500)
         },
         spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
             $0.allowHTTPEventTargets = try bool($1, "allow-http-event-targets")

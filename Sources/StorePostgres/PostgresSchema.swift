@@ -503,6 +503,9 @@ enum PostgresSchema {
             );
             CREATE INDEX event_attempts_endpoint ON event_attempts(endpoint_id, id)
             """),
+        ("15: events are deleted after their retention, with their deliveries", """
+            CREATE INDEX event_deliveries_event ON event_deliveries(event_id)
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

@@ -640,6 +640,9 @@ extension SQLiteStore {
                 CREATE INDEX event_attempts_endpoint ON event_attempts(endpoint_id, id);
                 """)
         }
+        migrator.registerMigration("v17: events are deleted after their retention, with their deliveries") { db in
+            try db.execute(sql: "CREATE INDEX event_deliveries_event ON event_deliveries(event_id)")
+        }
         return migrator
     }
 

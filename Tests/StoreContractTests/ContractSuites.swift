@@ -82,6 +82,7 @@ struct SQLiteSharedStoreContract {
     @Test func catalogueChangesAreTold() async throws { try await withStore(EventContract.catalogueChangesAreTold) }
     @Test func commissionsAndPaymentsAreTold() async throws { try await withStore(EventContract.commissionsAndPaymentsAreTold) }
     @Test func membersAndTheirCodesAreTold() async throws { try await withStore(EventContract.membersAndTheirCodesAreTold) }
+    @Test func oldEventsAreDeletedOnceNothingWaitsForThem() async throws { try await withStore(EventContract.oldEventsAreDeletedOnceNothingWaitsForThem) }
 }
 
 /// The same on PostgreSQL.
@@ -124,6 +125,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func membersAndTheirCodesAreTold() async throws {
         try await withStore { store, _ in try await EventContract.membersAndTheirCodesAreTold(store) }
+    }
+    @Test func oldEventsAreDeletedOnceNothingWaitsForThem() async throws {
+        try await withStore { store, _ in try await EventContract.oldEventsAreDeletedOnceNothingWaitsForThem(store) }
     }
 
     /// A connection that stops answering in the middle of a transaction

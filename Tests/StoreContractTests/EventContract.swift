@@ -205,6 +205,36 @@ enum EventContract {
         #expect(data[3]["name"] as? String == "Summer sale" && data[3]["id"] as? Int64 == Int64(offer))
     }
 
+    /// Events past their retention go with their deliveries and log, a
+    /// batch at a time, unless a delivery of them still waits.
+    static func oldEventsAreDeletedOnceNothingWaitsForThem(_ store: SQLStore) async throws {
+        let endpoint = try await store.createEndpoint(url: "https://a.example/hook", events: [.conversionCreated], secret: "whsec_a", now: now)
+        var events: [Event] = []
+        for offset in 0..<4 { events.append(try await store.queueTestEvent(endpointID: endpoint.id, data: "{}", now: now + Int64(offset))) }
+        let due = try await store.claimDeliveries(now: now + 10, leaseUntil: now + 60_000, limit: 100, perEndpoint: 8, busy: [:])
+        #expect(due.count == 4)
+        // Delivered, given up, still to be retried, delivered (but newer than the cutoff).
+        let outcomes: [AttemptOutcome] = [.delivered, .gaveUp, .retry(at: now + 5_000), .delivered]
+        for (delivery, outcome) in zip(due, outcomes) {
+            try await store.recordAttempt(
+                DeliveryAttempt(deliveryID: delivery.id, endpointID: endpoint.id, eventKey: delivery.event.key, eventType: delivery.event.type,
+                                attempt: 1, startedAt: now + 11, statusCode: 200, latencyMilliseconds: 5, response: "ok", error: nil),
+                outcome: outcome)
+        }
+        #expect(try await store.attempts(endpointID: endpoint.id, beforeID: 0, limit: 10).count == 4)
+
+        #expect(try await store.deleteEvents(before: now + 3, limit: 1) == 1, "a batch at a time")
+        #expect(try await store.deleteEvents(before: now + 3, limit: 10) == 1)
+        #expect(try await store.deleteEvents(before: now + 3, limit: 10) == 0, "the one still to be retried stays")
+        let log = try await store.attempts(endpointID: endpoint.id, beforeID: 0, limit: 10)
+        #expect(Set(log.map(\.eventKey)) == [events[2].key, events[3].key], "the deleted events' log went with them")
+        let retried = try await store.claimDeliveries(now: now + 5_000, leaseUntil: now + 60_000, limit: 100, perEndpoint: 8, busy: [:])
+        #expect(retried.map(\.event.key) == [events[2].key])
+        await #expect(throws: StoreError.self, "gone, so it cannot be sent again") {
+            _ = try await store.replay(endpointID: endpoint.id, .event(key: events[0].key), now: now + 6_000)
+        }
+    }
+
     /// A new member is told with its URLs, its code when it is given one
     /// (on joining and when refreshed), and each use of the code on an order.
     static func membersAndTheirCodesAreTold(_ store: SQLStore) async throws {

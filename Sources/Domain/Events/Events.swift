@@ -260,4 +260,9 @@ public protocol EventStore: Sendable {
     func postback(partnerID: UInt32) async throws -> Postback?
     /// The brand's switch: disabled stays disabled whatever the partner sets.
     func setPostbackStatus(partnerID: UInt32, _ status: EndpointStatus) async throws -> Postback
+
+    /// Deletes up to `limit` events created before `before` that no delivery
+    /// waits for any more (each delivered or given up), with their
+    /// deliveries and log; returns how many events went.
+    func deleteEvents(before: Int64, limit: Int) async throws -> Int
 }

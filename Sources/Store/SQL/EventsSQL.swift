@@ -59,6 +59,27 @@ public enum EventsSQL {
         try emit(db, type, data: MemberBody(member, trackingURL: trackingURL, dashboardURL: urls.dashboard(member.dashboardToken)), now: now)
     }
 
+    /// Up to `limit` events created before `before`, oldest first, none of
+    /// whose deliveries is still queued (a disabled endpoint's wait for it
+    /// to be enabled again), deleted with their deliveries and attempts.
+    public static func deleteEvents(_ db: some SQLConnection, before: Int64, limit: Int) throws -> Int {
+        let ids = try db.rows("""
+            SELECT e.id FROM events e
+            WHERE e.created_at < ?
+              AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id AND d.status = 'queued')
+            ORDER BY e.id LIMIT ?
+            """, [.integer(before), .integer(Int64(limit))]).map { try $0.int64(0) }
+        guard let first = ids.first, let last = ids.last else { return 0 }
+        // The chosen ids, as a range and a list: the range lets the index narrow the work.
+        let list = ids.map(String.init).joined(separator: ",")
+        try db.execute("""
+            DELETE FROM event_attempts WHERE delivery_id IN
+                (SELECT id FROM event_deliveries WHERE event_id BETWEEN ? AND ? AND event_id IN (\(list)))
+            """, [.integer(first), .integer(last)])
+        try db.execute("DELETE FROM event_deliveries WHERE event_id BETWEEN ? AND ? AND event_id IN (\(list))", [.integer(first), .integer(last)])
+        return try db.execute("DELETE FROM events WHERE id BETWEEN ? AND ? AND id IN (\(list))", [.integer(first), .integer(last)])
+    }
+
     static func insertEvent(_ db: some SQLConnection, _ type: EventType, data: String, now: Int64) throws -> Event {
         var random = SystemRandomNumberGenerator()
         let key = Event.newKey(using: &random)

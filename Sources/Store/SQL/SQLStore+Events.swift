@@ -75,4 +75,8 @@ extension SQLStore: EventStore {
     public func approveMaturedCommissions(now: Int64) async throws -> Int {
         try await write { db in try ConversionsSQL.approveMatured(db, now: now) }
     }
+
+    public func deleteEvents(before: Int64, limit: Int) async throws -> Int {
+        try await write { db in try EventsSQL.deleteEvents(db, before: before, limit: limit) }
+    }
 }
