@@ -418,6 +418,14 @@ public enum OpenAPIDocument {
                 "payout_override": nullable(ref("Payout")), "starts_at": nullableTime, "ends_at": nullableTime,
                 "promo_code": nullable(string), "promo_uses": int, "tracking_url": nullable(string), "dashboard_url": string,
                 "created_at": time,
+                "promo_code_status": ["type": "string", "enum": ["active", "leaked", "replaced"],
+                                      "description": "Members of promo-code offers only: leaked when the code is found where it should not be"],
+                "leak": nullable(object([
+                    "flagged_at": time, "reasons": ["type": "array", "items": enumeration(["coupon_site"])],
+                    "orders": ["type": "array", "items": string, "description": "The first 50 orders that carried the signals"],
+                    "referrers": ["type": "array", "items": string, "description": "The coupon, deal or cashback sites that referred them"],
+                    "order_count": int,
+                ], description: "The evidence, while the code is leaked")),
             ]),
             "AdInput": object([
                 "name": name, "description": string, "media_type": string, "starts_at": time,

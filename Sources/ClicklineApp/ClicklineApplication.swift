@@ -143,6 +143,7 @@ public final class ClicklineApplication: Sendable {
         mailServer = try Self.mailServer(settings)
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
                                      urls: urls, deadlines: deadlines, sessions: pages.sessionRoles, eventTargets: eventTargets,
+                                     couponSites: settings.couponSites,
                                      pages: { router, opsKeys in pages.register(on: router, opsKeys: opsKeys) })
         routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(

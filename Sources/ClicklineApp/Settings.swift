@@ -1,4 +1,5 @@
 import ClickModel
+import Domain
 import Foundation
 import Mail
 
@@ -53,6 +54,8 @@ public struct Settings: Sendable, Equatable {
     /// Webhook and postback attempts started a second at most.
     public var eventRate = 1000
     public var eventRetentionDays = 30
+    /// From `--coupon-sites`, read at start; the built-in list without it.
+    public var couponSites = CouponSites.builtIn
 
     public init() {}
 
@@ -204,6 +207,19 @@ public struct Settings: Sendable, Equatable {
         },
         spec("event-retention-days", "30", "Events older than this, none of whose deliveries still waits, are deleted with their delivery log; at least 4, beyond the three days a delivery is tried.") {
             $0.eventRetentionDays = try int($1, "event-retention-days", 4...36_500)
+        },
+        spec("coupon-sites", "none (a built-in list of well-known coupon, deal and cashback sites)", "A file of coupon and deal sites, one domain a line (# starts a comment): an order they referred flags its promo code as leaked.") { s, v in
+            let text: String
+            do {
+                text = try String(contentsOfFile: v, encoding: .utf8)
+            } catch {
+                throw SettingsError(setting: "coupon-sites", message: "cannot read \(v)")
+            }
+            do {
+                s.couponSites = try CouponSites(parsing: text)
+            } catch {
+                throw SettingsError(setting: "coupon-sites", message: "\(v), \((error as? DomainError)?.message ?? "\(error)")")
+            }
         },
         spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
             $0.allowHTTPEventTargets = try bool($1, "allow-http-event-targets")

@@ -506,6 +506,15 @@ enum PostgresSchema {
         ("15: events are deleted after their retention, with their deliveries", """
             CREATE INDEX event_deliveries_event ON event_deliveries(event_id)
             """),
+        ("16: promo codes flagged as leaked, with their evidence", """
+            ALTER TABLE memberships ADD COLUMN promo_code_status TEXT NOT NULL DEFAULT 'active'
+                CHECK (promo_code_status IN ('active', 'leaked', 'replaced'));
+            ALTER TABLE memberships ADD COLUMN leak_flagged_at BIGINT;
+            ALTER TABLE memberships ADD COLUMN leak_reasons TEXT;
+            ALTER TABLE memberships ADD COLUMN leak_orders TEXT;
+            ALTER TABLE memberships ADD COLUMN leak_referrers TEXT;
+            ALTER TABLE memberships ADD COLUMN leak_order_count INTEGER NOT NULL DEFAULT 0
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

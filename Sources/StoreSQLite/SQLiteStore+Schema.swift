@@ -643,6 +643,18 @@ extension SQLiteStore {
         migrator.registerMigration("v17: events are deleted after their retention, with their deliveries") { db in
             try db.execute(sql: "CREATE INDEX event_deliveries_event ON event_deliveries(event_id)")
         }
+        migrator.registerMigration("v18: promo codes flagged as leaked, with their evidence") { db in
+            try db.execute(sql: """
+                ALTER TABLE memberships ADD COLUMN promo_code_status TEXT NOT NULL DEFAULT 'active'
+                    CHECK (promo_code_status IN ('active', 'leaked', 'replaced'));
+                -- The evidence: newline-separated reasons, order ids (visible ASCII) and referring domains.
+                ALTER TABLE memberships ADD COLUMN leak_flagged_at INTEGER;
+                ALTER TABLE memberships ADD COLUMN leak_reasons TEXT;
+                ALTER TABLE memberships ADD COLUMN leak_orders TEXT;
+                ALTER TABLE memberships ADD COLUMN leak_referrers TEXT;
+                ALTER TABLE memberships ADD COLUMN leak_order_count INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 

@@ -19,6 +19,9 @@ package struct MemberBody: Encodable, Sendable {
     var trackingURL: String?
     var dashboardURL: String
     var createdAt: String
+    /// For members of promo-code offers: `active`, `leaked` or `replaced`.
+    var promoCodeStatus: String?
+    var leak: LeakBody?
     /// Only in answers to adding members: `created` or `existing`.
     package var addition: String?
 
@@ -38,6 +41,27 @@ package struct MemberBody: Encodable, Sendable {
         self.trackingURL = trackingURL
         self.dashboardURL = dashboardURL
         createdAt = Timestamp.format(member.createdAt)
+        if member.promoCode != nil {
+            promoCodeStatus = member.promoCodeStatus.rawValue
+            leak = member.leak.map(LeakBody.init)
+        }
+    }
+
+    /// Why a code is taken for leaked (SPEC section 14).
+    struct LeakBody: Encodable, Sendable {
+        var flagged_at: String
+        var reasons: [String]
+        var orders: [String]
+        var referrers: [String]
+        var order_count: Int
+
+        init(_ leak: PromoCodeLeak) {
+            flagged_at = Timestamp.format(leak.flaggedAt)
+            reasons = leak.reasons
+            orders = leak.orders
+            referrers = leak.referrers
+            order_count = leak.orderCount
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -53,6 +77,8 @@ package struct MemberBody: Encodable, Sendable {
         case trackingURL = "tracking_url"
         case dashboardURL = "dashboard_url"
         case createdAt = "created_at"
+        case promoCodeStatus = "promo_code_status"
+        case leak
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -73,5 +99,9 @@ package struct MemberBody: Encodable, Sendable {
         try c.encode(trackingURL, forKey: .trackingURL)
         try c.encode(dashboardURL, forKey: .dashboardURL)
         try c.encode(createdAt, forKey: .createdAt)
+        if let promoCodeStatus {
+            try c.encode(promoCodeStatus, forKey: .promoCodeStatus)
+            try c.encode(leak, forKey: .leak)
+        }
     }
 }

@@ -56,6 +56,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("log-level")) var logLevel: String?
     @Option(name: .customLong("event-rate")) var eventRate: String?
     @Option(name: .customLong("event-retention-days")) var eventRetentionDays: String?
+    @Option(name: .customLong("coupon-sites")) var couponSites: String?
     @Flag(name: .customLong("allow-private-event-targets"), help: "Webhooks and postbacks may go to private addresses.") var allowPrivateEventTargets = false
     @Flag(name: .customLong("allow-http-event-targets"), help: "Webhooks and postbacks may go to plain http:// URLs.") var allowHTTPEventTargets = false
 
@@ -70,7 +71,7 @@ struct SettingsOptions: ParsableArguments {
             ("click-retention-days", clickRetentionDays), ("catalogue-poll-ms", cataloguePollMs),
             ("postback-deadline-ms", postbackDeadlineMs), ("request-deadline-ms", requestDeadlineMs),
             ("store-ready-timeout-ms", storeReadyTimeoutMs), ("postgres-connections", postgresConnections), ("log-level", logLevel),
-            ("event-rate", eventRate), ("event-retention-days", eventRetentionDays), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
+            ("event-rate", eventRate), ("event-retention-days", eventRetentionDays), ("coupon-sites", couponSites), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
             ("allow-http-event-targets", allowHTTPEventTargets ? "true" : nil),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })

@@ -88,6 +88,50 @@ struct ShopifyWebhookTests {
         }
     }
 
+    /// Shopify's own order, as a coupon site would have referred it: the code
+    /// is flagged as leaked with the order and the site as evidence, and
+    /// (the default policy, `credit`) the sale is credited all the same. The
+    /// same order referred by an ordinary site, or with no `referring_site`
+    /// at all, flags nothing.
+    @Test func anOrderReferredByACouponSiteFlagsItsCode() async throws {
+        try #require(Self.shopifysOwnOrder.contains("\"referring_site\": \"http://www.otherexample.com\""))
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api, usageLimit: 10)
+            _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
+            let member = "/v1/offers/\(shop.promoOffer)/members/\(shop.alice)"
+            func order(_ id: String, referrer: String?) -> String {
+                var body = Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
+                let field = "\"referring_site\": \"http://www.otherexample.com\","
+                body = body.replacingOccurrences(of: field, with: referrer.map { "\"referring_site\": \"\($0)\"," } ?? "")
+                return body
+            }
+
+            let ordinary = try await Self.deliver(api, store: shop.store, body: order("1001", referrer: "http://www.otherexample.com"))
+            #expect(ordinary.status == 200 && ordinary.int("partner_id") == shop.alice)
+            let none = try await Self.deliver(api, store: shop.store, body: order("1002", referrer: nil))
+            #expect(none.status == 200 && none.int("partner_id") == shop.alice, "no referring_site: attributed as ever")
+            #expect(try await api.get(member).string("promo_code_status") == "active")
+            #expect(try await api.get(member)["leak"] == nil)
+
+            let leaked = try await Self.deliver(api, store: shop.store,
+                                                body: order("1003", referrer: "https://www.retailmenot.com/view/example-store.com"))
+            #expect(leaked.status == 200 && leaked.int("partner_id") == shop.alice, "flagged, and credited: the policy is credit")
+            #expect(leaked.int("commissions.0.amount") == 500)
+            _ = try await Self.deliver(api, store: shop.store, body: order("1004", referrer: "https://slickdeals.net/f/123"))
+            let flagged = try await api.get(member)
+            #expect(flagged.string("promo_code_status") == "leaked")
+            #expect(flagged.string("leak.reasons.0") == "coupon_site")
+            #expect(flagged.string("leak.orders.0") == "1003" && flagged.string("leak.orders.1") == "1004")
+            #expect(flagged.string("leak.referrers.0") == "retailmenot.com" && flagged.string("leak.referrers.1") == "slickdeals.net")
+            #expect(flagged.int("leak.order_count") == 2 && flagged.string("leak.flagged_at") != nil)
+
+            // A new code starts clean.
+            let refreshed = try await api.request(.patch, member, json: ["refresh_code": true])
+            #expect(refreshed.status == 200 && refreshed.string("promo_code_status") == "active" && refreshed["leak"] == nil)
+            #expect(refreshed.string("promo_code") != "TENOFF")
+        }
+    }
+
     @Test func theSignedFixtureCreditsTheCodesOwner() async throws {
         try #require(!Self.fixture.isEmpty)
         try await APIFixture.run { api in

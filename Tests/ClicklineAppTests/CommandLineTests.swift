@@ -25,6 +25,27 @@ struct CommandLineTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// A coupon-site file with a bad line stops the start, naming the file and the line.
+    @Test func aBadCouponSitesFileStopsTheStartAndNamesTheLine() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-coupons-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "# our list\ncoupons.example\nhttps://deals.example/\n".write(to: file, atomically: true, encoding: .utf8)
+        let location = try TestStoreLocation.fresh()
+        defer { location.remove() }
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["serve", "--store", location.setting, "--edge-port", "0", "--admin-port", "0", "--coupon-sites", file.path]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains("coupon-sites: \(file.path), line 3: \"https://deals.example/\" is not a domain"), "\(message)")
+    }
+
     @Test func keysCreatePrintsAWorkingKeyAloneOnItsLastLine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
         let location = try TestStoreLocation.fresh()

@@ -83,6 +83,7 @@ struct SQLiteSharedStoreContract {
     @Test func commissionsAndPaymentsAreTold() async throws { try await withStore(EventContract.commissionsAndPaymentsAreTold) }
     @Test func membersAndTheirCodesAreTold() async throws { try await withStore(EventContract.membersAndTheirCodesAreTold) }
     @Test func oldEventsAreDeletedOnceNothingWaitsForThem() async throws { try await withStore(EventContract.oldEventsAreDeletedOnceNothingWaitsForThem) }
+    @Test func aLeakedCodeIsToldOnce() async throws { try await withStore(EventContract.aLeakedCodeIsToldOnce) }
 }
 
 /// The same on PostgreSQL.
@@ -128,6 +129,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func oldEventsAreDeletedOnceNothingWaitsForThem() async throws {
         try await withStore { store, _ in try await EventContract.oldEventsAreDeletedOnceNothingWaitsForThem(store) }
+    }
+    @Test func aLeakedCodeIsToldOnce() async throws {
+        try await withStore { store, _ in try await EventContract.aLeakedCodeIsToldOnce(store) }
     }
 
     /// A connection that stops answering in the middle of a transaction

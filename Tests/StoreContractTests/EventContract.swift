@@ -205,6 +205,34 @@ enum EventContract {
         #expect(data[3]["name"] as? String == "Summer sale" && data[3]["id"] as? Int64 == Int64(offer))
     }
 
+    /// The first order a coupon site referred flags the code: the brand hears
+    /// it once (the event and an email to each owner); later ones add evidence.
+    static func aLeakedCodeIsToldOnce(_ store: SQLStore) async throws {
+        _ = try await store.createTeamMember(TeamMember(email: "owner@example.com", role: .owner))
+        _ = try await store.createEndpoint(url: "https://a.example/hook", events: [.promoCodeLeaked], secret: "whsec_a", now: now)
+        let offer = try await store.createOffer(Offer(name: "Codes", type: .promoCode, startsAt: now - 86_400_000)).id
+        let jane = try await store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        _ = try await store.addMembers(offerID: offer, partnerIDs: [jane], terms: MemberTerms(),
+                                       credentials: MemberCredentials(dashboardToken: { "dash-jane" }, promoCode: { _, _ in "JANE20" }))
+        for (order, site) in [("o-1", nil), ("o-2", "retailmenot.com"), ("o-3", "slickdeals.net"), ("o-4", "retailmenot.com")] {
+            var request = ConversionRequest(offerID: offer, orderID: order, amount: Money(minorUnits: 5_000, currency: .usd), source: .shopify,
+                                            codes: ["JANE20"], now: now)
+            request.couponSite = site
+            _ = try await store.recordConversion(request, plan: ConversionContract.plan)
+        }
+        let member = try #require(try await store.member(offerID: offer, partnerID: jane))
+        #expect(member.promoCodeStatus == .leaked)
+        #expect(member.leak == PromoCodeLeak(flaggedAt: now, reasons: [PromoCodeLeak.couponSite], orders: ["o-2", "o-3", "o-4"],
+                                             referrers: ["retailmenot.com", "slickdeals.net"], orderCount: 3))
+        let due = try await store.claimDeliveries(now: .max / 2, leaseUntil: .max / 2, limit: 100, perEndpoint: 100, busy: [:])
+        #expect(due.map(\.event.type) == [.promoCodeLeaked], "told once")
+        let data = try json(try #require(due.first).event.data)
+        #expect(data["promo_code_status"] as? String == "leaked")
+        let mail = try await store.outbox(OutboxQuery(includeSignInMessages: true)).filter { $0.subject.contains("JANE20") }
+        #expect(mail.map(\.to) == ["owner@example.com"])
+        #expect(mail.first?.body.contains("o-2") == true && mail.first?.body.contains("retailmenot.com") == true)
+    }
+
     /// Events past their retention go with their deliveries and log, a
     /// batch at a time, unless a delivery of them still waits.
     static func oldEventsAreDeletedOnceNothingWaitsForThem(_ store: SQLStore) async throws {

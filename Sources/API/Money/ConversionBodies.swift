@@ -22,6 +22,8 @@ struct ShopifyOrder: Decodable {
     var currency: String?
     var discount_codes: [Code]?
     var landing_site: String?
+    /// Where the shopper came from (`http://www.example.com/...`); absent or null on many orders.
+    var referring_site: String?
     var note_attributes: [Attribute]?
     var current_subtotal_price_set: MoneySet?
     var subtotal_price: String?

@@ -149,6 +149,9 @@ public struct Member: Sendable, Equatable {
     /// Opens the member's dashboard; shown again, so stored as is.
     public var dashboardToken: String
     public var createdAt: Int64
+    /// Whether the code earns as it should; `leaked` with `leak` its evidence.
+    public var promoCodeStatus: PromoCodeStatus = .active
+    public var leak: PromoCodeLeak?
 
     public init(offerID: UInt32, partner: Partner, status: ActivityStatus = .active, payoutOverride: Payout? = nil,
                 startsAt: Int64? = nil, endsAt: Int64? = nil, promoCode: String? = nil, promoUses: Int = 0,

@@ -55,6 +55,10 @@ public struct ConversionRequest: Sendable {
     /// A click id on the order, as sent.
     public var clickID: String?
     public var shopify: ShopifyDelivery?
+    /// The coupon, deal or cashback site that referred the order (from a
+    /// Shopify order's `referring_site`, matched against `CouponSites`):
+    /// evidence that the order's code has leaked.
+    public var couponSite: String?
     /// Milliseconds since the Unix epoch.
     public var now: Int64
 

@@ -14,6 +14,9 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
     /// A code was used on an order, whoever was credited; `data` is the
     /// code's member, its `promo_uses` counting the order.
     case promoCodeRedeemed = "promo_code.redeemed"
+    /// A code was flagged as leaked (SPEC section 14); `data` is the member,
+    /// its `leak` the evidence.
+    case promoCodeLeaked = "promo_code.leaked"
     case partnerCreated = "partner.created"
     case linkCreated = "link.created"
     case linkUpdated = "link.updated"

@@ -312,7 +312,8 @@ public enum CatalogueSQL {
 
     static let memberSelect = """
         SELECT m.offer_id, m.status, m.payout_type, m.payout_value, m.starts_at, m.ends_at, m.promo_code, m.promo_uses,
-               m.dashboard_token, m.created_at, \(partnerColumns)
+               m.dashboard_token, m.created_at, \(partnerColumns),
+               m.promo_code_status, m.leak_flagged_at, m.leak_reasons, m.leak_orders, m.leak_referrers, m.leak_order_count
         FROM memberships m JOIN partners p ON p.id = m.partner_id
         """
 
@@ -414,8 +415,12 @@ public enum CatalogueSQL {
             throw StoreError(.notFound, "partner \(partnerID) is not a member of offer \(offerID)")
         }
         let code = try freePromoCode(db, for: member.partner, make: make)
-        try db.execute("UPDATE memberships SET promo_code = ?, promo_uses = 0 WHERE offer_id = ? AND partner_id = ?",
-                       [.text(code), .integer(Int64(offerID)), .integer(Int64(partnerID))])
+        // A new code starts clean: the old one's evidence no longer applies.
+        try db.execute("""
+            UPDATE memberships SET promo_code = ?, promo_uses = 0, promo_code_status = 'active', leak_flagged_at = NULL,
+                leak_reasons = NULL, leak_orders = NULL, leak_referrers = NULL, leak_order_count = 0
+            WHERE offer_id = ? AND partner_id = ?
+            """, [.text(code), .integer(Int64(offerID)), .integer(Int64(partnerID))])
         let refreshed = try self.member(db, offerID: offerID, partnerID: partnerID) ?? member
         try EventsSQL.emitMember(db, .promoCodeGenerated, refreshed, urls: urls, now: now)
         return refreshed
@@ -441,11 +446,35 @@ public enum CatalogueSQL {
 
     static func member(from row: SQLRow) throws -> Member? {
         guard let partner = try partner(from: row, offset: 10) else { return nil }
-        return Member(
+        var member = Member(
             offerID: try row.id(0), partner: partner, status: ActivityStatus(rawValue: try row.text(1)) ?? .inactive,
             payoutOverride: payout(type: try row.optionalText(2), value: try row.optionalInt64(3)), startsAt: try row.optionalInt64(4),
             endsAt: try row.optionalInt64(5), promoCode: try row.optionalText(6), promoUses: try row.int(7),
             dashboardToken: try row.optionalText(8) ?? "", createdAt: try row.int64(9))
+        member.promoCodeStatus = PromoCodeStatus(rawValue: try row.text(17)) ?? .active
+        if let flaggedAt = try row.optionalInt64(18) {
+            func lines(_ index: Int) throws -> [String] { (try row.optionalText(index) ?? "").split(separator: "\n").map(String.init) }
+            member.leak = PromoCodeLeak(flaggedAt: flaggedAt, reasons: try lines(19), orders: try lines(20), referrers: try lines(21),
+                                        orderCount: try row.int(22))
+        }
+        return member
+    }
+
+    /// Adds an order to the evidence that `member`'s code has leaked, and
+    /// flags the code when it was not yet. Returns the member when this
+    /// flagged it (so the brand is told once), nil otherwise.
+    static func addLeakEvidence(_ db: some SQLConnection, _ member: Member, order: String, referrer: String?, reason: String,
+                                now: Int64) throws -> Member? {
+        let leak = (member.leak ?? PromoCodeLeak(flaggedAt: now)).adding(order: order, referrer: referrer, reason: reason)
+        try db.execute("""
+            UPDATE memberships SET promo_code_status = 'leaked', leak_flagged_at = ?, leak_reasons = ?, leak_orders = ?, leak_referrers = ?,
+                leak_order_count = ?
+            WHERE offer_id = ? AND partner_id = ?
+            """, [.integer(leak.flaggedAt), .text(leak.reasons.joined(separator: "\n")), .text(leak.orders.joined(separator: "\n")),
+                  .text(leak.referrers.joined(separator: "\n")), .integer(Int64(leak.orderCount)),
+                  .integer(Int64(member.offerID)), .integer(Int64(member.partner.id))])
+        guard member.promoCodeStatus != .leaked else { return nil }
+        return try self.member(db, offerID: member.offerID, partnerID: member.partner.id)
     }
 
     // MARK: ads

@@ -129,6 +129,10 @@ public enum ConversionsSQL {
         try EventsSQL.emitConversion(db, .conversionCreated, created, now: request.now)
         if let member = codeMember, let used = try CatalogueSQL.member(db, offerID: member.offerID, partnerID: member.partner.id) {
             try EventsSQL.emitMember(db, .promoCodeRedeemed, used, urls: memberURLs, now: request.now)
+            if let site = request.couponSite {
+                try QualitySQL.addLeakEvidence(db, used, order: request.orderID, referrer: site, reason: PromoCodeLeak.couponSite,
+                                               urls: memberURLs, now: request.now)
+            }
         }
         return .created(created)
     }

@@ -1,0 +1,44 @@
+/// Whether a member's promo code still earns as it should (SPEC section 14).
+public enum PromoCodeStatus: String, Sendable, Codable {
+    case active
+    /// Flagged: the evidence is in `PromoCodeLeak`.
+    case leaked
+    /// Given up for a new code (`refresh_code`).
+    case replaced
+}
+
+/// Why a code is taken for leaked: the signals that fired, and the orders and
+/// referrers behind them.
+public struct PromoCodeLeak: Sendable, Equatable {
+    /// An order referred by a coupon, deal or cashback site (`CouponSites`).
+    public static let couponSite = "coupon_site"
+    /// The most orders and referrers kept as evidence; the counts go on.
+    public static let maxEvidence = 50
+
+    public var flaggedAt: Int64
+    public var reasons: [String]
+    /// Orders that carried the signals, oldest first.
+    public var orders: [String]
+    /// The sites that referred them, each once.
+    public var referrers: [String]
+    /// Orders that carried the signals, including those past `maxEvidence`.
+    public var orderCount: Int
+
+    public init(flaggedAt: Int64, reasons: [String] = [], orders: [String] = [], referrers: [String] = [], orderCount: Int = 0) {
+        self.flaggedAt = flaggedAt
+        self.reasons = reasons
+        self.orders = orders
+        self.referrers = referrers
+        self.orderCount = orderCount
+    }
+
+    /// The evidence with one more order, referred by `referrer`, for `reason`.
+    public func adding(order: String, referrer: String?, reason: String) -> PromoCodeLeak {
+        var leak = self
+        if !leak.reasons.contains(reason) { leak.reasons.append(reason) }
+        if leak.orders.count < Self.maxEvidence, !leak.orders.contains(order) { leak.orders.append(order) }
+        if let referrer, leak.referrers.count < Self.maxEvidence, !leak.referrers.contains(referrer) { leak.referrers.append(referrer) }
+        leak.orderCount += 1
+        return leak
+    }
+}
