@@ -653,6 +653,8 @@ extension SQLiteStore {
                 ALTER TABLE memberships ADD COLUMN leak_orders TEXT;
                 ALTER TABLE memberships ADD COLUMN leak_referrers TEXT;
                 ALTER TABLE memberships ADD COLUMN leak_order_count INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE offers ADD COLUMN leaked_code_policy TEXT NOT NULL DEFAULT 'credit'
+                    CHECK (leaked_code_policy IN ('credit', 'hold', 'no_commission'));
                 """)
         }
         return migrator

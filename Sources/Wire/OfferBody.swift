@@ -14,6 +14,7 @@ package struct OfferBody: Encodable {
     var attributionWindowDays: Int
     var creditPolicy: String
     var holdDays: Int
+    var leakedCodePolicy: String
     var startsAt: String?
     var endsAt: String?
     var destinationURL: String?
@@ -39,6 +40,7 @@ package struct OfferBody: Encodable {
         attributionWindowDays = offer.attributionWindowDays
         creditPolicy = offer.creditPolicy.rawValue
         holdDays = offer.holdDays
+        leakedCodePolicy = offer.leakedCodePolicy.rawValue
         startsAt = Timestamp.format(offer.startsAt)
         endsAt = Timestamp.format(offer.endsAt)
         destinationURL = offer.destination?.url
@@ -60,6 +62,7 @@ package struct OfferBody: Encodable {
         case attributionWindowDays = "attribution_window_days"
         case creditPolicy = "credit_policy"
         case holdDays = "hold_days"
+        case leakedCodePolicy = "leaked_code_policy"
         case startsAt = "starts_at"
         case endsAt = "ends_at"
         case destinationURL = "destination_url"
@@ -85,6 +88,7 @@ package struct OfferBody: Encodable {
         try c.encode(attributionWindowDays, forKey: .attributionWindowDays)
         try c.encode(creditPolicy, forKey: .creditPolicy)
         try c.encode(holdDays, forKey: .holdDays)
+        try c.encode(leakedCodePolicy, forKey: .leakedCodePolicy)
         try c.encode(startsAt, forKey: .startsAt)
         try c.encode(endsAt, forKey: .endsAt)
         try c.encode(destinationURL, forKey: .destinationURL)

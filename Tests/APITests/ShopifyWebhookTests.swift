@@ -132,6 +132,40 @@ struct ShopifyWebhookTests {
         }
     }
 
+    /// `leaked_code_policy: no_commission`: the order that flagged the code
+    /// still earns; orders on the code after it earn nothing, though the code
+    /// counts them. A bad policy is refused, and `hold` waits for the review queue.
+    @Test func underNoCommissionOrdersAfterTheFlagEarnNothing() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api, usageLimit: 10)
+            _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
+            let offer = "/v1/offers/\(shop.promoOffer)"
+            #expect(try await api.get(offer).string("leaked_code_policy") == "credit", "the default")
+            for bad in ["maybe", "hold"] {
+                let refused = try await api.request(.patch, offer, json: ["leaked_code_policy": bad])
+                #expect(refused.status == 422 && refused.string("error.field") == "leaked_code_policy", "\(bad): \(refused.text)")
+            }
+            let changed = try await api.request(.patch, offer, json: ["leaked_code_policy": "no_commission"])
+            #expect(changed.status == 200 && changed.string("leaked_code_policy") == "no_commission")
+
+            func order(_ id: String, referrer: String) -> String {
+                Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
+                    .replacingOccurrences(of: "http://www.otherexample.com", with: referrer)
+            }
+            let before = try await Self.deliver(api, store: shop.store, body: order("2001", referrer: "http://www.otherexample.com"))
+            #expect(before.int("partner_id") == shop.alice && before.int("commissions.0.amount") == 500, "not flagged yet: it earns")
+            let flagging = try await Self.deliver(api, store: shop.store, body: order("2002", referrer: "https://www.retailmenot.com/"))
+            #expect(flagging.int("partner_id") == shop.alice && flagging.int("commissions.0.amount") == 500, "the flag comes with it")
+            let after = try await Self.deliver(api, store: shop.store, body: order("2003", referrer: "http://www.otherexample.com"))
+            #expect(after.status == 200)
+            #expect(after["partner_id"] == nil && after.array("commissions").isEmpty, "\(after.text)")
+            #expect(after.string("attribution.candidates.code.refusal") == "leaked_code", "\(after.text)")
+            let member = try await api.get("\(offer)/members/\(shop.alice)")
+            #expect(member.int("promo_uses") == 3 && member.string("promo_code_status") == "leaked")
+            #expect(try await api.get("/v1/payments/due").int("total") == 1_000, "two orders' commissions, not three")
+        }
+    }
+
     @Test func theSignedFixtureCreditsTheCodesOwner() async throws {
         try #require(!Self.fixture.isEmpty)
         try await APIFixture.run { api in

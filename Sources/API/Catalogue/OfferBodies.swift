@@ -14,6 +14,7 @@ package struct OfferInput: Decodable, Sendable {
     var attributionWindowDays: Sent<Int>
     var creditPolicy: Sent<String>
     var holdDays: Sent<Int>
+    var leakedCodePolicy: Sent<String>
     var startsAt: Sent<String>
     var endsAt: Sent<String>
     var destinationURL: Sent<String>
@@ -34,6 +35,7 @@ package struct OfferInput: Decodable, Sendable {
         case attributionWindowDays = "attribution_window_days"
         case creditPolicy = "credit_policy"
         case holdDays = "hold_days"
+        case leakedCodePolicy = "leaked_code_policy"
         case startsAt = "starts_at"
         case endsAt = "ends_at"
         case destinationURL = "destination_url"
@@ -53,6 +55,7 @@ package struct OfferInput: Decodable, Sendable {
         attributionWindowDays = try c.sent(Int.self, forKey: .attributionWindowDays)
         creditPolicy = try c.sent(String.self, forKey: .creditPolicy)
         holdDays = try c.sent(Int.self, forKey: .holdDays)
+        leakedCodePolicy = try c.sent(String.self, forKey: .leakedCodePolicy)
         startsAt = try c.sent(String.self, forKey: .startsAt)
         endsAt = try c.sent(String.self, forKey: .endsAt)
         destinationURL = try c.sent(String.self, forKey: .destinationURL)
@@ -102,6 +105,16 @@ package struct OfferInput: Decodable, Sendable {
         if let value = attributionWindowDays.value { offer.attributionWindowDays = try Validate.range(value, "attribution_window_days", 1...3650) }
         if let value = creditPolicy.value { offer.creditPolicy = try Validate.choice(value, "credit_policy", as: CreditPolicy.self) }
         if let value = holdDays.value { offer.holdDays = try Validate.range(value, "hold_days", 0...3650) }
+        if let value = leakedCodePolicy.value {
+            guard let policy = LeakedCodePolicy(rawValue: value) else {
+                throw .invalid("leaked_code_policy", "must be credit, hold or no_commission")
+            }
+            // Held commissions need the review queue to be released or refused; until it exists, nothing may wait on it.
+            guard policy != .hold else {
+                throw .invalid("leaked_code_policy", "hold is not available yet: it needs the review queue; use credit or no_commission")
+            }
+            offer.leakedCodePolicy = policy
+        }
         switch startsAt {
         case .value(let value): offer.startsAt = try Validate.time(value, "starts_at")
         case .null: offer.startsAt = nil

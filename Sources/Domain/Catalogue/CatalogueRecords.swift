@@ -29,6 +29,8 @@ public struct Offer: Sendable, Equatable {
     public var postbackToken: String?
     /// The rules, caps and expiry of the offer's links that have none of their own.
     public var linkDefaults: LinkDefaults
+    /// What a leaked code's orders earn (SPEC section 14).
+    public var leakedCodePolicy: LeakedCodePolicy = .credit
     public var createdAt: Int64
     public var updatedAt: Int64
 
@@ -285,6 +287,9 @@ public enum PromoRefusal: String, Sendable, Equatable, CaseIterable {
     case memberNotLive = "member_not_live"
     /// The code was redeemed as often as the offer allows.
     case usageLimitReached = "usage_limit_reached"
+    /// The code is flagged as leaked and the offer's policy is
+    /// `no_commission`: its orders earn nothing (the use still counts).
+    case leakedCode = "leaked_code"
 }
 
 extension Offer {

@@ -7,6 +7,16 @@ public enum PromoCodeStatus: String, Sendable, Codable {
     case replaced
 }
 
+/// What a leaked code's orders earn, per offer (`leaked_code_policy`).
+public enum LeakedCodePolicy: String, Sendable, Codable, CaseIterable {
+    /// The default: the code is flagged, and its orders are credited as ever.
+    case credit
+    /// Commissions on flagged orders wait for the brand's review.
+    case hold
+    /// Orders on the code after it was flagged earn nothing.
+    case noCommission = "no_commission"
+}
+
 /// Why a code is taken for leaked: the signals that fired, and the orders and
 /// referrers behind them.
 public struct PromoCodeLeak: Sendable, Equatable {

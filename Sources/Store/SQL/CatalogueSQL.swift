@@ -11,7 +11,7 @@ public enum CatalogueSQL {
     public static let offerColumns = """
         id, name, description, type, status, payout_type, payout_value, parent_override_bp, attribution_window_days,
         credit_policy, hold_days, starts_at, ends_at, destination_url, fallback_url, click_param, promo, postback_token,
-        created_at, updated_at, link_rules, link_caps, link_expires_at, link_expired_url
+        created_at, updated_at, link_rules, link_caps, link_expires_at, link_expired_url, leaked_code_policy
         """
 
     public static func createOffer(_ db: some SQLConnection, _ offer: Offer, now: Int64) throws -> Offer {
@@ -20,7 +20,7 @@ public enum CatalogueSQL {
         offer.updatedAt = now
         let row = try db.row("""
             INSERT INTO offers (\(offerColumns.replacingOccurrences(of: "id, name", with: "name")))
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, offerValues(offer))
         offer.id = try returnedID(row)
         return offer
@@ -75,7 +75,8 @@ public enum CatalogueSQL {
             UPDATE offers SET name = ?, description = ?, type = ?, status = ?, payout_type = ?, payout_value = ?,
                 parent_override_bp = ?, attribution_window_days = ?, credit_policy = ?, hold_days = ?, starts_at = ?,
                 ends_at = ?, destination_url = ?, fallback_url = ?, click_param = ?, promo = ?, postback_token = ?,
-                created_at = ?, updated_at = ?, link_rules = ?, link_caps = ?, link_expires_at = ?, link_expired_url = ?
+                created_at = ?, updated_at = ?, link_rules = ?, link_caps = ?, link_expires_at = ?, link_expired_url = ?,
+                leaked_code_policy = ?
             WHERE id = ?
             """, offerValues(offer) + [.integer(Int64(id))])
         return offer
@@ -91,12 +92,13 @@ public enum CatalogueSQL {
                 SQLValue(offer.startsAt), SQLValue(offer.endsAt), SQLValue(offer.destination?.url), SQLValue(offer.fallback?.url),
                 .text(offer.clickParameter), SQLValue(promo), SQLValue(offer.postbackToken), .integer(offer.createdAt),
                 .integer(offer.updatedAt), StoredList.value(offer.linkDefaults.rules), StoredList.value(offer.linkDefaults.caps),
-                SQLValue(offer.linkDefaults.expiresAt), SQLValue(offer.linkDefaults.expiredDestination?.url)]
+                SQLValue(offer.linkDefaults.expiresAt), SQLValue(offer.linkDefaults.expiredDestination?.url),
+                .text(offer.leakedCodePolicy.rawValue)]
     }
 
     public static func offer(from row: SQLRow) throws -> Offer {
         let promo: PromoSettings? = try row.optionalText(16).map { try JSONDecoder().decode(PromoSettings.self, from: Data($0.utf8)) }
-        return Offer(
+        var offer = Offer(
             id: try row.id(0), name: try row.text(1), description: try row.text(2),
             type: OfferType(rawValue: try row.text(3)) ?? .link, status: OfferStatus(rawValue: try row.text(4)) ?? .paused,
             payout: payout(type: try row.optionalText(5), value: try row.optionalInt64(6)) ?? .flat(minorUnits: 0),
@@ -111,6 +113,8 @@ public enum CatalogueSQL {
                 expiresAt: try row.optionalInt64(22),
                 expiredDestination: try row.optionalText(23).flatMap { try? Destination(validating: $0) }),
             createdAt: try row.int64(18), updatedAt: try row.int64(19))
+        offer.leakedCodePolicy = LeakedCodePolicy(rawValue: try row.text(24)) ?? .credit
+        return offer
     }
 
     public static func payoutColumns(_ payout: Payout?) -> (String?, Int64?) {

@@ -39,9 +39,12 @@ public enum ConversionsSQL {
             let upper = code.uppercased()
             guard let member = try CatalogueSQL.member(db, promoCode: upper), offerID == nil || offerID == member.offerID else { continue }
             offerID = offerID ?? member.offerID
-            let refusal = PromoRules.refusal(of: member, in: try CatalogueSQL.offer(db, id: member.offerID), at: request.now)
+            let offer = try CatalogueSQL.offer(db, id: member.offerID)
+            var refusal = PromoRules.refusal(of: member, in: offer, at: request.now)
+            if refusal == nil, member.promoCodeStatus == .leaked, offer?.leakedCodePolicy == .noCommission { refusal = .leakedCode }
             candidates.code = .init(code: upper, partnerID: refusal == nil ? member.partner.id : nil, refusal: refusal?.rawValue)
-            if refusal == nil { codeMember = member }
+            // A leaked code credits nobody under no_commission, but it was used: counted, and more evidence.
+            if refusal == nil || refusal == .leakedCode { codeMember = member }
             break
         }
         if candidates.code == nil, let first = request.codes.first {
