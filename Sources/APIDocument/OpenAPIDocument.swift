@@ -424,7 +424,7 @@ public enum OpenAPIDocument {
                 "promo_code_status": ["type": "string", "enum": ["active", "leaked", "replaced"],
                                       "description": "Members of promo-code offers only: leaked when the code is found where it should not be"],
                 "leak": nullable(object([
-                    "flagged_at": time, "reasons": ["type": "array", "items": enumeration(["coupon_site"])],
+                    "flagged_at": time, "reasons": ["type": "array", "items": enumeration(["coupon_site", "redemption_spike"])],
                     "orders": ["type": "array", "items": string, "description": "The first 50 orders that carried the signals"],
                     "referrers": ["type": "array", "items": string, "description": "The coupon, deal or cashback sites that referred them"],
                     "order_count": int,

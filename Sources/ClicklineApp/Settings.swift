@@ -56,6 +56,8 @@ public struct Settings: Sendable, Equatable {
     public var eventRetentionDays = 30
     /// From `--coupon-sites`, read at start; the built-in list without it.
     public var couponSites = CouponSites.builtIn
+    public var leakSpikeFactor = 10
+    public var leakSpikeMinimumOrders = 20
 
     public init() {}
 
@@ -220,6 +222,12 @@ public struct Settings: Sendable, Equatable {
             } catch {
                 throw SettingsError(setting: "coupon-sites", message: "\(v), \((error as? DomainError)?.message ?? "\(error)")")
             }
+        },
+        spec("leak-spike-factor", "10", "A code redeemed in one hour this many times its median hour of the last week (since it was given) is flagged as leaked.") {
+            $0.leakSpikeFactor = try int($1, "leak-spike-factor", 2...1_000)
+        },
+        spec("leak-spike-min-orders", "20", "The fewest redemptions in an hour that can count as a spike, so that a quiet code needs a real burst.") {
+            $0.leakSpikeMinimumOrders = try int($1, "leak-spike-min-orders", 1...1_000_000)
         },
         spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
             $0.allowHTTPEventTargets = try bool($1, "allow-http-event-targets")

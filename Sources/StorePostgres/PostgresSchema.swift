@@ -515,7 +515,14 @@ enum PostgresSchema {
             ALTER TABLE memberships ADD COLUMN leak_referrers TEXT;
             ALTER TABLE memberships ADD COLUMN leak_order_count INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE offers ADD COLUMN leaked_code_policy TEXT NOT NULL DEFAULT 'credit'
-                CHECK (leaked_code_policy IN ('credit', 'hold', 'no_commission'))
+                CHECK (leaked_code_policy IN ('credit', 'hold', 'no_commission'));
+            CREATE TABLE code_redemption_hours (
+                offer_id BIGINT NOT NULL,
+                partner_id BIGINT NOT NULL,
+                hour BIGINT NOT NULL,
+                orders INTEGER NOT NULL,
+                PRIMARY KEY (offer_id, partner_id, hour)
+            )
             """),
     ]
 

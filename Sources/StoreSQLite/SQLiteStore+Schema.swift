@@ -655,6 +655,14 @@ extension SQLiteStore {
                 ALTER TABLE memberships ADD COLUMN leak_order_count INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE offers ADD COLUMN leaked_code_policy TEXT NOT NULL DEFAULT 'credit'
                     CHECK (leaked_code_policy IN ('credit', 'hold', 'no_commission'));
+                -- Redemptions of each member's code per hour (milliseconds / 3,600,000): the spike signal's history.
+                CREATE TABLE code_redemption_hours (
+                    offer_id INTEGER NOT NULL,
+                    partner_id INTEGER NOT NULL,
+                    hour INTEGER NOT NULL,
+                    orders INTEGER NOT NULL,
+                    PRIMARY KEY (offer_id, partner_id, hour)
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator

@@ -57,6 +57,8 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("event-rate")) var eventRate: String?
     @Option(name: .customLong("event-retention-days")) var eventRetentionDays: String?
     @Option(name: .customLong("coupon-sites")) var couponSites: String?
+    @Option(name: .customLong("leak-spike-factor")) var leakSpikeFactor: String?
+    @Option(name: .customLong("leak-spike-min-orders")) var leakSpikeMinOrders: String?
     @Flag(name: .customLong("allow-private-event-targets"), help: "Webhooks and postbacks may go to private addresses.") var allowPrivateEventTargets = false
     @Flag(name: .customLong("allow-http-event-targets"), help: "Webhooks and postbacks may go to plain http:// URLs.") var allowHTTPEventTargets = false
 
@@ -71,7 +73,8 @@ struct SettingsOptions: ParsableArguments {
             ("click-retention-days", clickRetentionDays), ("catalogue-poll-ms", cataloguePollMs),
             ("postback-deadline-ms", postbackDeadlineMs), ("request-deadline-ms", requestDeadlineMs),
             ("store-ready-timeout-ms", storeReadyTimeoutMs), ("postgres-connections", postgresConnections), ("log-level", logLevel),
-            ("event-rate", eventRate), ("event-retention-days", eventRetentionDays), ("coupon-sites", couponSites), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
+            ("event-rate", eventRate), ("event-retention-days", eventRetentionDays), ("coupon-sites", couponSites), ("leak-spike-factor", leakSpikeFactor),
+            ("leak-spike-min-orders", leakSpikeMinOrders), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
             ("allow-http-event-targets", allowHTTPEventTargets ? "true" : nil),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })

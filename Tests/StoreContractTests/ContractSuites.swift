@@ -84,6 +84,7 @@ struct SQLiteSharedStoreContract {
     @Test func membersAndTheirCodesAreTold() async throws { try await withStore(EventContract.membersAndTheirCodesAreTold) }
     @Test func oldEventsAreDeletedOnceNothingWaitsForThem() async throws { try await withStore(EventContract.oldEventsAreDeletedOnceNothingWaitsForThem) }
     @Test func aLeakedCodeIsToldOnce() async throws { try await withStore(EventContract.aLeakedCodeIsToldOnce) }
+    @Test func aRedemptionSpikeFlagsTheCode() async throws { try await withStore(EventContract.aRedemptionSpikeFlagsTheCode) }
 }
 
 /// The same on PostgreSQL.
@@ -132,6 +133,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func aLeakedCodeIsToldOnce() async throws {
         try await withStore { store, _ in try await EventContract.aLeakedCodeIsToldOnce(store) }
+    }
+    @Test func aRedemptionSpikeFlagsTheCode() async throws {
+        try await withStore { store, _ in try await EventContract.aRedemptionSpikeFlagsTheCode(store) }
     }
 
     /// A connection that stops answering in the middle of a transaction

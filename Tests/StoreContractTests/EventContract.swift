@@ -233,6 +233,40 @@ enum EventContract {
         #expect(mail.first?.body.contains("o-2") == true && mail.first?.body.contains("retailmenot.com") == true)
     }
 
+    /// A burst of redemptions far above the code's usual hours flags it;
+    /// the same number spread over the hours does not.
+    static func aRedemptionSpikeFlagsTheCode(_ store: SQLStore) async throws {
+        let hour: Int64 = 3_600_000
+        // Members join at the wall clock's time; the orders come in the two days after.
+        let start = (Int64(Date().timeIntervalSince1970 * 1000) / hour + 1) * hour
+        let offer = try await store.createOffer(Offer(name: "Codes", type: .promoCode, startsAt: 0)).id
+        let steady = try await store.createPartner(Partner(name: "Steady", code: Code("steady")!), tokenHash: nil).id
+        let burst = try await store.createPartner(Partner(name: "Burst", code: Code("burst")!), tokenHash: nil).id
+        _ = try await store.addMembers(offerID: offer, partnerIDs: [steady, burst], terms: MemberTerms(),
+                                       credentials: MemberCredentials(dashboardToken: { "dash-\(UInt64.random(in: 0...UInt64.max))" },
+                                                                      promoCode: { partner, _ in partner.code.value.uppercased() }))
+        var number = 0
+        func order(_ code: String, at time: Int64) async throws {
+            number += 1
+            _ = try await store.recordConversion(
+                ConversionRequest(offerID: offer, orderID: "o-\(number)", amount: Money(minorUnits: 1_000, currency: .usd), source: .shopify,
+                                  codes: [code], now: time), plan: ConversionContract.plan)
+        }
+        // A day and more of one order an hour for both, then 25 in one hour for one of them.
+        for h in 0..<30 {
+            try await order("STEADY", at: start + Int64(h) * hour)
+            try await order("BURST", at: start + Int64(h) * hour + 1)
+        }
+        for minute in 0..<25 { try await order("BURST", at: start + 30 * hour + Int64(minute) * 60_000) }
+        try await order("STEADY", at: start + 30 * hour)
+
+        let flagged = try #require(try await store.member(offerID: offer, partnerID: burst))
+        #expect(flagged.promoCodeStatus == .leaked)
+        #expect(flagged.leak?.reasons == [PromoCodeLeak.redemptionSpike] && flagged.leak?.orders.count == 6,
+                "flagged at the 20th order of the hour, and each after it added")
+        #expect(try await store.member(offerID: offer, partnerID: steady)?.promoCodeStatus == .active)
+    }
+
     /// Events past their retention go with their deliveries and log, a
     /// batch at a time, unless a delivery of them still waits.
     static func oldEventsAreDeletedOnceNothingWaitsForThem(_ store: SQLStore) async throws {

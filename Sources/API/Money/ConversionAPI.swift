@@ -14,8 +14,8 @@ struct ConversionAPI: Sendable {
     let store: any ConversionStore & ShopStore
     let recorder: ConversionRecorder
     let payments: Payments
-    /// An order referred by one of them is evidence that its code has leaked.
-    let couponSites: CouponSites
+    /// What makes an order evidence that its code has leaked.
+    let leakSignals: LeakSignals
 
     /// Routes that authenticate themselves (postback token, Shopify signature).
     func registerPublic(on router: Router<ClicklineRequestContext>) {
@@ -132,7 +132,8 @@ struct ConversionAPI: Sendable {
         var conversionRequest = ConversionRequest(
             offerID: nil, orderID: try Self.orderID(order.id.text), amount: amount, event: "order", source: .shopify,
             codes: order.codes, clickID: order.clickID, shopify: delivery, now: Timestamp.now())
-        conversionRequest.couponSite = couponSites.site(of: order.referring_site)
+        conversionRequest.couponSite = leakSignals.couponSites.site(of: order.referring_site)
+        conversionRequest.redemptionSpike = leakSignals.redemptionSpike
         // Shopify retries anything but 2xx, so a duplicate is a 200 too.
         var response = try await answer(try record(conversionRequest, context: context))
         if response.status == .created { response.status = .ok }

@@ -59,6 +59,8 @@ public struct ConversionRequest: Sendable {
     /// Shopify order's `referring_site`, matched against `CouponSites`):
     /// evidence that the order's code has leaked.
     public var couponSite: String?
+    /// When an hour of the code's redemptions counts as a spike.
+    public var redemptionSpike = RedemptionSpike()
     /// Milliseconds since the Unix epoch.
     public var now: Int64
 

@@ -22,6 +22,8 @@ public enum LeakedCodePolicy: String, Sendable, Codable, CaseIterable {
 public struct PromoCodeLeak: Sendable, Equatable {
     /// An order referred by a coupon, deal or cashback site (`CouponSites`).
     public static let couponSite = "coupon_site"
+    /// An hour of redemptions far above the code's own usual hours (`RedemptionSpike`).
+    public static let redemptionSpike = "redemption_spike"
     /// The most orders and referrers kept as evidence; the counts go on.
     public static let maxEvidence = 50
 
@@ -50,5 +52,16 @@ public struct PromoCodeLeak: Sendable, Equatable {
         if let referrer, leak.referrers.count < Self.maxEvidence, !leak.referrers.contains(referrer) { leak.referrers.append(referrer) }
         leak.orderCount += 1
         return leak
+    }
+}
+
+/// The signals a leaked code is found by, as the settings make them.
+public struct LeakSignals: Sendable, Equatable {
+    public var couponSites: CouponSites
+    public var redemptionSpike: RedemptionSpike
+
+    public init(couponSites: CouponSites = .builtIn, redemptionSpike: RedemptionSpike = RedemptionSpike()) {
+        self.couponSites = couponSites
+        self.redemptionSpike = redemptionSpike
     }
 }

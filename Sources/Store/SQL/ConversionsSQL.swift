@@ -136,6 +136,8 @@ public enum ConversionsSQL {
                 try QualitySQL.addLeakEvidence(db, used, order: request.orderID, referrer: site, reason: PromoCodeLeak.couponSite,
                                                urls: memberURLs, now: request.now)
             }
+            try QualitySQL.countRedemption(db, used, order: request.orderID, spike: request.redemptionSpike, urls: memberURLs,
+                                           now: request.now)
         }
         return .created(created)
     }

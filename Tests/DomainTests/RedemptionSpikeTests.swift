@@ -1,0 +1,31 @@
+import Domain
+import Testing
+
+@Suite("Redemption spikes")
+struct RedemptionSpikeTests {
+    let spike = RedemptionSpike(factor: 10, minimumOrders: 20)
+
+    @Test func aBurstOnAQuietCodeIsASpike() {
+        let quiet = Array(repeating: 0, count: 100) + Array(repeating: 2, count: 68)
+        #expect(spike.isSpike(orders: 20, trailing: quiet))
+        #expect(!spike.isSpike(orders: 19, trailing: quiet), "fewer than the minimum is never a spike")
+    }
+
+    @Test func steadyUseIsNot() {
+        let steady = Array(repeating: 30, count: 168)
+        #expect(!spike.isSpike(orders: 45, trailing: steady))
+        #expect(!spike.isSpike(orders: 299, trailing: steady))
+        #expect(spike.isSpike(orders: 300, trailing: steady), "ten times the median hour")
+    }
+
+    @Test func theMedianIgnoresAFewBusyHours() {
+        // A launch day of 200 an hour for 10 hours does not raise the usual hour of a 3-an-hour code.
+        let history = Array(repeating: 3, count: 158) + Array(repeating: 200, count: 10)
+        #expect(spike.isSpike(orders: 30, trailing: history))
+    }
+
+    @Test func aCodeWithLessThanADayOfHistoryIsNotJudged() {
+        #expect(!spike.isSpike(orders: 500, trailing: Array(repeating: 0, count: 23)))
+        #expect(spike.isSpike(orders: 500, trailing: Array(repeating: 0, count: 24)))
+    }
+}
