@@ -33,7 +33,8 @@ public struct PromoCodeLeak: Sendable, Equatable {
     public var orders: [String]
     /// The sites that referred them, each once.
     public var referrers: [String]
-    /// Orders that carried the signals, including those past `maxEvidence`.
+    /// Orders that carried the signals, including those past `maxEvidence`;
+    /// an order that carried two counts once.
     public var orderCount: Int
 
     public init(flaggedAt: Int64, reasons: [String] = [], orders: [String] = [], referrers: [String] = [], orderCount: Int = 0) {
@@ -44,10 +45,10 @@ public struct PromoCodeLeak: Sendable, Equatable {
         self.orderCount = orderCount
     }
 
-    /// The evidence with one more order, referred by `referrer`, for `reason`.
-    public func adding(order: String, referrer: String?, reason: String) -> PromoCodeLeak {
+    /// The evidence with one more order, referred by `referrer`, for `reasons`.
+    public func adding(order: String, referrer: String?, reasons: [String]) -> PromoCodeLeak {
         var leak = self
-        if !leak.reasons.contains(reason) { leak.reasons.append(reason) }
+        for reason in reasons where !leak.reasons.contains(reason) { leak.reasons.append(reason) }
         if leak.orders.count < Self.maxEvidence, !leak.orders.contains(order) { leak.orders.append(order) }
         if let referrer, leak.referrers.count < Self.maxEvidence, !leak.referrers.contains(referrer) { leak.referrers.append(referrer) }
         leak.orderCount += 1

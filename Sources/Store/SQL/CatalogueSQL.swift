@@ -467,9 +467,9 @@ public enum CatalogueSQL {
     /// Adds an order to the evidence that `member`'s code has leaked, and
     /// flags the code when it was not yet. Returns the member when this
     /// flagged it (so the brand is told once), nil otherwise.
-    static func addLeakEvidence(_ db: some SQLConnection, _ member: Member, order: String, referrer: String?, reason: String,
+    static func addLeakEvidence(_ db: some SQLConnection, _ member: Member, order: String, referrer: String?, reasons: [String],
                                 now: Int64) throws -> Member? {
-        let leak = (member.leak ?? PromoCodeLeak(flaggedAt: now)).adding(order: order, referrer: referrer, reason: reason)
+        let leak = (member.leak ?? PromoCodeLeak(flaggedAt: now)).adding(order: order, referrer: referrer, reasons: reasons)
         try db.execute("""
             UPDATE memberships SET promo_code_status = 'leaked', leak_flagged_at = ?, leak_reasons = ?, leak_orders = ?, leak_referrers = ?,
                 leak_order_count = ?

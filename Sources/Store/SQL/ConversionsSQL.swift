@@ -132,12 +132,16 @@ public enum ConversionsSQL {
         try EventsSQL.emitConversion(db, .conversionCreated, created, now: request.now)
         if let member = codeMember, let used = try CatalogueSQL.member(db, offerID: member.offerID, partnerID: member.partner.id) {
             try EventsSQL.emitMember(db, .promoCodeRedeemed, used, urls: memberURLs, now: request.now)
-            if let site = request.couponSite {
-                try QualitySQL.addLeakEvidence(db, used, order: request.orderID, referrer: site, reason: PromoCodeLeak.couponSite,
+            // The leak signals this order carries, added to the code's evidence together.
+            var reasons: [String] = []
+            if request.couponSite != nil { reasons.append(PromoCodeLeak.couponSite) }
+            if try QualitySQL.countRedemption(db, used, spike: request.redemptionSpike, now: request.now) {
+                reasons.append(PromoCodeLeak.redemptionSpike)
+            }
+            if !reasons.isEmpty {
+                try QualitySQL.addLeakEvidence(db, used, order: request.orderID, referrer: request.couponSite, reasons: reasons,
                                                urls: memberURLs, now: request.now)
             }
-            try QualitySQL.countRedemption(db, used, order: request.orderID, spike: request.redemptionSpike, urls: memberURLs,
-                                           now: request.now)
         }
         return .created(created)
     }

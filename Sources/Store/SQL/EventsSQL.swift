@@ -270,10 +270,7 @@ public enum EventsSQL {
             Nothing is lost: what was queued for it waits, and is sent once it is enabled again
             (\(enable)). Its delivery log shows each attempt and what the receiver answered.
             """
-        let owners = try db.rows("SELECT email FROM team_members WHERE role = 'owner' ORDER BY id").map { try $0.text(0) }
-        _ = try OutboxSQL.enqueue(db, owners.map { owner in
-            OutboxMessage(offerID: nil, partnerID: nil, to: owner, subject: "Events to \(what) are stopped", body: body)
-        }, now: now)
+        try OutboxSQL.enqueueToOwners(db, subject: "Events to \(what) are stopped", body: body, now: now)
     }
 
     static func markFailing(_ db: some SQLConnection, endpoint: Int64, since: Int64) throws {

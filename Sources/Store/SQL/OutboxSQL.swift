@@ -20,6 +20,12 @@ public enum OutboxSQL {
         }
     }
 
+    /// One message to each of the brand's owners, in the caller's transaction.
+    static func enqueueToOwners(_ db: some SQLConnection, offerID: UInt32? = nil, subject: String, body: String, now: Int64) throws {
+        let owners = try db.rows("SELECT email FROM team_members WHERE role = 'owner' ORDER BY id").map { try $0.text(0) }
+        _ = try enqueue(db, owners.map { OutboxMessage(offerID: offerID, partnerID: nil, to: $0, subject: subject, body: body) }, now: now)
+    }
+
     public static func list(_ db: some SQLConnection, _ query: OutboxQuery) throws -> [OutboxMessage] {
         var conditions = ["id > ?"]
         var arguments: [SQLValue] = [.integer(query.afterID)]

@@ -3,60 +3,54 @@ import Domain
 /// Quality and fraud (SPEC section 14), the same on SQLite and PostgreSQL;
 /// each function runs inside the caller's transaction.
 public enum QualitySQL {
-    /// Counts a redemption of `member`'s code in its hour, and flags the
-    /// code when the hour is a spike against the code's own trailing hours
+    /// Counts a redemption of `member`'s code in its hour; true when the
+    /// hour is a spike against the code's own trailing hours
     /// (`RedemptionSpike`; only hours since the member joined count).
-    static func countRedemption(_ db: some SQLConnection, _ member: Member, order: String, spike: RedemptionSpike, urls: MemberURLs,
-                                now: Int64) throws {
+    static func countRedemption(_ db: some SQLConnection, _ member: Member, spike: RedemptionSpike, now: Int64) throws -> Bool {
         let hour = floorDiv(now, 3_600_000)
         let key: [SQLValue] = [.integer(Int64(member.offerID)), .integer(Int64(member.partner.id))]
         guard let orders = try db.row("""
             INSERT INTO code_redemption_hours (offer_id, partner_id, hour, orders) VALUES (?, ?, ?, 1)
             ON CONFLICT (offer_id, partner_id, hour) DO UPDATE SET orders = code_redemption_hours.orders + 1
             RETURNING orders
-            """, key + [.integer(hour)])?.int(0) else { return }
-        guard orders >= spike.minimumOrders else { return }
+            """, key + [.integer(hour)])?.int(0) else { return false }
+        guard orders >= spike.minimumOrders else { return false }
         let first = max(hour - Int64(RedemptionSpike.trailingHours), floorDiv(member.createdAt, 3_600_000))
-        guard first < hour else { return }
+        guard first < hour else { return false }
         var trailing = [Int](repeating: 0, count: Int(hour - first))
         for row in try db.rows("SELECT hour, orders FROM code_redemption_hours WHERE offer_id = ? AND partner_id = ? AND hour >= ? AND hour < ?",
                                key + [.integer(first), .integer(hour)]) {
             trailing[Int(try row.int64(0) - first)] = try row.int(1)
         }
-        guard spike.isSpike(orders: orders, trailing: trailing) else { return }
-        let current = try CatalogueSQL.member(db, offerID: member.offerID, partnerID: member.partner.id) ?? member
-        try addLeakEvidence(db, current, order: order, referrer: nil, reason: PromoCodeLeak.redemptionSpike, urls: urls, now: now)
+        return spike.isSpike(orders: orders, trailing: trailing)
     }
 
     /// Adds an order to the evidence that `member`'s code has leaked. The
     /// first time, the code is flagged and the brand told: the
     /// `promo_code.leaked` event, and an email to each owner through the outbox.
-    static func addLeakEvidence(_ db: some SQLConnection, _ member: Member, order: String, referrer: String?, reason: String,
+    static func addLeakEvidence(_ db: some SQLConnection, _ member: Member, order: String, referrer: String?, reasons: [String],
                                 urls: MemberURLs, now: Int64) throws {
-        guard let flagged = try CatalogueSQL.addLeakEvidence(db, member, order: order, referrer: referrer, reason: reason, now: now) else {
+        guard let flagged = try CatalogueSQL.addLeakEvidence(db, member, order: order, referrer: referrer, reasons: reasons, now: now) else {
             return
         }
         try EventsSQL.emitMember(db, .promoCodeLeaked, flagged, urls: urls, now: now)
         let code = flagged.promoCode ?? ""
         let body = """
-            The promo code \(code) of \(flagged.partner.name) (offer \(flagged.offerID)) looks leaked: \(Self.why(reason, order: order, referrer: referrer)).
+            The promo code \(code) of \(flagged.partner.name) (offer \(flagged.offerID)) looks leaked: \(Self.why(reasons, order: order, referrer: referrer)).
 
             The code keeps earning as the offer's policy says. To give \(flagged.partner.name) a new code and stop the
             old one earning: PATCH /v1/offers/\(flagged.offerID)/members/\(flagged.partner.id) {"refresh_code": true}.
             The member's promo_code_status and leak show the orders and referrers found.
             """
-        let owners = try db.rows("SELECT email FROM team_members WHERE role = 'owner' ORDER BY id").map { try $0.text(0) }
-        _ = try OutboxSQL.enqueue(db, owners.map { owner in
-            OutboxMessage(offerID: flagged.offerID, partnerID: nil, to: owner, subject: "Promo code \(code) looks leaked", body: body)
-        }, now: now)
+        try OutboxSQL.enqueueToOwners(db, offerID: flagged.offerID, subject: "Promo code \(code) looks leaked", body: body, now: now)
     }
 
-    static func why(_ reason: String, order: String, referrer: String?) -> String {
-        switch reason {
-        case PromoCodeLeak.redemptionSpike:
-            "order \(order) made an hour of redemptions far above the code's usual hours"
-        default:
-            "order \(order) came from \(referrer ?? "a coupon site"), a coupon, deal or cashback site"
-        }
+    static func why(_ reasons: [String], order: String, referrer: String?) -> String {
+        reasons.map { reason in
+            switch reason {
+            case PromoCodeLeak.redemptionSpike: "order \(order) made an hour of redemptions far above the code's usual hours"
+            default: "order \(order) came from \(referrer ?? "a coupon site"), a coupon, deal or cashback site"
+            }
+        }.joined(separator: "; ")
     }
 }
