@@ -141,6 +141,23 @@ extension EndToEnd {
             }
         }
 
+        /// A code a coupon site leaked is marked in the offer's member list, with its evidence.
+        @Test func aLeakedCodeIsMarkedInTheMemberList() async throws {
+            try await withServer { server in
+                let owner = try await Self.signedIn(server, "owner@example.com", .owner)
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!))
+                let member = try #require(try await server.store.memberships(partnerID: alice.id).first { $0.promoCode != nil })
+                _ = try owner.get("/offers/\(member.offerID)")
+                #expect(owner.page.contains(member.promoCode!) && !owner.page.contains("data-leak"))
+                var request = ConversionRequest(offerID: nil, orderID: "L-1", amount: Money(minorUnits: 5_000, currency: .usd), source: .shopify,
+                                                codes: [member.promoCode!], now: Int64(Date().timeIntervalSince1970 * 1000))
+                request.couponSite = "retailmenot.com"
+                _ = try await ConversionRecorder(store: server.store).record(request)
+                _ = try owner.get("/offers/\(member.offerID)")
+                #expect(owner.page.contains("leaked: 1 order from retailmenot.com"), "\(owner.page)")
+            }
+        }
+
         @Test func aBadValueIsRefusedAtItsFieldAndADoubleSubmitPaysOnce() async throws {
             try await withServer { server in
                 let owner = try await Self.signedIn(server, "owner@example.com", .owner)

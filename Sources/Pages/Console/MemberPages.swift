@@ -66,12 +66,17 @@ extension ConsolePages {
         let link = try await store.links(offerID: offer.id).first
         let members: [[String: Any]] = report.rows.map { row in
             let member = row.member
-            return ["id": member.partner.id, "offer_id": offer.id, "is_promo": offer.type == .promoCode, "name": member.partner.name,
+            var values: [String: Any] = ["id": member.partner.id, "offer_id": offer.id, "is_promo": offer.type == .promoCode, "name": member.partner.name,
                     "email": member.partner.email ?? "",
                     "code": member.promoCode ?? (link.map { urls.tracking(link: $0.code, partner: member.partner.code) } ?? ""),
                     "status": member.status.rawValue, "active": member.status == .active, "dates": Self.dates(member.startsAt, member.endsAt),
                     "payout": member.payoutOverride.map { Self.payoutText($0, currency) } ?? "offer's",
                     "cells": columns.map { ["value": show($0, $0.value(row)), "key": $0.rawValue] }]
+            if let leak = member.leak {
+                values["leak"] = "leaked: \(leak.orderCount) \(leak.orderCount == 1 ? "order" : "orders")"
+                    + (leak.referrers.isEmpty ? "" : " from \(leak.referrers.prefix(3).joined(separator: ", "))")
+            }
+            return values
         }
         let query = request.uri.queryParameters
         let now = Self.now()
