@@ -20,7 +20,7 @@ public enum AdminAPI {
     ///   - pages: adds the HTML pages (the `Pages` target) to the router.
     public static func router(store: SQLStore, sources: OpsSources, metrics: MetricsExporter, urls: PublicURLs,
                               deadlines: RequestDeadlines = RequestDeadlines(), sessions: SessionRoles? = nil,
-                              eventTargets: TargetGuard = TargetGuard(), leakSignals: LeakSignals = LeakSignals(),
+                              eventTargets: TargetGuard = TargetGuard(), quality: QualityRules = QualityRules(),
                               pages: (Router<ClicklineRequestContext>, _ opsKeys: any KeyStore) -> Void = { _, _ in })
         -> Router<ClicklineRequestContext> {
         let router = Router(context: ClicklineRequestContext.self)
@@ -54,7 +54,7 @@ public enum AdminAPI {
         }
         router.group().add(middleware: RequireKey([.ops, .admin], keys: opsKeys, sessions: sessions))
             .get("/v1/ops/live/stream", use: LiveStream(sources: sources).respond)
-        addCatalogue(to: router, store: store, urls: urls, eventTargets: eventTargets, leakSignals: leakSignals)
+        addCatalogue(to: router, store: store, urls: urls, eventTargets: eventTargets, quality: quality)
         MemberDashboard.register(on: router, store: store, urls: urls)
         pages(router, opsKeys)
         routes.set(router.routes)
@@ -76,10 +76,10 @@ public enum AdminAPI {
     }
 
     static func addCatalogue(to router: Router<ClicklineRequestContext>, store: SQLStore, urls: PublicURLs, eventTargets: TargetGuard,
-                             leakSignals: LeakSignals = LeakSignals()) {
+                             quality: QualityRules = QualityRules()) {
         // The use cases, each over the part of the store it needs; the routes read through the rest.
         let conversions = ConversionAPI(store: store, recorder: ConversionRecorder(store: store), payments: Payments(store: store),
-                                        leakSignals: leakSignals)
+                                        quality: quality)
         conversions.registerPublic(on: router)
 
         let admin = router.group().add(middleware: RequireKey([.admin], keys: store))

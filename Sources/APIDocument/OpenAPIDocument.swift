@@ -470,6 +470,8 @@ public enum OpenAPIDocument {
                 "click_id": nullable(string), "sub1": nullable(string), "sub2": nullable(string), "sub3": nullable(string),
                 "sub4": nullable(string), "sub5": nullable(string),
                 "commissions": ["type": "array", "items": ref("Commission")],
+                "flags": ["type": "array", "description": "Why the conversion is suspect; a flag changes no money",
+                          "items": object(["code": enumeration(["fast_conversion"]), "detail": string], required: ["code", "detail"])],
                 "attribution": object([
                     "candidates": object(["code": ["type": "object", "nullable": true], "click": ["type": "object", "nullable": true]]),
                     "policy": enumeration(["code_first", "click_first"]), "winner": enumeration(["code", "click", "none"]),

@@ -143,9 +143,10 @@ public final class ClicklineApplication: Sendable {
         mailServer = try Self.mailServer(settings)
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
                                      urls: urls, deadlines: deadlines, sessions: pages.sessionRoles, eventTargets: eventTargets,
-                                     leakSignals: LeakSignals(couponSites: settings.couponSites,
+                                     quality: QualityRules(couponSites: settings.couponSites,
                                                               redemptionSpike: RedemptionSpike(factor: settings.leakSpikeFactor,
-                                                                                               minimumOrders: settings.leakSpikeMinimumOrders)),
+                                                                                               minimumOrders: settings.leakSpikeMinimumOrders),
+                                                              fastConversion: FastConversion(minimumMilliseconds: Int64(settings.fastConversionSeconds) * 1000)),
                                      pages: { router, opsKeys in pages.register(on: router, opsKeys: opsKeys) })
         routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(

@@ -58,6 +58,7 @@ public struct Settings: Sendable, Equatable {
     public var couponSites = CouponSites.builtIn
     public var leakSpikeFactor = 10
     public var leakSpikeMinimumOrders = 20
+    public var fastConversionSeconds = 10
 
     public init() {}
 
@@ -228,6 +229,9 @@ public struct Settings: Sendable, Equatable {
         },
         spec("leak-spike-min-orders", "20", "The fewest redemptions in an hour that can count as a spike, so that a quiet code needs a real burst.") {
             $0.leakSpikeMinimumOrders = try int($1, "leak-spike-min-orders", 1...1_000_000)
+        },
+        spec("fast-conversion-seconds", "10", "A conversion this soon after its click is flagged fast_conversion (money unchanged); 0 turns the check off.") {
+            $0.fastConversionSeconds = try int($1, "fast-conversion-seconds", 0...86_400)
         },
         spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
             $0.allowHTTPEventTargets = try bool($1, "allow-http-event-targets")

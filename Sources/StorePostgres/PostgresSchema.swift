@@ -522,7 +522,8 @@ enum PostgresSchema {
                 hour BIGINT NOT NULL,
                 orders INTEGER NOT NULL,
                 PRIMARY KEY (offer_id, partner_id, hour)
-            )
+            );
+            ALTER TABLE conversions ADD COLUMN flags TEXT
             """),
     ]
 

@@ -663,6 +663,8 @@ extension SQLiteStore {
                     orders INTEGER NOT NULL,
                     PRIMARY KEY (offer_id, partner_id, hour)
                 ) WITHOUT ROWID;
+                -- Why a conversion is suspect: a JSON array of {code, detail}, NULL when it is not.
+                ALTER TABLE conversions ADD COLUMN flags TEXT;
                 """)
         }
         return migrator

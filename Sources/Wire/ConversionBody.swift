@@ -98,7 +98,7 @@ package struct ConversionBody: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, offer_id, partner_id, order_id, amount, currency, status, event, source, click_id
-        case sub1, sub2, sub3, sub4, sub5, commissions, attribution, created_at, reversed_at
+        case sub1, sub2, sub3, sub4, sub5, commissions, attribution, created_at, reversed_at, flags
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -122,5 +122,6 @@ package struct ConversionBody: Encodable {
                                      reason: conversion.decision.reason), forKey: .attribution)
         try c.encode(Timestamp.format(conversion.createdAt), forKey: .created_at)
         try c.encode(Timestamp.format(conversion.reversedAt), forKey: .reversed_at)
+        try c.encode(conversion.flags, forKey: .flags)
     }
 }

@@ -59,6 +59,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("coupon-sites")) var couponSites: String?
     @Option(name: .customLong("leak-spike-factor")) var leakSpikeFactor: String?
     @Option(name: .customLong("leak-spike-min-orders")) var leakSpikeMinOrders: String?
+    @Option(name: .customLong("fast-conversion-seconds")) var fastConversionSeconds: String?
     @Flag(name: .customLong("allow-private-event-targets"), help: "Webhooks and postbacks may go to private addresses.") var allowPrivateEventTargets = false
     @Flag(name: .customLong("allow-http-event-targets"), help: "Webhooks and postbacks may go to plain http:// URLs.") var allowHTTPEventTargets = false
 
@@ -74,7 +75,7 @@ struct SettingsOptions: ParsableArguments {
             ("postback-deadline-ms", postbackDeadlineMs), ("request-deadline-ms", requestDeadlineMs),
             ("store-ready-timeout-ms", storeReadyTimeoutMs), ("postgres-connections", postgresConnections), ("log-level", logLevel),
             ("event-rate", eventRate), ("event-retention-days", eventRetentionDays), ("coupon-sites", couponSites), ("leak-spike-factor", leakSpikeFactor),
-            ("leak-spike-min-orders", leakSpikeMinOrders), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
+            ("leak-spike-min-orders", leakSpikeMinOrders), ("fast-conversion-seconds", fastConversionSeconds), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
             ("allow-http-event-targets", allowHTTPEventTargets ? "true" : nil),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })

@@ -267,6 +267,35 @@ enum EventContract {
         #expect(try await store.member(offerID: offer, partnerID: steady)?.promoCodeStatus == .active)
     }
 
+    /// A conversion seconds after its click is flagged, in the store and in
+    /// its event, and paid as ever; one at a shopper's pace is not flagged.
+    static func aConversionTooSoonAfterItsClickIsFlagged(_ store: SQLStore) async throws {
+        _ = try await store.createEndpoint(url: "https://a.example/hook", events: [.conversionCreated], secret: "whsec_a", now: now)
+        let offer = try await store.createOffer(Offer(name: "Fast")).id
+        let jane = try await store.createPartner(Partner(name: "Jane", code: Code("jane")!), tokenHash: nil).id
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var batch = ClickBatch()
+        let clicks = [ids.next(milliseconds: UInt64(now)), ids.next(milliseconds: UInt64(now))]
+        for click in clicks {
+            batch.append(ClickRecord(id: click, offerID: offer, linkID: 1, creditedPartnerID: jane, generatingPartnerID: jane), unique: false)
+        }
+        try store.backend.write(batch, nodeID: 0)
+        for (order, click, after) in [("fast", clicks[0], Int64(2_500)), ("human", clicks[1], Int64(95_000))] {
+            _ = try await store.recordConversion(
+                ConversionRequest(offerID: offer, orderID: order, amount: Money(minorUnits: 10_000, currency: .usd), source: .postback,
+                                  clickID: click.description, now: now + after), plan: ConversionContract.plan)
+        }
+        let stored = try await store.conversions(ConversionQuery(offerID: offer))
+        #expect(stored.map(\.orderID) == ["fast", "human"])
+        #expect(stored[0].flags == [QualityFlag(code: "fast_conversion", detail: "converted 2.5 s after its click, under 10.0 s")])
+        #expect(stored[1].flags.isEmpty)
+        #expect(stored.map { $0.commissions.first?.amount.minorUnits } == [1_000, 1_000], "a flag changes no money")
+        let due = try await store.claimDeliveries(now: .max / 2, leaseUntil: .max / 2, limit: 100, perEndpoint: 100, busy: [:])
+            .sorted { $0.event.id < $1.event.id }
+        let told = try due.map { try json($0.event.data)["flags"] as? [[String: Any]] }
+        #expect(told.first??.first?["code"] as? String == "fast_conversion" && told.last??.isEmpty == true)
+    }
+
     /// Events past their retention go with their deliveries and log, a
     /// batch at a time, unless a delivery of them still waits.
     static func oldEventsAreDeletedOnceNothingWaitsForThem(_ store: SQLStore) async throws {

@@ -15,7 +15,7 @@ struct ConversionAPI: Sendable {
     let recorder: ConversionRecorder
     let payments: Payments
     /// What makes an order evidence that its code has leaked.
-    let leakSignals: LeakSignals
+    let quality: QualityRules
 
     /// Routes that authenticate themselves (postback token, Shopify signature).
     func registerPublic(on router: Router<ClicklineRequestContext>) {
@@ -52,9 +52,10 @@ struct ConversionAPI: Sendable {
             throw APIError.invalid("event", "an event is 1 to 64 characters of A-Z a-z 0-9 - _")
         }
         let clickID = fields["clk"].flatMap { $0.isEmpty ? nil : $0 }
-        let conversionRequest = ConversionRequest(
+        var conversionRequest = ConversionRequest(
             offerID: offer.id, orderID: orderID, amount: amount, event: fields["event"], source: .postback, clickID: clickID,
             now: Timestamp.now())
+        conversionRequest.fastConversion = quality.fastConversion
         return try await answer(try record(conversionRequest, context: context))
     }
 
@@ -132,8 +133,9 @@ struct ConversionAPI: Sendable {
         var conversionRequest = ConversionRequest(
             offerID: nil, orderID: try Self.orderID(order.id.text), amount: amount, event: "order", source: .shopify,
             codes: order.codes, clickID: order.clickID, shopify: delivery, now: Timestamp.now())
-        conversionRequest.couponSite = leakSignals.couponSites.site(of: order.referring_site)
-        conversionRequest.redemptionSpike = leakSignals.redemptionSpike
+        conversionRequest.couponSite = quality.couponSites.site(of: order.referring_site)
+        conversionRequest.redemptionSpike = quality.redemptionSpike
+        conversionRequest.fastConversion = quality.fastConversion
         // Shopify retries anything but 2xx, so a duplicate is a 200 too.
         var response = try await answer(try record(conversionRequest, context: context))
         if response.status == .created { response.status = .ok }

@@ -61,6 +61,8 @@ public struct ConversionRequest: Sendable {
     public var couponSite: String?
     /// When an hour of the code's redemptions counts as a spike.
     public var redemptionSpike = RedemptionSpike()
+    /// When a conversion is too soon after its click.
+    public var fastConversion = FastConversion()
     /// Milliseconds since the Unix epoch.
     public var now: Int64
 
@@ -161,6 +163,8 @@ public struct Conversion: Sendable, Equatable {
     public var commissions: [Commission]
     public var createdAt: Int64
     public var reversedAt: Int64?
+    /// Why the conversion is suspect, if it is (SPEC section 14).
+    public var flags: [QualityFlag] = []
 
     public init(id: Int64, offerID: UInt32, orderID: String, partnerID: UInt32?, amount: Money, status: Status, event: String?,
                 source: ConversionSource, clickID: String?, subIDs: [String?], candidates: AttributionCandidates,

@@ -55,14 +55,3 @@ public struct PromoCodeLeak: Sendable, Equatable {
         return leak
     }
 }
-
-/// The signals a leaked code is found by, as the settings make them.
-public struct LeakSignals: Sendable, Equatable {
-    public var couponSites: CouponSites
-    public var redemptionSpike: RedemptionSpike
-
-    public init(couponSites: CouponSites = .builtIn, redemptionSpike: RedemptionSpike = RedemptionSpike()) {
-        self.couponSites = couponSites
-        self.redemptionSpike = redemptionSpike
-    }
-}

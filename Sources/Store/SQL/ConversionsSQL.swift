@@ -83,12 +83,15 @@ public enum ConversionsSQL {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let subIDs = click?.subIDValues ?? []
+        // Suspect, not refused: a flag changes no money.
+        let flags = [request.fastConversion.flag(clickedAt: candidates.click.flatMap { $0.found ? $0.clickedAt : nil },
+                                                 convertedAt: request.now)].compactMap { $0 }
         func sub(_ index: Int) -> SQLValue { SQLValue(subIDs.count > index ? subIDs[index] : nil) }
         let conversionID = try db.row("""
             INSERT INTO conversions (offer_id, order_id, partner_id, amount, currency, event, source, click_id,
                                      sub1, sub2, sub3, sub4, sub5, candidates, decision, minute, created_at, country, devices,
-                                     link_id, rule, variant)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                     link_id, rule, variant, flags)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, [
                 .integer(Int64(offer.id)), .text(request.orderID), SQLValue(planned.decision.partnerID), .integer(request.amount.minorUnits),
                 .text(request.amount.currency.code), SQLValue(request.event), .text(request.source.rawValue), SQLValue(request.clickID),
@@ -97,6 +100,7 @@ public enum ConversionsSQL {
                 .text(String(decoding: try encoder.encode(planned.decision), as: UTF8.self)), .integer(minute), .integer(request.now),
                 .integer(Int64(click?.country.rawValue ?? 0)), .integer(Int64(click?.devices ?? 0)),
                 .integer(Int64(click?.linkID ?? 0)), .integer(Int64(click?.record.rule ?? 0)), .integer(Int64(click?.record.variant ?? 0)),
+                flags.isEmpty ? .null : .text(String(decoding: try encoder.encode(flags), as: UTF8.self)),
             ])?.int64(0)
         guard let conversionID else { throw StoreError(.unavailable, "the conversion's id was not returned") }
         let (status, availableAt) = HoldPolicy.newLine(of: offer, at: request.now)
@@ -124,11 +128,12 @@ public enum ConversionsSQL {
             try insertDelivery(db, delivery, orderID: request.orderID, conversionID: conversionID, now: request.now)
         }
         // What was written, as reading it back would give it, and told to the brand's systems.
-        let created = Conversion(
+        var created = Conversion(
             id: conversionID, offerID: offer.id, orderID: request.orderID, partnerID: planned.decision.partnerID, amount: request.amount,
             status: .accepted, event: request.event, source: request.source, clickID: request.clickID,
             subIDs: (0..<5).map { subIDs.count > $0 ? subIDs[$0] : nil }, candidates: candidates, decision: planned.decision,
             commissions: commissions, createdAt: request.now, reversedAt: nil)
+        created.flags = flags
         try EventsSQL.emitConversion(db, .conversionCreated, created, now: request.now)
         if let member = codeMember, let used = try CatalogueSQL.member(db, offerID: member.offerID, partnerID: member.partner.id) {
             try EventsSQL.emitMember(db, .promoCodeRedeemed, used, urls: memberURLs, now: request.now)
@@ -200,7 +205,7 @@ public enum ConversionsSQL {
 
     static let conversionColumns = """
         id, offer_id, order_id, partner_id, amount, currency, status, event, source, click_id, sub1, sub2, sub3, sub4, sub5,
-        candidates, decision, created_at, reversed_at
+        candidates, decision, created_at, reversed_at, flags
         """
 
     public static func conversion(_ db: some SQLConnection, id: Int64) throws -> Conversion? {
@@ -239,7 +244,7 @@ public enum ConversionsSQL {
                        status: Commission.Status(rawValue: try line.text(6)) ?? .pending, availableAt: try line.int64(7),
                        paymentID: try line.optionalInt64(8), reversesID: try line.optionalInt64(9))
         }
-        return Conversion(
+        var conversion = Conversion(
             id: id, offerID: try row.id(1), orderID: try row.text(2), partnerID: try row.optionalID(3),
             amount: Money(minorUnits: try row.int64(4), currency: currency),
             status: Conversion.Status(rawValue: try row.text(6)) ?? .accepted, event: try row.optionalText(7),
@@ -248,6 +253,8 @@ public enum ConversionsSQL {
             candidates: try decoder.decode(AttributionCandidates.self, from: Data(try row.text(15).utf8)),
             decision: try decoder.decode(AttributionDecision.self, from: Data(try row.text(16).utf8)),
             commissions: commissions, createdAt: try row.int64(17), reversedAt: try row.optionalInt64(18))
+        if let flags = try row.optionalText(19) { conversion.flags = try decoder.decode([QualityFlag].self, from: Data(flags.utf8)) }
+        return conversion
     }
 
     // MARK: reversal
