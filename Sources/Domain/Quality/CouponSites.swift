@@ -28,7 +28,7 @@ public struct CouponSites: Sendable, Equatable {
         var domains: [String] = []
         // "\r\n" is one Character in Swift: a file with Windows line ends is split by it too.
         for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
-            let line = raw.trimmingCharacters(in: " \t\r")
+            let line = raw.trimmingSpaces()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let domain = Self.domain(line) else {
                 throw .invalid("coupon-sites", "line \(index + 1): \"\(line.prefix(80))\" is not a domain such as retailmenot.com")
@@ -51,7 +51,7 @@ public struct CouponSites: Sendable, Equatable {
 
     /// A URL's host, lower case, without port or user info; a bare host as it is.
     static func host(of text: String) -> String? {
-        var rest = Substring(text.trimmingCharacters(in: " \t"))
+        var rest = Substring(text.trimmingSpaces())
         if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://"),
            rest[..<colon].allSatisfy({ $0.isLetter || $0 == "+" || $0 == "-" || $0 == "." }) {
             rest = rest[rest.index(colon, offsetBy: 3)...]
@@ -74,15 +74,5 @@ public struct CouponSites: Sendable, Equatable {
                   label.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else { return nil }
         }
         return lower
-    }
-}
-
-private extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        let characters = Set(set)
-        var view = Substring(self)
-        while let first = view.first, characters.contains(first) { view = view.dropFirst() }
-        while let last = view.last, characters.contains(last) { view = view.dropLast() }
-        return String(view)
     }
 }

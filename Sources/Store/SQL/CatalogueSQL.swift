@@ -478,7 +478,10 @@ public enum CatalogueSQL {
                   .text(leak.referrers.joined(separator: "\n")), .integer(Int64(leak.orderCount)),
                   .integer(Int64(member.offerID)), .integer(Int64(member.partner.id))])
         guard member.promoCodeStatus != .leaked else { return nil }
-        return try self.member(db, offerID: member.offerID, partnerID: member.partner.id)
+        var flagged = member
+        flagged.promoCodeStatus = .leaked
+        flagged.leak = leak
+        return flagged
     }
 
     // MARK: ads

@@ -135,7 +135,8 @@ public enum ConversionsSQL {
             commissions: commissions, createdAt: request.now, reversedAt: nil)
         created.flags = flags
         try EventsSQL.emitConversion(db, .conversionCreated, created, now: request.now)
-        if let member = codeMember, let used = try CatalogueSQL.member(db, offerID: member.offerID, partnerID: member.partner.id) {
+        if var used = codeMember {
+            used.promoUses += 1  // as the update above left it
             try EventsSQL.emitMember(db, .promoCodeRedeemed, used, urls: memberURLs, now: request.now)
             // The leak signals this order carries, added to the code's evidence together.
             var reasons: [String] = []
