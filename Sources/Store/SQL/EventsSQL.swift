@@ -186,6 +186,14 @@ public enum EventsSQL {
     /// that only succeeds if no other sender moved it first: on PostgreSQL a
     /// second node's update waits for the first one's commit, then finds the
     /// row changed and takes nothing.
+    /// Whether any delivery to an active endpoint is due at `now`.
+    static func anyDue(_ db: some SQLConnection, now: Int64) throws -> Bool {
+        try db.row("""
+            SELECT 1 FROM event_endpoints p JOIN event_deliveries d ON d.endpoint_id = p.id
+            WHERE p.status = 'active' AND d.status = 'queued' AND d.next_attempt_at <= ? LIMIT 1
+            """, [.integer(now)]) != nil
+    }
+
     public static func claim(_ db: some SQLConnection, now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int,
                              busy: [Int64: Int], node: Int = 0) throws -> [DueDelivery] {
         var claimed: [DueDelivery] = []

@@ -35,7 +35,10 @@ extension SQLStore: EventStore {
 
     public func claimDeliveries(now: Int64, leaseUntil: Int64, limit: Int, perEndpoint: Int, busy: [Int64: Int],
                                 node: Int) async throws -> [DueDelivery] {
-        try await write { db in
+        // Looked for first in a read, which waits for no lock: an idle sender polls often, and a write
+        // would hold the one writer (the click writer's too) for its lock wait whenever another process locks the store.
+        guard try await read({ db in try EventsSQL.anyDue(db, now: now) }) else { return [] }
+        return try await write { db in
             try EventsSQL.claim(db, now: now, leaseUntil: leaseUntil, limit: limit, perEndpoint: perEndpoint, busy: busy, node: node)
         }
     }
