@@ -178,12 +178,20 @@ public enum OpenAPIDocument {
         add("GET", "/v1/conversions", "List conversions", access: .admin, query: paging + [
             queryParameter("offer_id", "conversions of this offer", type: "integer"),
             queryParameter("partner_id", "conversions credited to this partner", type: "integer"),
-            queryParameter("status", "accepted or reversed"), queryParameter("from", "RFC 3339, inclusive"),
-            queryParameter("to", "RFC 3339, exclusive"),
+            queryParameter("status", "accepted or reversed"), queryParameter("review", "held, approved or rejected"),
+            queryParameter("from", "RFC 3339, inclusive"), queryParameter("to", "RFC 3339, exclusive"),
         ], answer: page("Conversion"))
         add("GET", "/v1/conversions/{id}", "A conversion with its commissions and attribution record", access: .admin, answer: ref("Conversion"))
         add("POST", "/v1/conversions/{id}/reverse", "Reverse a conversion (a refund): unpaid commissions are reversed, paid ones "
             + "get a negative line", access: .admin, answer: ref("Conversion"))
+        add("GET", "/v1/review", "The review queue: held conversions, oldest first; their commissions are never due until approved",
+            access: .admin, query: paging, answer: page("Conversion"))
+        add("POST", "/v1/conversions/{id}/approve", "Approve a held or rejected conversion: its lines earn as any other "
+            + "(pending through the offer's hold days); logged with the reason; 409 when there is nothing to approve",
+            access: .admin, body: "ReviewInput", answer: ref("Conversion"))
+        add("POST", "/v1/conversions/{id}/reject", "Reject a conversion: its unpaid lines earn nothing (an approval brings them back); "
+            + "logged with the reason; 409 when already rejected, reversed, or a line is paid (reverse it instead)",
+            access: .admin, body: "ReviewInput", answer: ref("Conversion"))
         add("GET", "/v1/payments/due", "What is due per partner; format=csv gives the payout file", access: .admin, query: [
             queryParameter("offer_id", "only this offer's commissions", type: "integer"),
             queryParameter("partner_ids", "comma-separated partner ids"), queryParameter("format", "json (default) or csv"),
@@ -323,8 +331,9 @@ public enum OpenAPIDocument {
                 "attribution_window_days": ["type": "integer", "minimum": 1, "maximum": 3650],
                 "credit_policy": enumeration(["code_first", "click_first"]),
                 "hold_days": ["type": "integer", "minimum": 0, "maximum": 3650],
-                "leaked_code_policy": ["type": "string", "enum": ["credit", "no_commission"],
-                                       "description": "What a leaked code's orders earn: credit (the default) or nothing; hold comes with the review queue"],
+                "leaked_code_policy": ["type": "string", "enum": ["credit", "hold", "no_commission"],
+                                       "description": .string("What flagged orders earn: credit (the default; flagged only), hold (every flagged "
+                                           + "conversion waits in the review queue) or no_commission (orders on a leaked code after its flag earn nothing)")],
                 "starts_at": nullableTime, "ends_at": nullableTime, "destination_url": url, "fallback_url": url,
                 "click_param": code, "promo": ref("Promo"),
                 "rules": ["type": "array", "maxItems": 32, "items": ref("LinkRule"), "nullable": true],
@@ -460,7 +469,7 @@ public enum OpenAPIDocument {
             ]),
             "Commission": object([
                 "id": int, "partner_id": int, "amount": ["type": "integer", "description": "minor units; negative for a line that takes back a paid one"],
-                "kind": enumeration(["direct", "parent_override"]), "status": enumeration(["pending", "approved", "paid", "reversed"]),
+                "kind": enumeration(["direct", "parent_override"]), "status": enumeration(["pending", "approved", "paid", "reversed", "held", "rejected"]),
                 "available_at": time, "payment_id": ["type": "integer", "nullable": true], "reverses_id": ["type": "integer", "nullable": true],
             ]),
             "Conversion": object([
@@ -470,8 +479,12 @@ public enum OpenAPIDocument {
                 "click_id": nullable(string), "sub1": nullable(string), "sub2": nullable(string), "sub3": nullable(string),
                 "sub4": nullable(string), "sub5": nullable(string),
                 "commissions": ["type": "array", "items": ref("Commission")],
-                "flags": ["type": "array", "description": "Why the conversion is suspect; a flag changes no money",
-                          "items": object(["code": enumeration(["fast_conversion"]), "detail": string], required: ["code", "detail"])],
+                "flags": ["type": "array", "description": "Why the conversion is suspect; a flag changes money only through the offer's policy",
+                          "items": object(["code": enumeration(["fast_conversion", "leaked_code"]), "detail": string], required: ["code", "detail"])],
+                "review": ["type": "string", "enum": ["held", "approved", "rejected"], "nullable": true,
+                           "description": "null when the conversion never entered the review queue"],
+                "review_log": ["type": "array", "items": object(["decision": enumeration(["held", "approved", "rejected"]), "reason": string,
+                                                                 "by": string, "at": time])],
                 "attribution": object([
                     "candidates": object(["code": ["type": "object", "nullable": true], "click": ["type": "object", "nullable": true]]),
                     "policy": enumeration(["code_first", "click_first"]), "winner": enumeration(["code", "click", "none"]),
@@ -493,6 +506,8 @@ public enum OpenAPIDocument {
                 ])],
                 "total": ["type": "integer", "description": "the sum of the payable amounts"], "next_cursor": nullable(string),
             ]),
+            "ReviewInput": object(["reason": ["type": "string", "minLength": 1, "maxLength": 500,
+                                              "description": "why; kept in the conversion's review_log"]], required: ["reason"]),
             "PayInput": object(["offer_id": int, "partner_ids": ["type": "array", "items": int], "reference": string]),
             "Payment": object([
                 "id": int, "partner_id": int, "amount": int, "currency": string, "offer_id": ["type": "integer", "nullable": true],

@@ -667,6 +667,43 @@ extension SQLiteStore {
                 ALTER TABLE conversions ADD COLUMN flags TEXT;
                 """)
         }
+        migrator.registerMigration("v19: the review queue: held and rejected commission lines, and every decision") { db in
+            // SQLite cannot change a CHECK constraint: the lines move to a table with the new one.
+            try db.execute(sql: """
+                CREATE TABLE commissions_v19 (
+                    id INTEGER PRIMARY KEY,
+                    conversion_id INTEGER NOT NULL REFERENCES conversions(id),
+                    offer_id INTEGER NOT NULL,
+                    partner_id INTEGER NOT NULL REFERENCES partners(id),
+                    amount INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('direct', 'parent_override')),
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'paid', 'reversed', 'held', 'rejected')),
+                    available_at INTEGER NOT NULL,
+                    minute INTEGER NOT NULL,
+                    payment_id INTEGER REFERENCES payments(id),
+                    reverses_id INTEGER REFERENCES commissions(id),
+                    created_at INTEGER NOT NULL
+                );
+                INSERT INTO commissions_v19 SELECT id, conversion_id, offer_id, partner_id, amount, kind, status, available_at, minute,
+                    payment_id, reverses_id, created_at FROM commissions;
+                DROP TABLE commissions;
+                ALTER TABLE commissions_v19 RENAME TO commissions;
+                CREATE INDEX commissions_conversion ON commissions(conversion_id);
+                CREATE INDEX commissions_open ON commissions(status, partner_id) WHERE status IN ('pending', 'approved');
+                -- null: never in review; held, approved, rejected.
+                ALTER TABLE conversions ADD COLUMN review TEXT CHECK (review IN ('held', 'approved', 'rejected'));
+                CREATE INDEX conversions_held ON conversions(id) WHERE review = 'held';
+                CREATE TABLE conversion_reviews (
+                    id INTEGER PRIMARY KEY,
+                    conversion_id INTEGER NOT NULL REFERENCES conversions(id),
+                    decision TEXT NOT NULL CHECK (decision IN ('held', 'approved', 'rejected')),
+                    reason TEXT NOT NULL,
+                    decided_by TEXT NOT NULL,
+                    decided_at INTEGER NOT NULL
+                );
+                CREATE INDEX conversion_reviews_conversion ON conversion_reviews(conversion_id);
+                """)
+        }
         return migrator
     }
 

@@ -98,7 +98,22 @@ package struct ConversionBody: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, offer_id, partner_id, order_id, amount, currency, status, event, source, click_id
-        case sub1, sub2, sub3, sub4, sub5, commissions, attribution, created_at, reversed_at, flags
+        case sub1, sub2, sub3, sub4, sub5, commissions, attribution, created_at, reversed_at, flags, review, review_log
+    }
+
+    /// An entry of `review_log`: who decided what, when, and why.
+    struct ReviewEntryBody: Encodable {
+        let entry: ReviewEntry
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(entry.decision.rawValue, forKey: .decision)
+            try c.encode(entry.reason, forKey: .reason)
+            try c.encode(entry.by, forKey: .by)
+            try c.encode(Timestamp.format(entry.at), forKey: .at)
+        }
+
+        enum CodingKeys: String, CodingKey { case decision, reason, by, at }
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -123,5 +138,7 @@ package struct ConversionBody: Encodable {
         try c.encode(Timestamp.format(conversion.createdAt), forKey: .created_at)
         try c.encode(Timestamp.format(conversion.reversedAt), forKey: .reversed_at)
         try c.encode(conversion.flags, forKey: .flags)
+        try c.encode(conversion.review?.rawValue, forKey: .review)
+        try c.encode(conversion.reviewLog.map(ReviewEntryBody.init), forKey: .review_log)
     }
 }

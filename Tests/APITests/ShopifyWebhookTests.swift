@@ -134,14 +134,14 @@ struct ShopifyWebhookTests {
 
     /// `leaked_code_policy: no_commission`: the order that flagged the code
     /// still earns; orders on the code after it earn nothing, though the code
-    /// counts them. A bad policy is refused, and `hold` waits for the review queue.
+    /// counts them. A policy it does not know is refused.
     @Test func underNoCommissionOrdersAfterTheFlagEarnNothing() async throws {
         try await APIFixture.run { api in
             let shop = try await Self.shop(api, usageLimit: 10)
             _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
             let offer = "/v1/offers/\(shop.promoOffer)"
             #expect(try await api.get(offer).string("leaked_code_policy") == "credit", "the default")
-            for bad in ["maybe", "hold"] {
+            for bad in ["maybe", "Hold", ""] {
                 let refused = try await api.request(.patch, offer, json: ["leaked_code_policy": bad])
                 #expect(refused.status == 422 && refused.string("error.field") == "leaked_code_policy", "\(bad): \(refused.text)")
             }
@@ -163,6 +163,74 @@ struct ShopifyWebhookTests {
             let member = try await api.get("\(offer)/members/\(shop.alice)")
             #expect(member.int("promo_uses") == 3 && member.string("promo_code_status") == "leaked")
             #expect(try await api.get("/v1/payments/due").int("total") == 1_000, "two orders' commissions, not three")
+        }
+    }
+
+    /// `leaked_code_policy: hold`: orders on the code from the flagging one
+    /// on wait in the review queue with their commissions, and a payment run
+    /// leaves them out; the brand approves or rejects each with a reason,
+    /// every decision is logged, and each can be turned round by the other.
+    @Test func underHoldFlaggedOrdersWaitForTheBrandsReview() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api, usageLimit: 10)
+            _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
+            let offer = "/v1/offers/\(shop.promoOffer)"
+            let changed = try await api.request(.patch, offer, json: ["leaked_code_policy": "hold"])
+            #expect(changed.status == 200 && changed.string("leaked_code_policy") == "hold")
+            func order(_ id: String, referrer: String) -> String {
+                Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
+                    .replacingOccurrences(of: "http://www.otherexample.com", with: referrer)
+            }
+            let clean = try await Self.deliver(api, store: shop.store, body: order("3001", referrer: "http://www.otherexample.com"))
+            #expect(clean.int("commissions.0.amount") == 500 && clean.string("commissions.0.status") == "approved")
+            #expect((clean.body as? [String: Any])?.keys.contains("review") == true && clean["review"] == nil, "never in review: \(clean.text)")
+            let flagging = try await Self.deliver(api, store: shop.store, body: order("3002", referrer: "https://www.retailmenot.com/"))
+            #expect(flagging.string("review") == "held", "\(flagging.text)")
+            #expect(flagging.string("flags.0.code") == "leaked_code")
+            #expect(flagging.string("commissions.0.status") == "held" && flagging.int("commissions.0.amount") == 500)
+            #expect(flagging.string("review_log.0.decision") == "held" && flagging.string("review_log.0.by") == "clickline")
+            let after = try await Self.deliver(api, store: shop.store, body: order("3003", referrer: "http://www.otherexample.com"))
+            #expect(after.string("review") == "held" && after.string("flags.0.code") == "leaked_code", "the code is leaked now")
+            let (held, later) = (try #require(flagging.int("id")), try #require(after.int("id")))
+
+            let queue = try await api.get("/v1/review")
+            #expect(queue.array("items").compactMap { ($0 as? [String: Any])?["id"] as? Int } == [held, later])
+            #expect(try await api.get("/v1/payments/due").int("total") == 500, "held lines are never due")
+
+            // A decision says why.
+            for body in [[:], ["reason": "  "]] as [[String: Any]] {
+                let refused = try await api.request(.post, "/v1/conversions/\(held)/approve", json: body)
+                #expect(refused.status == 422 && refused.string("error.field") == "reason", "\(refused.text)")
+            }
+            let approved = try await api.request(.post, "/v1/conversions/\(held)/approve", json: ["reason": "a real customer of Alice's"])
+            #expect(approved.status == 200 && approved.string("review") == "approved", "\(approved.text)")
+            #expect(approved.string("commissions.0.status") == "approved")
+            #expect(approved.string("review_log.1.decision") == "approved" && approved.string("review_log.1.by") == "admin key")
+            #expect(approved.string("review_log.1.reason") == "a real customer of Alice's" && approved.string("review_log.1.at") != nil)
+            let rejected = try await api.request(.post, "/v1/conversions/\(later)/reject", json: ["reason": "from a coupon site"])
+            #expect(rejected.status == 200 && rejected.string("review") == "rejected" && rejected.string("commissions.0.status") == "rejected")
+            #expect(try await api.get("/v1/review").array("items").isEmpty)
+            #expect(try await api.get("/v1/payments/due").int("total") == 1_000)
+
+            // Each decision can be turned round, and the log keeps all of them.
+            let reapproved = try await api.request(.post, "/v1/conversions/\(later)/approve", json: ["reason": "the customer wrote to us"])
+            #expect(reapproved.string("review") == "approved" && reapproved.string("commissions.0.status") == "approved")
+            let rerejected = try await api.request(.post, "/v1/conversions/\(held)/reject", json: ["reason": "second look"])
+            #expect(rerejected.string("review") == "rejected" && rerejected.array("review_log").count == 3)
+            #expect(try await api.get("/v1/payments/due").int("total") == 1_000, "3001 and 3003")
+            let twice = try await api.request(.post, "/v1/conversions/\(held)/reject", json: ["reason": "again"])
+            #expect(twice.status == 409, "\(twice.text)")
+            let notHeld = try await api.request(.post, "/v1/conversions/\(try #require(clean.int("id")))/approve", json: ["reason": "fine"])
+            #expect(notHeld.status == 409 && notHeld.text.contains("nothing to approve"), "\(notHeld.text)")
+            #expect(try await api.request(.post, "/v1/conversions/999999/approve", json: ["reason": "x"]).status == 404)
+
+            // Paid money is taken back by a reversal, not by review.
+            let payments = try await api.request(.post, "/v1/payments", json: [:])
+            #expect(payments.status == 201 || payments.status == 200, "\(payments.text)")
+            let paid = try await api.request(.post, "/v1/conversions/\(later)/reject", json: ["reason": "too late"])
+            #expect(paid.status == 409 && paid.text.contains("paid"), "\(paid.text)")
+            let heldOne = try await api.get("/v1/conversions/\(held)")
+            #expect(heldOne.string("commissions.0.status") == "rejected", "a rejected line is never paid")
         }
     }
 

@@ -158,6 +158,47 @@ extension EndToEnd {
             }
         }
 
+        /// Under the `hold` policy an order from a coupon site waits in the
+        /// review queue; a teammate decides on the conversion's page with a
+        /// reason, which the log keeps under their email.
+        @Test func aHeldConversionIsDecidedOnItsPageWithAReason() async throws {
+            try await withServer { server in
+                let owner = try await Self.signedIn(server, "owner@example.com", .owner)
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!))
+                let member = try #require(try await server.store.memberships(partnerID: alice.id).first { $0.promoCode != nil })
+                _ = try await server.store.updateOffer(id: member.offerID) { $0.leakedCodePolicy = .hold }
+                _ = try owner.get("/review")
+                #expect(owner.page.contains("Nothing waits for review."))
+                var request = ConversionRequest(offerID: nil, orderID: "R-1", amount: Money(minorUnits: 5_000, currency: .usd), source: .shopify,
+                                                codes: [member.promoCode!], now: Int64(Date().timeIntervalSince1970 * 1000))
+                request.couponSite = "retailmenot.com"
+                guard case .created(let held) = try await ConversionRecorder(store: server.store).record(request) else {
+                    Issue.record("the order was not recorded")
+                    return
+                }
+                #expect(held.review == .held)
+                _ = try owner.get("/review")
+                #expect(owner.page.contains("R-1") && owner.page.contains("retailmenot.com"), "\(owner.page)")
+
+                _ = try owner.get("/conversions/\(held.id)")
+                #expect(owner.page.contains("id=\"conversion-review\">held") && owner.page.contains("leaked_code"))
+                let submission = try #require(PageClient.capture(#"name="submission" value="([^"]+)""#, in: owner.page))
+                let unexplained = try owner.post("/conversions/\(held.id)/review", [("verdict", "approve"), ("reason", " "), ("submission", submission)])
+                #expect(unexplained.status == 422 && owner.page.contains("Say why"))
+                #expect(try await server.store.conversion(id: held.id)?.review == .held, "nothing decided without a reason")
+                let decided = try owner.post("/conversions/\(held.id)/review",
+                                             [("verdict", "approve"), ("reason", "a customer Alice sent"), ("submission", submission)])
+                #expect(decided.status == 303)
+                _ = try owner.get("/conversions/\(held.id)")
+                #expect(owner.page.contains("id=\"conversion-review\">approved"))
+                #expect(owner.page.contains("owner@example.com") && owner.page.contains("a customer Alice sent"), "the log says who and why")
+                let approved = try #require(try await server.store.conversion(id: held.id))
+                #expect(approved.commissions.allSatisfy { $0.status != .held })
+                _ = try owner.get("/review")
+                #expect(owner.page.contains("Nothing waits for review."))
+            }
+        }
+
         @Test func aBadValueIsRefusedAtItsFieldAndADoubleSubmitPaysOnce() async throws {
             try await withServer { server in
                 let owner = try await Self.signedIn(server, "owner@example.com", .owner)

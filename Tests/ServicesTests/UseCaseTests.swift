@@ -189,6 +189,7 @@ final class InMemoryConversions: ConversionStore, WorkspaceStore, Sendable {
     func conversion(id: Int64) async throws -> Conversion? { nil }
     func conversions(_ query: ConversionQuery) async throws -> [Conversion] { [] }
     func reverseConversion(id: Int64, at now: Int64) async throws -> Conversion { throw StoreError(.notFound, "no conversions here") }
+    func review(_ decision: ReviewDecision) async throws -> Conversion { throw StoreError(.notFound, "no conversions here") }
 
     func paymentsDue(_ query: PaymentQuery) async throws -> [PaymentDue] {
         payment.withLock { $0 = (query, nil) }
@@ -216,6 +217,7 @@ struct PaymentsStore: ConversionStore, OfferStore, PartnerStore {
     func conversion(id: Int64) async throws -> Conversion? { nil }
     func conversions(_ query: ConversionQuery) async throws -> [Conversion] { [] }
     func reverseConversion(id: Int64, at now: Int64) async throws -> Conversion { try await conversions.reverseConversion(id: id, at: now) }
+    func review(_ decision: ReviewDecision) async throws -> Conversion { try await conversions.review(decision) }
     func paymentsDue(_ query: PaymentQuery) async throws -> [PaymentDue] { try await conversions.paymentsDue(query) }
     func pay(_ query: PaymentQuery, reference: String?) async throws -> [Payment] { try await conversions.pay(query, reference: reference) }
     func payments(partnerID: UInt32?, afterID: Int64, limit: Int) async throws -> [Payment] { [] }

@@ -59,6 +59,17 @@ enum ConversionContract {
             #expect(existing == conversion)
         }
         _ = try await store.reverseConversion(id: conversionIDs[0], at: now)
+        // Review: a rejected conversion's lines leave the sums and are never paid; one rejected and
+        // approved again is back in them. A reversed one takes no decision.
+        func decide(_ index: Int, _ verdict: ReviewDecision.Verdict) async throws -> Conversion {
+            try await store.review(ReviewDecision(conversionID: conversionIDs[index], verdict: verdict, reason: "checked", by: "test", at: now + 500_000))
+        }
+        #expect(try await decide(2, .reject).commissions.map(\.status) == [.rejected, .rejected])
+        _ = try await decide(3, .reject)
+        let back = try await decide(3, .approve)
+        #expect(back.review == .approved && back.commissions.map(\.status) == [.approved, .approved])
+        #expect(back.reviewLog.map(\.decision) == [.rejected, .approved] && back.reviewLog.map(\.by) == ["test", "test"])
+        await #expect(throws: StoreError.self) { try await decide(0, .approve) }
         let payments = try await store.pay(PaymentQuery(now: now + 1_000_000), reference: "first")
         #expect(payments.map(\.partnerID) == [parent, child] && payments.map(\.reference) == ["first", "first"])
         #expect(try await store.payments(partnerID: child, afterID: 0, limit: 10).map(\.id) == [payments[1].id])
@@ -71,15 +82,17 @@ enum ConversionContract {
         let conversions = try sums("SELECT COUNT(*), SUM(amount) FROM conversions WHERE status = 'accepted'")
         let earned = try sums("SELECT SUM(amount) FROM commissions WHERE status != 'reversed'")[0]
         let paid = try sums("SELECT SUM(amount) FROM commissions WHERE status = 'paid'")[0]
-        #expect(rollup[0] == conversions[0] && rollup[1] == conversions[1] && rollup[2] == earned && rollup[3] == paid)
+        let rejected = try sums("SELECT SUM(amount) FROM commissions WHERE status = 'rejected'")[0]
+        #expect(rollup[0] == conversions[0] && rollup[1] == conversions[1] && rollup[2] == earned - rejected && rollup[3] == paid)
+        #expect(rejected > 0)
         #expect(conversions[0] == 4)
         // The daily rollups agree with the per-minute ones.
         #expect(try sums("SELECT SUM(conversions), SUM(sales), SUM(commissions), SUM(paid) FROM offer_daily") == rollup)
-        #expect(try sums("SELECT SUM(commissions), SUM(paid) FROM member_daily") == [earned, paid])
+        #expect(try sums("SELECT SUM(commissions), SUM(paid) FROM member_daily") == [earned - rejected, paid])
         // Per partner too: the child's and the parent's lines are theirs.
         for partner in [parent, child] {
             #expect(try sums("SELECT SUM(commissions) FROM conversion_rollups WHERE partner_id = \(partner)")
-                == sums("SELECT SUM(amount) FROM commissions WHERE status != 'reversed' AND partner_id = \(partner)"))
+                == sums("SELECT SUM(amount) FROM commissions WHERE status NOT IN ('reversed', 'rejected') AND partner_id = \(partner)"))
         }
         // After the payment, the second reversal left negative balances due.
         let due = try await store.paymentsDue(PaymentQuery(now: now + 2_000_000))

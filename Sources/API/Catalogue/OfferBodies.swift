@@ -106,14 +106,7 @@ package struct OfferInput: Decodable, Sendable {
         if let value = creditPolicy.value { offer.creditPolicy = try Validate.choice(value, "credit_policy", as: CreditPolicy.self) }
         if let value = holdDays.value { offer.holdDays = try Validate.range(value, "hold_days", 0...3650) }
         if let value = leakedCodePolicy.value {
-            guard let policy = LeakedCodePolicy(rawValue: value) else {
-                throw .invalid("leaked_code_policy", "must be credit, hold or no_commission")
-            }
-            // Held commissions need the review queue to be released or refused; until it exists, nothing may wait on it.
-            guard policy != .hold else {
-                throw .invalid("leaked_code_policy", "hold is not available yet: it needs the review queue; use credit or no_commission")
-            }
-            offer.leakedCodePolicy = policy
+            offer.leakedCodePolicy = try Validate.choice(value, "leaked_code_policy", as: LeakedCodePolicy.self)
         }
         switch startsAt {
         case .value(let value): offer.startsAt = try Validate.time(value, "starts_at")

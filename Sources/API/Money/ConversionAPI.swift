@@ -28,6 +28,9 @@ struct ConversionAPI: Sendable {
         router.get("/v1/conversions", use: list)
         router.get("/v1/conversions/{id}", use: get)
         router.post("/v1/conversions/{id}/reverse", use: reverse)
+        router.get("/v1/review", use: reviewQueue)
+        router.post("/v1/conversions/{id}/approve", use: approve)
+        router.post("/v1/conversions/{id}/reject", use: reject)
         router.get("/v1/payments/due", use: due)
         router.post("/v1/payments", use: pay)
         router.get("/v1/payments", use: payments)
@@ -145,7 +148,10 @@ struct ConversionAPI: Sendable {
     // MARK: conversions
 
     @Sendable func list(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
-        let query = request.uri.queryParameters.dictionary
+        try await list(query: request.uri.queryParameters.dictionary)
+    }
+
+    func list(query: [String: String]) async throws -> Response {
         var filter = ConversionQuery()
         if let text = query["limit"] {
             guard let limit = Int(text), (1...1000).contains(limit) else { throw APIError.invalid("limit", "must be from 1 to 1000") }
@@ -164,6 +170,7 @@ struct ConversionAPI: Sendable {
             filter.partnerID = id
         }
         if let text = query["status"] { filter.status = try Validate.choice(text, "status", as: Conversion.Status.self) }
+        if let text = query["review"] { filter.review = try Validate.choice(text, "review", as: Conversion.Review.self) }
         if let text = query["from"] { filter.from = try Validate.time(text, "from") }
         if let text = query["to"] { filter.to = try Validate.time(text, "to") }
         let conversions = try await store.conversions(filter)
@@ -180,6 +187,46 @@ struct ConversionAPI: Sendable {
     @Sendable func reverse(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let id = try context.id("id")
         return try JSONBody.response(ConversionBody(conversion: try await store.reverseConversion(id: Int64(id), at: Timestamp.now())))
+    }
+
+    // MARK: the review queue
+
+    /// The held conversions, oldest first, paged like `GET /v1/conversions`.
+    @Sendable func reviewQueue(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        var query = request.uri.queryParameters.dictionary
+        query["review"] = Conversion.Review.held.rawValue
+        return try await list(query: query)
+    }
+
+    @Sendable func approve(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        try await decide(.approve, request, context: context)
+    }
+
+    @Sendable func reject(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        try await decide(.reject, request, context: context)
+    }
+
+    struct DecisionInput: Decodable {
+        var reason: String?
+    }
+
+    func decide(_ verdict: ReviewDecision.Verdict, _ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let id = try context.id("id")
+        let input = try await JSONBody.decode(DecisionInput.self, from: request, context: context)
+        let reason = try Self.reason(input.reason)
+        let decision = ReviewDecision(conversionID: Int64(id), verdict: verdict, reason: reason,
+                                      by: "\(context.role?.rawValue ?? "admin") key", at: Timestamp.now())
+        return try JSONBody.response(ConversionBody(conversion: try await store.review(decision)))
+    }
+
+    /// A decision's reason: said, and short enough to keep.
+    package static func reason(_ text: String?) throws(APIError) -> String {
+        let reason = text?.trimmingSpaces() ?? ""
+        guard !reason.isEmpty else { throw .invalid("reason", "say why: the reason is kept in the conversion's review log") }
+        guard reason.count <= ReviewDecision.maximumReasonLength else {
+            throw .invalid("reason", "must be at most \(ReviewDecision.maximumReasonLength) characters")
+        }
+        return reason
     }
 
     // MARK: payments

@@ -72,13 +72,13 @@ package struct MemberDashboard: Encodable, Sendable {
         for conversion in conversions {
             let mine = conversion.commissions.filter { $0.partnerID == member.partner.id }
             rows.append(ConversionPart(id: conversion.id, order_id: conversion.orderID, amount: conversion.amount.minorUnits,
-                                       commission: mine.filter { $0.status != .reversed }.reduce(0) { $0 + $1.amount.minorUnits },
+                                       commission: mine.filter { $0.status != .reversed && $0.status != .rejected }.reduce(0) { $0 + $1.amount.minorUnits },
                                        status: conversion.status.rawValue, created_at: Timestamp.format(conversion.createdAt)))
             for line in mine {
                 switch line.status {
-                case .pending, .approved: expected += line.amount.minorUnits
+                case .pending, .approved, .held: expected += line.amount.minorUnits
                 case .paid: paid += line.amount.minorUnits
-                case .reversed: break
+                case .reversed, .rejected: break
                 }
             }
         }

@@ -30,7 +30,7 @@ public enum AccountRules {
 }
 
 extension StringProtocol {
-    func trimmingSpaces() -> String {
+    public func trimmingSpaces() -> String {
         String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }

@@ -27,6 +27,10 @@ public protocol ConversionStore: Sendable {
     func conversions(_ query: ConversionQuery) async throws -> [Conversion]
     /// Reverses a conversion (a refund); a reversed one is returned as it is.
     func reverseConversion(id: Int64, at now: Int64) async throws -> Conversion
+    /// Approves or rejects a conversion (`ReviewRules`), logs the decision,
+    /// and moves its lines: throws `StoreError(.conflict)` with the rule's
+    /// reason when the decision cannot be given.
+    func review(_ decision: ReviewDecision) async throws -> Conversion
 
     /// What is due per partner: approved lines (pending ones whose hold ended
     /// by `now` count as approved), summed.
@@ -165,6 +169,10 @@ public struct Conversion: Sendable, Equatable {
     public var reversedAt: Int64?
     /// Why the conversion is suspect, if it is (SPEC section 14).
     public var flags: [QualityFlag] = []
+    /// Where it stands in the review queue: nil when it never entered it.
+    public var review: Review?
+    /// Each decision on it, oldest first.
+    public var reviewLog: [ReviewEntry] = []
 
     public init(id: Int64, offerID: UInt32, orderID: String, partnerID: UInt32?, amount: Money, status: Status, event: String?,
                 source: ConversionSource, clickID: String?, subIDs: [String?], candidates: AttributionCandidates,
@@ -196,6 +204,10 @@ public struct Commission: Sendable, Equatable {
         case approved
         case paid
         case reversed
+        /// Its conversion waits for review: never due, never paid.
+        case held
+        /// Its conversion was rejected in review (an approval brings it back).
+        case rejected
     }
 
     public var id: Int64
@@ -231,17 +243,19 @@ public struct ConversionQuery: Sendable {
     public var offerID: UInt32?
     public var partnerID: UInt32?
     public var status: Conversion.Status?
+    public var review: Conversion.Review?
     /// Milliseconds since the Unix epoch, `[from, to)` of the creation time.
     public var from: Int64?
     public var to: Int64?
     public var afterID: Int64
     public var limit: Int
 
-    public init(offerID: UInt32? = nil, partnerID: UInt32? = nil, status: Conversion.Status? = nil, from: Int64? = nil,
-                to: Int64? = nil, afterID: Int64 = 0, limit: Int = 100) {
+    public init(offerID: UInt32? = nil, partnerID: UInt32? = nil, status: Conversion.Status? = nil, review: Conversion.Review? = nil,
+                from: Int64? = nil, to: Int64? = nil, afterID: Int64 = 0, limit: Int = 100) {
         self.offerID = offerID
         self.partnerID = partnerID
         self.status = status
+        self.review = review
         self.from = from
         self.to = to
         self.afterID = afterID

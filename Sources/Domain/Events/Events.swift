@@ -4,6 +4,9 @@
 public enum EventType: String, Sendable, CaseIterable, Codable {
     case conversionCreated = "conversion.created"
     case conversionReversed = "conversion.reversed"
+    /// A brand approved or rejected a conversion in review (SPEC section
+    /// 14); `data` is the conversion, its `review_log` ending with the decision.
+    case conversionReviewed = "conversion.reviewed"
     case commissionApproved = "commission.approved"
     case paymentCreated = "payment.created"
     /// A partner joined an offer; `data` is the member.

@@ -45,6 +45,21 @@ public struct PromoCodeLeak: Sendable, Equatable {
         self.orderCount = orderCount
     }
 
+    /// The flag of an order on a leaked code: one that is evidence itself
+    /// (`reasons` not empty) or comes after the code was flagged.
+    public static let orderFlagCode = "leaked_code"
+
+    public static func orderFlag(code: String, reasons: [String], referrer: String?, alreadyLeaked: Bool) -> QualityFlag? {
+        if reasons.contains(couponSite) {
+            return QualityFlag(code: orderFlagCode, detail: "code \(code) used from \(referrer ?? "a coupon site"), a coupon, deal or cashback site")
+        }
+        if reasons.contains(redemptionSpike) {
+            return QualityFlag(code: orderFlagCode, detail: "code \(code) used in an hour of redemptions far above its usual hours")
+        }
+        if alreadyLeaked { return QualityFlag(code: orderFlagCode, detail: "code \(code) was flagged as leaked before this order") }
+        return nil
+    }
+
     /// The evidence with one more order, referred by `referrer`, for `reasons`.
     public func adding(order: String, referrer: String?, reasons: [String]) -> PromoCodeLeak {
         var leak = self

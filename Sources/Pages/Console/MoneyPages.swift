@@ -14,6 +14,8 @@ extension ConsolePages {
         pages.get("/conversions", use: conversionsPage)
         pages.get("/conversions/{id}", use: conversionPage)
         pages.post("/conversions/{id}/reverse", use: reverseConversion)
+        pages.get("/review", use: reviewPage)
+        pages.post("/conversions/{id}/review", use: reviewConversion)
         pages.get("/payments", use: paymentsPage)
         pages.get("/payments.csv", use: paymentsCSV)
         pages.post("/payments", use: pay)
@@ -66,9 +68,18 @@ extension ConsolePages {
 
     @Sendable func conversionPage(_ request: Request, context: PageContext) async throws -> Response {
         let teammate = try context.team(.read, request)
+        return try await conversionPage(try await conversion(context), teammate: teammate, context)
+    }
+
+    func conversion(_ context: PageContext) async throws -> Conversion {
         guard let text = context.parameters.get("id"), let id = Int64(text), let conversion = try await store.conversion(id: id) else {
             throw PageError.notFound("There is no such conversion.")
         }
+        return conversion
+    }
+
+    func conversionPage(_ conversion: Conversion, teammate: TeamMember, problem: String? = nil, reason: String = "", _ context: PageContext,
+                        status: HTTPResponse.Status = .ok) async throws -> Response {
         let currency = try await store.currency()
         let offer = try await store.offer(id: conversion.offerID)
         func name(_ id: UInt32?) async throws -> String {
@@ -98,7 +109,61 @@ extension ConsolePages {
             "decision": ["winner": conversion.decision.winner.rawValue, "partner": try await name(conversion.decision.partnerID),
                          "policy": conversion.decision.policy.rawValue, "reason": conversion.decision.reason],
             "candidates": candidates, "lines": lines, "can_act": teammate.role.may(.manage),
+            "flags": conversion.flags.map { ["code": $0.code, "detail": $0.detail] },
+            "review": conversion.review?.rawValue ?? "", "has_flags": !conversion.flags.isEmpty, "has_log": !conversion.reviewLog.isEmpty,
+            "log": conversion.reviewLog.map { ["decision": $0.decision.rawValue, "by": $0.by, "reason": $0.reason, "at": Timestamp.format($0.at)] },
+            "can_approve": ReviewRules.refusal(of: .approve, on: conversion) == nil,
+            "can_reject": ReviewRules.refusal(of: .reject, on: conversion) == nil,
+            "problem": problem ?? "", "reason": reason, "submission": FormToken.make(),
+        ], context, status: status)
+    }
+
+    // MARK: the review queue
+
+    /// The held conversions, oldest first, each with why it is held.
+    @Sendable func reviewPage(_ request: Request, context: PageContext) async throws -> Response {
+        _ = try context.team(.read, request)
+        let currency = try await store.currency()
+        let held = try await store.conversions(ConversionQuery(review: .held, limit: 1000))
+        var names: [UInt32: String] = [:]
+        for id in Set(held.flatMap { $0.commissions.map(\.partnerID) }) { names[id] = try await store.partner(id: id)?.name }
+        return page("review", [
+            "title": "Review", "section": "review", "currency": currency.code, "count": held.count,
+            "conversions": held.map { conversion in
+                let lines = conversion.commissions.filter { $0.status == .held }
+                return ["id": conversion.id, "date": Self.day(conversion.createdAt), "order": conversion.orderID,
+                        "partners": Set(lines.map(\.partnerID)).sorted().map { names[$0] ?? "partner \($0)" }.joined(separator: ", "),
+                        "amount": Self.money(conversion.amount.minorUnits, currency),
+                        "held": Self.money(lines.reduce(0) { $0 + $1.amount.minorUnits }, currency),
+                        "why": conversion.flags.map(\.detail).joined(separator: "; ")]
+            },
         ], context)
+    }
+
+    /// Approves or rejects a conversion with the teammate's reason, logged under their email.
+    @Sendable func reviewConversion(_ request: Request, context: PageContext) async throws -> Response {
+        let teammate = try context.team(.manage, request)
+        let conversion = try await conversion(context)
+        guard let verdict = context.form.text("verdict").flatMap(ReviewDecision.Verdict.init(rawValue:)) else {
+            return try await conversionPage(conversion, teammate: teammate, problem: "Choose approve or reject.", context,
+                                            status: .unprocessableContent)
+        }
+        let reason = (context.form.text("reason") ?? "").trimmingSpaces()
+        guard !reason.isEmpty, reason.count <= ReviewDecision.maximumReasonLength else {
+            let problem = reason.isEmpty ? "Say why: the reason is kept in the review log."
+                : "Keep the reason under \(ReviewDecision.maximumReasonLength) characters."
+            return try await conversionPage(conversion, teammate: teammate, problem: problem, reason: reason, context,
+                                            status: .unprocessableContent)
+        }
+        if let refusal = ReviewRules.refusal(of: verdict, on: conversion) {
+            return try await conversionPage(conversion, teammate: teammate, problem: refusal.prefix(1).uppercased() + refusal.dropFirst() + ".",
+                                            context, status: .conflict)
+        }
+        return try await once(context, pending: "/conversions/\(conversion.id)") {
+            _ = try await store.review(ReviewDecision(conversionID: conversion.id, verdict: verdict, reason: reason, by: teammate.email,
+                                                      at: Self.now()))
+            return "/conversions/\(conversion.id)"
+        }
     }
 
     @Sendable func reverseConversion(_ request: Request, context: PageContext) async throws -> Response {

@@ -83,15 +83,27 @@ public enum ConversionsSQL {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let subIDs = click?.subIDValues ?? []
-        // Suspect, not refused: a flag changes no money.
-        let flags = [request.fastConversion.flag(clickedAt: candidates.click.flatMap { $0.found ? $0.clickedAt : nil },
-                                                 convertedAt: request.now)].compactMap { $0 }
+        // The leak signals this order carries, counted before the write so that the order is flagged with them.
+        var leakReasons: [String] = []
+        if let member = codeMember {
+            if request.couponSite != nil { leakReasons.append(PromoCodeLeak.couponSite) }
+            if try QualitySQL.countRedemption(db, member, spike: request.redemptionSpike, now: request.now) {
+                leakReasons.append(PromoCodeLeak.redemptionSpike)
+            }
+        }
+        // Suspect, not refused: a flag changes money only through the offer's policy.
+        let flags = [
+            request.fastConversion.flag(clickedAt: candidates.click.flatMap { $0.found ? $0.clickedAt : nil }, convertedAt: request.now),
+            codeMember.flatMap { PromoCodeLeak.orderFlag(code: $0.promoCode ?? "", reasons: leakReasons, referrer: request.couponSite,
+                                                         alreadyLeaked: $0.promoCodeStatus == .leaked) },
+        ].compactMap { $0 }
+        let held = ReviewRules.holds(flags: flags, policy: offer.leakedCodePolicy)
         func sub(_ index: Int) -> SQLValue { SQLValue(subIDs.count > index ? subIDs[index] : nil) }
         let conversionID = try db.row("""
             INSERT INTO conversions (offer_id, order_id, partner_id, amount, currency, event, source, click_id,
                                      sub1, sub2, sub3, sub4, sub5, candidates, decision, minute, created_at, country, devices,
-                                     link_id, rule, variant, flags)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                     link_id, rule, variant, flags, review)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, [
                 .integer(Int64(offer.id)), .text(request.orderID), SQLValue(planned.decision.partnerID), .integer(request.amount.minorUnits),
                 .text(request.amount.currency.code), SQLValue(request.event), .text(request.source.rawValue), SQLValue(request.clickID),
@@ -101,9 +113,18 @@ public enum ConversionsSQL {
                 .integer(Int64(click?.country.rawValue ?? 0)), .integer(Int64(click?.devices ?? 0)),
                 .integer(Int64(click?.linkID ?? 0)), .integer(Int64(click?.record.rule ?? 0)), .integer(Int64(click?.record.variant ?? 0)),
                 flags.isEmpty ? .null : .text(String(decoding: try encoder.encode(flags), as: UTF8.self)),
+                held ? .text(Conversion.Review.held.rawValue) : .null,
             ])?.int64(0)
         guard let conversionID else { throw StoreError(.unavailable, "the conversion's id was not returned") }
-        let (status, availableAt) = HoldPolicy.newLine(of: offer, at: request.now)
+        var (status, availableAt) = HoldPolicy.newLine(of: offer, at: request.now)
+        var reviewLog: [ReviewEntry] = []
+        if held {
+            status = .held
+            let entry = ReviewEntry(decision: .held, reason: flags.map(\.detail).joined(separator: "; "), by: ReviewRules.service,
+                                    at: request.now)
+            try ReviewSQL.log(db, conversionID: conversionID, entry)
+            reviewLog.append(entry)
+        }
         var commissions: [Commission] = []
         for line in planned.lines {
             let lineID = try db.row("""
@@ -134,18 +155,15 @@ public enum ConversionsSQL {
             subIDs: (0..<5).map { subIDs.count > $0 ? subIDs[$0] : nil }, candidates: candidates, decision: planned.decision,
             commissions: commissions, createdAt: request.now, reversedAt: nil)
         created.flags = flags
+        created.review = held ? .held : nil
+        created.reviewLog = reviewLog
         try EventsSQL.emitConversion(db, .conversionCreated, created, now: request.now)
         if var used = codeMember {
             used.promoUses += 1  // as the update above left it
             try EventsSQL.emitMember(db, .promoCodeRedeemed, used, urls: memberURLs, now: request.now)
-            // The leak signals this order carries, added to the code's evidence together.
-            var reasons: [String] = []
-            if request.couponSite != nil { reasons.append(PromoCodeLeak.couponSite) }
-            if try QualitySQL.countRedemption(db, used, spike: request.redemptionSpike, now: request.now) {
-                reasons.append(PromoCodeLeak.redemptionSpike)
-            }
-            if !reasons.isEmpty {
-                try QualitySQL.addLeakEvidence(db, used, order: request.orderID, referrer: request.couponSite, reasons: reasons,
+            // The order's leak signals, added to the code's evidence together.
+            if !leakReasons.isEmpty {
+                try QualitySQL.addLeakEvidence(db, used, order: request.orderID, referrer: request.couponSite, reasons: leakReasons,
                                                urls: memberURLs, now: request.now)
             }
         }
@@ -206,7 +224,7 @@ public enum ConversionsSQL {
 
     static let conversionColumns = """
         id, offer_id, order_id, partner_id, amount, currency, status, event, source, click_id, sub1, sub2, sub3, sub4, sub5,
-        candidates, decision, created_at, reversed_at, flags
+        candidates, decision, created_at, reversed_at, flags, review
         """
 
     public static func conversion(_ db: some SQLConnection, id: Int64) throws -> Conversion? {
@@ -224,6 +242,7 @@ public enum ConversionsSQL {
         if let offerID = query.offerID { conditions.append("offer_id = ?"); arguments.append(.integer(Int64(offerID))) }
         if let partnerID = query.partnerID { conditions.append("partner_id = ?"); arguments.append(.integer(Int64(partnerID))) }
         if let status = query.status { conditions.append("status = ?"); arguments.append(.text(status.rawValue)) }
+        if let review = query.review { conditions.append("review = ?"); arguments.append(.text(review.rawValue)) }
         if let from = query.from { conditions.append("created_at >= ?"); arguments.append(.integer(from)) }
         if let to = query.to { conditions.append("created_at < ?"); arguments.append(.integer(to)) }
         arguments.append(SQLValue(query.limit))
@@ -255,6 +274,10 @@ public enum ConversionsSQL {
             decision: try decoder.decode(AttributionDecision.self, from: Data(try row.text(16).utf8)),
             commissions: commissions, createdAt: try row.int64(17), reversedAt: try row.optionalInt64(18))
         if let flags = try row.optionalText(19) { conversion.flags = try decoder.decode([QualityFlag].self, from: Data(flags.utf8)) }
+        if let review = try row.optionalText(20) {
+            conversion.review = Conversion.Review(rawValue: review)
+            conversion.reviewLog = try ReviewSQL.log(db, conversionID: id)
+        }
         return conversion
     }
 
@@ -269,7 +292,7 @@ public enum ConversionsSQL {
                       conversions: -1, sales: -conversion.amount.minorUnits)
         for line in conversion.commissions where line.reversesID == nil {
             switch line.status {
-            case .pending, .approved:
+            case .pending, .approved, .held:
                 try db.execute("UPDATE commissions SET status = 'reversed' WHERE id = ?", [.integer(line.id)])
             case .paid:
                 // Paid money is not taken back silently: a negative line, due at once.
@@ -278,6 +301,10 @@ public enum ConversionsSQL {
                     VALUES (?, ?, ?, ?, ?, 'approved', ?, ?, ?, ?)
                     """, [.integer(id), .integer(Int64(line.offerID)), .integer(Int64(line.partnerID)), .integer(-line.amount.minorUnits),
                           .text(line.kind.rawValue), .integer(now), .integer(minute), .integer(line.id), .integer(now)])
+            case .rejected:
+                // Taken out of the rollups when it was rejected.
+                try db.execute("UPDATE commissions SET status = 'reversed' WHERE id = ?", [.integer(line.id)])
+                continue
             case .reversed:
                 continue
             }

@@ -35,7 +35,8 @@ public enum EventsSQL {
         let partner = try CatalogueSQL.partner(db, id: partnerID)
         let lines = conversion.commissions.filter { $0.partnerID == partnerID && $0.reversesID == nil }
         let commission = Money(minorUnits: lines.reduce(0) { $0 + $1.amount.minorUnits }, currency: conversion.amount.currency)
-        let status = type == .conversionReversed ? "reversed" : (lines.contains { $0.status == .pending } ? "pending" : "approved")
+        let status = if type == .conversionReversed { "reversed" } else if conversion.review == .rejected { "rejected" } else if
+            lines.contains(where: { $0.status == .held }) { "held" } else { lines.contains { $0.status == .pending } ? "pending" : "approved" }
         var values = ["click_id": conversion.clickID ?? "", "order_id": conversion.orderID, "amount": conversion.amount.decimalString,
                       "currency": conversion.amount.currency.code, "commission": commission.decimalString, "status": status,
                       "offer_id": String(conversion.offerID), "partner_code": partner?.code.value ?? "", "event": conversion.event ?? "",

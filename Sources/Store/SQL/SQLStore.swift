@@ -291,6 +291,10 @@ extension SQLStore: ConversionStore {
         try await write(WriteOptions(serialized: true)) { db in try ConversionsSQL.reverse(db, id: id, at: now) }
     }
 
+    public func review(_ decision: ReviewDecision) async throws -> Conversion {
+        try await write(WriteOptions(serialized: true)) { db in try ReviewSQL.decide(db, decision) }
+    }
+
     public func paymentsDue(_ query: PaymentQuery) async throws -> [PaymentDue] {
         let currency = try await currency()
         return try await write(WriteOptions(serialized: true)) { db in try ConversionsSQL.due(db, query, currency: currency) }
