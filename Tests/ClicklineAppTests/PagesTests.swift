@@ -167,6 +167,8 @@ extension EndToEnd {
                 let alice = try #require(try await server.store.partner(code: Code("abc123")!))
                 let member = try #require(try await server.store.memberships(partnerID: alice.id).first { $0.promoCode != nil })
                 _ = try await server.store.updateOffer(id: member.offerID) { $0.leakedCodePolicy = .hold }
+                _ = try owner.get("/offers/\(member.offerID)/edit")
+                #expect(owner.page.contains(#"<option value="hold" selected>"#), "the offer's form shows its policy")
                 _ = try owner.get("/review")
                 #expect(owner.page.contains("Nothing waits for review."))
                 var request = ConversionRequest(offerID: nil, orderID: "R-1", amount: Money(minorUnits: 5_000, currency: .usd), source: .shopify,

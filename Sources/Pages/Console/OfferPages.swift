@@ -32,7 +32,8 @@ extension ConsolePages {
             return page("offer-type", ["title": "Add Offer", "section": "dashboard"], context)
         }
         var state = FormState(values: ["payout_type": "percent", "naming_strategy": "name_discount", "discount_type": "percent",
-                                       "credit_policy": "code_first", "attribution_window_days": "30", "hold_days": "0"])
+                                       "credit_policy": "code_first", "attribution_window_days": "30", "hold_days": "0",
+                                       "leaked_code_policy": LeakedCodePolicy.credit.rawValue])
         if type == .link { state.values["links"] = "" }
         // Set up from a project's sales stage: the new offer is bound to the stage once saved.
         for name in ["project", "stage"] {
@@ -124,6 +125,7 @@ extension ConsolePages {
         if let days = try FormInput.integer(form["attribution_window_days"], field: "attribution_window_days") { json["attribution_window_days"] = days }
         if let days = try FormInput.integer(form["hold_days"], field: "hold_days") { json["hold_days"] = days }
         if let policy = form.text("credit_policy") { json["credit_policy"] = policy }
+        if let policy = form.text("leaked_code_policy") { json["leaked_code_policy"] = policy }
         json["starts_at"] = try FormInput.date(form["starts_at"], field: "starts_at") ?? NSNull()
         json["ends_at"] = try FormInput.date(form["ends_at"], field: "ends_at", endOfDay: true) ?? NSNull()
         if type == .link {
@@ -174,6 +176,7 @@ extension ConsolePages {
         var values: [String: String] = [
             "name": offer.name, "description": offer.description, "attribution_window_days": String(offer.attributionWindowDays),
             "hold_days": String(offer.holdDays), "credit_policy": offer.creditPolicy.rawValue,
+            "leaked_code_policy": offer.leakedCodePolicy.rawValue,
             "starts_at": FormInput.dateField(offer.startsAt), "ends_at": FormInput.dateField(offer.endsAt, isEnd: true),
             "destination_url": offer.destination?.url ?? "",
             "parent_override_percent": offer.parentOverride.map { Decimal2.format($0.basisPoints) } ?? "",
