@@ -244,7 +244,7 @@ let package = Package(
         .executableTarget(
             name: "clickline",
             dependencies: [
-                "ClickModel", "ClicklineApp", "Domain", "Store", "Services",
+                "Aggregator", "ClickModel", "ClicklineApp", "Domain", "Store", "Services", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -184,6 +184,13 @@ public enum OpenAPIDocument {
         add("GET", "/v1/conversions/{id}", "A conversion with its commissions and attribution record", access: .admin, answer: ref("Conversion"))
         add("POST", "/v1/conversions/{id}/reverse", "Reverse a conversion (a refund): unpaid commissions are reversed, paid ones "
             + "get a negative line", access: .admin, answer: ref("Conversion"))
+        add("GET", "/v1/reports/quality", "Per partner over the range: clicks and invalid ones (bots, address caps, hosting networks), "
+            + "flagged conversions, orders on its leaked codes, commission held for review; format=csv gives a download",
+            access: .admin, query: [
+                queryParameter("range", "last_6_months (default), month_to_date or last_30_days"), queryParameter("from", "a date, YYYY-MM-DD"),
+                queryParameter("to", "a date, YYYY-MM-DD, included"), queryParameter("project_id", "only the offers of this project", type: "integer"),
+                queryParameter("format", "json (default) or csv"),
+            ], answer: ref("QualityReport"))
         add("GET", "/v1/review", "The review queue: held conversions, oldest first; their commissions are never due until approved",
             access: .admin, query: paging, answer: page("Conversion"))
         add("POST", "/v1/conversions/{id}/approve", "Approve a held or rejected conversion: its lines earn as any other "
@@ -307,7 +314,7 @@ public enum OpenAPIDocument {
         let eventTypes = enumeration(EventType.subscribable.map(\.rawValue))
         let url: JSON = ["type": "string", "format": "uri", "description": "an absolute http or https URL of visible ASCII"]
         let counts: [String: JSON] = ["clicks": int, "billable": int, "unique": int, "bot": int, "unattributed": int, "inactive": int,
-                                      "capped": int, "expired": int]
+                                      "capped": int, "expired": int, "invalid": int]
         return [
             "Error": object(["error": object(["code": string, "message": string, "field": nullable(string)], required: ["code", "message"])]),
             "Payout": object([
@@ -505,6 +512,14 @@ public enum OpenAPIDocument {
                     "currency": string, "commissions": int, "payable": bool,
                 ])],
                 "total": ["type": "integer", "description": "the sum of the payable amounts"], "next_cursor": nullable(string),
+            ]),
+            "QualityReport": object([
+                "range": ["type": "object"], "currency": string,
+                "items": ["type": "array", "items": object([
+                    "partner_id": int, "clicks": int, "invalid_clicks": int, "invalid_share": ["type": "number"],
+                    "flagged_conversions": int, "leaked_code_orders": int,
+                    "held_commission": ["type": "integer", "description": "minor units"],
+                ])],
             ]),
             "ReviewInput": object(["reason": ["type": "string", "minLength": 1, "maxLength": 500,
                                               "description": "why; kept in the conversion's review_log"]], required: ["reason"]),

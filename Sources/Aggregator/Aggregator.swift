@@ -30,8 +30,10 @@ public struct AggregatorConfiguration: Sendable {
 }
 
 /// The aggregator: one thread that drains every edge worker's click channel in
-/// batches, counts each click into the live counters, marks unique clicks and
-/// hands batches to the click writer.
+/// batches, judges each billable click by the invalid-click checks, counts it
+/// into the live counters, marks unique clicks and hands batches to the click
+/// writer. Every worker's clicks pass the one thread, so the checks' per-address
+/// counts are exact for the node.
 ///
 /// Thread contract: `start()` and `stopAndDrain()` are called once each, from
 /// one owner thread, in that order; `live` may be read from any thread. The
@@ -43,18 +45,27 @@ public final class Aggregator: @unchecked Sendable {
     private let configuration: AggregatorConfiguration
     private let logger: Logger
     private let counters = LiveCounters()
+    /// Nil when every check is off.
+    private let invalidClicks: InvalidClicks?
     private let published = Mutex(LiveSnapshot())
     private let stopRequested = ManagedAtomic<Bool>(false)
     private let aggregated = ManagedAtomic<Int>(0)
     private var thread: OwnedThread?
 
-    public init(channels: [ClickChannel], writer: ClickWriter, seed: LiveCounterSeed,
+    public init(channels: [ClickChannel], writer: ClickWriter, seed: LiveCounterSeed, invalidClicks rules: InvalidClickRules = .off,
                 configuration: AggregatorConfiguration = .init(), logger: Logger) {
         self.channels = channels
         self.writer = writer
         self.configuration = configuration
         self.logger = logger
         counters.seed(seed)
+        if rules.isOff {
+            invalidClicks = nil
+        } else {
+            let judge = InvalidClicks(rules: rules)
+            for click in seed.addressClicks { judge.seed(linkID: click.linkID, network: click.network, day: seed.uniqueDay) }
+            invalidClicks = judge
+        }
         publish(now: Clocks.wallClockMilliseconds())
     }
 
@@ -95,6 +106,8 @@ public final class Aggregator: @unchecked Sendable {
                 let limit = min(configuration.drainChunk, configuration.maxBatchClicks - batch.count)
                 let taken = channel.drain(limit: limit) { clicks in
                     let base = clicks.baseAddress!
+                    // The aggregator is the ring's one consumer: the run is its own until `drain` returns.
+                    invalidClicks?.judge(UnsafeMutableBufferPointer(mutating: clicks))
                     counters.record(clicks) { index, unique in
                         channel.withSubIDs(of: base + index) { batch.append(base + index, subIDs: $0, unique: unique) }
                     }

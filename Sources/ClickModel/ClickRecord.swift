@@ -14,6 +14,10 @@ public enum ClickOutcome: UInt8, Sendable, BitwiseCopyable, CaseIterable, Custom
     /// The link's `expires_at` has passed: sent to its expired URL, else the
     /// offer's fallback URL. Never billable.
     case expired = 5
+    /// Would have been billable, but failed a quality check (SPEC section 14):
+    /// past the address cap, or from a hosting network (`ClickQuality` says which).
+    /// Set by the aggregator, not the edge. Never billable.
+    case invalid = 6
 
     public var description: String {
         switch self {
@@ -23,6 +27,7 @@ public enum ClickOutcome: UInt8, Sendable, BitwiseCopyable, CaseIterable, Custom
         case .bot: "bot"
         case .capped: "capped"
         case .expired: "expired"
+        case .invalid: "invalid"
         }
     }
 }
@@ -151,7 +156,7 @@ public struct SubIDs: Sendable, BitwiseCopyable {
 }
 
 /// One click, as the edge records it into its ring: a fixed-size value of 64
-/// bytes (54 used), so that making one allocates nothing and the aggregator
+/// bytes (63 used), so that making one allocates nothing and the aggregator
 /// streams through them. Id fields hold the store's row ids; 0 means none. A click's
 /// sub ids, when it has any (`flags` says so), travel beside it.
 public struct ClickRecord: Sendable, BitwiseCopyable {
@@ -159,6 +164,8 @@ public struct ClickRecord: Sendable, BitwiseCopyable {
     public var id: ClickID
     /// A salted hash of the client's address and user agent (uniqueness, fraud checks).
     public var clientHash: UInt64
+    /// The client's network (an IPv4 address, an IPv6 /64): address caps and hosting networks.
+    public var network: ClientNetwork
     public var offerID: UInt32
     public var linkID: UInt32
     /// The partner who gets the credit: the child when the URL named a valid one.
@@ -179,16 +186,21 @@ public struct ClickRecord: Sendable, BitwiseCopyable {
     public var country: CountryCode
     /// The visitor's device classes from its user agent (`DeviceClass.bit`s; an iPhone is ios and mobile).
     public var devices: UInt16
+    /// Why an `invalid` click is (set by the aggregator's checks).
+    public var quality: ClickQuality
 
     @inlinable
     public init(
         id: ClickID, clientHash: UInt64 = 0, offerID: UInt32 = 0, linkID: UInt32 = 0,
         creditedPartnerID: UInt32 = 0, generatingPartnerID: UInt32 = 0, adID: UInt32 = 0,
         outcome: ClickOutcome = .billable, flags: ClickFlags = [], botReason: BotReason = .none,
-        workerID: UInt8 = 0, rule: UInt8 = 0, variant: UInt8 = 0, country: CountryCode = .none, devices: UInt16 = 0
+        workerID: UInt8 = 0, rule: UInt8 = 0, variant: UInt8 = 0, country: CountryCode = .none, devices: UInt16 = 0,
+        network: ClientNetwork = .none, quality: ClickQuality = []
     ) {
         self.id = id
         self.clientHash = clientHash
+        self.network = network
+        self.quality = quality
         self.offerID = offerID
         self.linkID = linkID
         self.creditedPartnerID = creditedPartnerID

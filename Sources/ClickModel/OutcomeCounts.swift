@@ -11,11 +11,13 @@ public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
     public var inactive: Int64 = 0
     public var capped: Int64 = 0
     public var expired: Int64 = 0
+    /// Would have been billable but failed a quality check (address cap, hosting network).
+    public var invalid: Int64 = 0
 
     @inlinable public init() {}
 
     public init(clicks: Int64, billable: Int64, unique: Int64, bot: Int64, unattributed: Int64, inactive: Int64,
-                capped: Int64 = 0, expired: Int64 = 0) {
+                capped: Int64 = 0, expired: Int64 = 0, invalid: Int64 = 0) {
         self.clicks = clicks
         self.billable = billable
         self.unique = unique
@@ -24,6 +26,7 @@ public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
         self.inactive = inactive
         self.capped = capped
         self.expired = expired
+        self.invalid = invalid
     }
 
     /// Counts one click.
@@ -39,6 +42,7 @@ public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
         case .bot: bot &+= 1
         case .capped: capped &+= 1
         case .expired: expired &+= 1
+        case .invalid: invalid &+= 1
         }
     }
 
@@ -52,6 +56,7 @@ public struct OutcomeCounts: Sendable, Hashable, BitwiseCopyable {
         inactive &+= other.inactive
         capped &+= other.capped
         expired &+= other.expired
+        invalid &+= other.invalid
     }
 
     @inlinable

@@ -118,7 +118,8 @@ public final class ClicklineApplication: Sendable {
         aggregation.maxBatchClicks = settings.maxBatchClicks
         let backend = store.backend
         let seed = try await onOwnThread("counter-seed") { try backend.liveCounterSeed(now: Clocks.wallClockMilliseconds()) }
-        aggregator = Aggregator(channels: edge.channels, writer: writer, seed: seed, configuration: aggregation, logger: logger)
+        aggregator = Aggregator(channels: edge.channels, writer: writer, seed: seed, invalidClicks: settings.invalidClicks,
+                                configuration: aggregation, logger: logger)
 
         let edge = self.edge, aggregator = self.aggregator, writer = self.writer
         let edgeStarted = self.edgeStarted

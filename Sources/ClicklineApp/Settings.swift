@@ -59,6 +59,9 @@ public struct Settings: Sendable, Equatable {
     public var leakSpikeFactor = 10
     public var leakSpikeMinimumOrders = 20
     public var fastConversionSeconds = 10
+    /// The invalid-click checks: `--address-click-cap`, `--address-group-v4`,
+    /// `--address-group-v6` and, read at start, `--datacenter-ranges`.
+    public var invalidClicks = InvalidClickRules()
 
     public init() {}
 
@@ -232,6 +235,28 @@ public struct Settings: Sendable, Equatable {
         },
         spec("fast-conversion-seconds", "10", "A conversion this soon after its click is flagged fast_conversion (money unchanged); 0 turns the check off.") {
             $0.fastConversionSeconds = try int($1, "fast-conversion-seconds", 0...86_400)
+        },
+        spec("address-click-cap", "100", "Billable clicks a day per address group (see address-group-v4 and -v6) on one link; the clicks past it are recorded as invalid, never billable. 0 turns the cap off.") {
+            $0.invalidClicks.addressClickCap = try int($1, "address-click-cap", 0...1_000_000_000)
+        },
+        spec("address-group-v4", "24", "IPv4 clients whose first this many bits agree count as one address for address-click-cap.") {
+            $0.invalidClicks.v4Prefix = try int($1, "address-group-v4", 8...32)
+        },
+        spec("address-group-v6", "48", "IPv6 clients whose first this many bits agree count as one address for address-click-cap (at most 64: a click keeps its /64).") {
+            $0.invalidClicks.v6Prefix = try int($1, "address-group-v6", 16...64)
+        },
+        spec("datacenter-ranges", "none (no click is taken for a hosting network's)", "A file of hosting networks, one CIDR a line (# starts a comment): their clicks are recorded as invalid, never billable.") { s, v in
+            let text: String
+            do {
+                text = try String(contentsOfFile: v, encoding: .utf8)
+            } catch {
+                throw SettingsError(setting: "datacenter-ranges", message: "cannot read \(v)")
+            }
+            do {
+                s.invalidClicks.datacenters = try DatacenterRanges(parsing: text)
+            } catch {
+                throw SettingsError(setting: "datacenter-ranges", message: "\(v), \((error as? DomainError)?.message ?? "\(error)")")
+            }
         },
         spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
             $0.allowHTTPEventTargets = try bool($1, "allow-http-event-targets")

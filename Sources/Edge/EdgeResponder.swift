@@ -93,8 +93,8 @@ public struct EdgeResponder {
                         devices: traits.devices, browser: traits.browser))
                 }
             }
-            redirect(resolution, botReason: botReason, query: query, clientHash: clientHash, country: country,
-                     devices: traits.devices, now: now,
+            redirect(resolution, botReason: botReason, query: query, clientHash: clientHash, network: ClientNetwork(client),
+                     country: country, devices: traits.devices, now: now,
                      date: date, connection: connection, to: &writer)
             return keepAlive
         case .health:
@@ -184,7 +184,7 @@ public struct EdgeResponder {
     @inline(__always)
     private mutating func redirect(
         _ resolution: LinkTable.Resolution, botReason: BotReason, query: UnsafeRawBufferPointer, clientHash: UInt64,
-        country: CountryCode, devices: UInt16, now: Int64, date: UnsafeRawBufferPointer,
+        network: ClientNetwork, country: CountryCode, devices: UInt16, now: Int64, date: UnsafeRawBufferPointer,
         connection: HTTPResponses.ConnectionHeader, to writer: inout ByteWriter
     ) {
         let parts = view.location(of: resolution)
@@ -208,6 +208,7 @@ public struct EdgeResponder {
         let pushed = channel.tryPush(hasSubIDs: hasSubIDs, { record in
             record.pointee.id = clickID
             record.pointee.clientHash = clientHash
+            record.pointee.network = network
             record.pointee.offerID = resolution.offerID
             record.pointee.linkID = resolution.linkID
             record.pointee.creditedPartnerID = resolution.creditedPartnerID
@@ -221,6 +222,7 @@ public struct EdgeResponder {
             record.pointee.variant = resolution.variant
             record.pointee.country = country
             record.pointee.devices = devices
+            record.pointee.quality = []
         }, subIDs: { subIDs in
             QueryString.storeSubIDs(query, into: &subIDs.pointee)
         })

@@ -115,7 +115,7 @@ struct WorkerCounters {
     var connectionsAccepted = 0
     var connectionsTimedOut = 0
     var acceptPauses = 0
-    var outcomes = InlineArray<6, Int>(repeating: 0)
+    var outcomes = InlineArray<7, Int>(repeating: 0)
     var failures = InlineArray<16, Int>(repeating: 0)
     var malformedPaths = InlineArray<8, Int>(repeating: 0)
     var latencyBuckets = InlineArray<15, Int>(repeating: 0)

@@ -23,6 +23,8 @@ public struct LiveReport: Codable, Sendable, Equatable {
         public var inactive: Int64
         public var capped: Int64
         public var expired: Int64
+        /// Not billable for their quality: address caps, hosting networks.
+        public var invalid: Int64
         /// Clicks dropped by full rings since this process started.
         public var dropped: Int64
     }
@@ -75,7 +77,7 @@ public struct LiveReport: Codable, Sendable, Equatable {
         totals = Totals(
             clicks: live.totals.clicks, billable: live.totals.billable, unique: live.totals.unique, bot: live.totals.bot,
             unattributed: live.totals.unattributed, inactive: live.totals.inactive,
-            capped: live.totals.capped, expired: live.totals.expired,
+            capped: live.totals.capped, expired: live.totals.expired, invalid: live.totals.invalid,
             dropped: Int64(workers.reduce(0) { $0 + $1.dropped }))
         topOffers = live.topOffers.map { TopOffer(offerID: $0.id, clicks: $0.clicks) }
         topPartners = live.topPartners.map { TopPartner(partnerID: $0.id, clicks: $0.clicks) }

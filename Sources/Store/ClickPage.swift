@@ -8,25 +8,27 @@ import Domain
 /// stored clicks about half the size; a click is found by its id with an
 /// indexed seek to its page and a binary search within it.
 ///
-/// Format (version 3), integers little-endian:
+/// Format (version 4), integers little-endian:
 ///
-///     u8  version (3)
+///     u8  version (4)
 ///     u16 count
-///     count × 54-byte entries, sorted by id:
+///     count × 63-byte entries, sorted by id:
 ///         16 id (big-endian, so bytes sort as ids), 8 client hash,
 ///         4 offer, 4 link, 4 credited partner, 4 generating partner, 4 ad,
 ///         1 outcome, 1 flags, 1 bot reason, 1 worker,
 ///         1 link rule (plus one), 1 variant, 2 country (its two letters, or 0),
-///         2 device classes (`DeviceClass` bits)
+///         2 device classes (`DeviceClass` bits),
+///         8 client network (`ClientNetwork`), 1 quality reasons (`ClickQuality`)
 ///     for each entry flagged `hasSubIDs`, in entry order:
 ///         u16 entry index, 5 × (u8 length, bytes)
 ///
 /// Version 1, written before link rules, has 48-byte entries without the last
 /// five fields; it is read as rule 0, variant 0, no country, no device.
-/// Version 2 has 52-byte entries without the device classes.
+/// Version 2 has 52-byte entries without the device classes; version 3,
+/// 54-byte ones without the network and quality (read as none).
 public struct ClickPage: Sendable, Equatable {
-    public static let version: UInt8 = 3
-    public static let entrySize = 54
+    public static let version: UInt8 = 4
+    public static let entrySize = 63
 
     /// The size of an entry in a page of this version, or nil for a version this code cannot read.
     static func entrySize(ofVersion version: UInt8) -> Int? {
@@ -34,6 +36,7 @@ public struct ClickPage: Sendable, Equatable {
         case 1: 48
         case 2: 52
         case 3: 54
+        case 4: 63
         default: nil
         }
     }
@@ -101,6 +104,8 @@ public struct ClickPage: Sendable, Equatable {
             bytes.append(click.variant)
             append(click.country.rawValue, to: &bytes)
             append(click.devices, to: &bytes)
+            append(click.network.rawValue, to: &bytes)
+            bytes.append(click.quality.rawValue)
         }
         for (position, index) in indices.enumerated() {
             guard batch.clicks[index].flags.contains(.hasSubIDs), let subIDs = batch.subIDs(ofClickAt: index) else { continue }
@@ -136,19 +141,31 @@ public struct ClickPage: Sendable, Equatable {
         (0..<count).map { click(at: $0) }
     }
 
-    /// Calls `body` with each entry's id, link, credited partner, client hash,
-    /// outcome and flags (what rebuilding today's unique clicks needs),
-    /// without decoding sub ids.
-    public func forEachEntry(_ body: (_ id: ClickID, _ linkID: UInt32, _ creditedPartnerID: UInt32, _ clientHash: UInt64,
-                                      _ outcome: ClickOutcome, _ flags: ClickFlags) -> Void) {
+    /// An entry's fields that rebuilding today's unique clicks and address
+    /// counts needs, and recomputing invalid clicks.
+    public struct Entry {
+        public var id: ClickID
+        public var linkID: UInt32
+        public var creditedPartnerID: UInt32
+        public var clientHash: UInt64
+        public var outcome: ClickOutcome
+        public var flags: ClickFlags
+        public var network: ClientNetwork
+        public var quality: ClickQuality
+    }
+
+    /// Calls `body` with each entry, in id order, without decoding sub ids.
+    public func forEachEntry(_ body: (Entry) -> Void) {
         let entrySize = self.entrySize
         bytes.withUnsafeBytes { raw in
             for index in 0..<count {
                 let at = 3 + index * entrySize
-                body(Self.readID(raw, at: at), UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 28, as: UInt32.self)),
-                     UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 32, as: UInt32.self)),
-                     UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)),
-                     ClickOutcome(rawValue: raw[at + 44]) ?? .unattributed, ClickFlags(rawValue: raw[at + 45]))
+                body(Entry(id: Self.readID(raw, at: at), linkID: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 28, as: UInt32.self)),
+                           creditedPartnerID: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 32, as: UInt32.self)),
+                           clientHash: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)),
+                           outcome: ClickOutcome(rawValue: raw[at + 44]) ?? .unattributed, flags: ClickFlags(rawValue: raw[at + 45]),
+                           network: entrySize > 54 ? ClientNetwork(rawValue: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 54, as: UInt64.self))) : .none,
+                           quality: entrySize > 54 ? ClickQuality(rawValue: raw[at + 62]) : []))
             }
         }
     }
@@ -172,21 +189,34 @@ public struct ClickPage: Sendable, Equatable {
 
     /// Entry `index` as the record it was written from, with its sub ids.
     private func click(at index: Int) -> StoredClick {
-        let entrySize = self.entrySize
-        return bytes.withUnsafeBytes { raw in
-            let at = 3 + index * entrySize
-            func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + offset, as: UInt32.self)) }
-            let flags = ClickFlags(rawValue: raw[at + 45])
-            let record = ClickRecord(
-                id: Self.readID(raw, at: at), clientHash: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)),
-                offerID: u32(24), linkID: u32(28), creditedPartnerID: u32(32), generatingPartnerID: u32(36), adID: u32(40),
-                outcome: ClickOutcome(rawValue: raw[at + 44]) ?? .unattributed, flags: flags, botReason: BotReason(rawValue: raw[at + 46]),
-                workerID: raw[at + 47],
-                rule: entrySize > 48 ? raw[at + 48] : 0, variant: entrySize > 48 ? raw[at + 49] : 0,
-                country: entrySize > 48 ? CountryCode(rawValue: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 50, as: UInt16.self))) : .none,
-                devices: entrySize > 52 ? UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 52, as: UInt16.self)) : 0)
-            return StoredClick(record: record, subIDs: flags.contains(.hasSubIDs) ? subIDs(of: index, raw) : nil)
+        bytes.withUnsafeBytes { raw in
+            let record = record(at: index, raw)
+            return StoredClick(record: record, subIDs: record.flags.contains(.hasSubIDs) ? subIDs(of: index, raw) : nil)
         }
+    }
+
+    /// Calls `body` with each entry as the record it was written from, in id order, without its sub ids.
+    public func forEachRecord(_ body: (ClickRecord) throws -> Void) rethrows {
+        try bytes.withUnsafeBytes { raw in
+            for index in 0..<count { try body(record(at: index, raw)) }
+        }
+    }
+
+    private func record(at index: Int, _ raw: UnsafeRawBufferPointer) -> ClickRecord {
+        let entrySize = self.entrySize
+        let at = 3 + index * entrySize
+        func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + offset, as: UInt32.self)) }
+        let flags = ClickFlags(rawValue: raw[at + 45])
+        return ClickRecord(
+            id: Self.readID(raw, at: at), clientHash: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self)),
+            offerID: u32(24), linkID: u32(28), creditedPartnerID: u32(32), generatingPartnerID: u32(36), adID: u32(40),
+            outcome: ClickOutcome(rawValue: raw[at + 44]) ?? .unattributed, flags: flags, botReason: BotReason(rawValue: raw[at + 46]),
+            workerID: raw[at + 47],
+            rule: entrySize > 48 ? raw[at + 48] : 0, variant: entrySize > 48 ? raw[at + 49] : 0,
+            country: entrySize > 48 ? CountryCode(rawValue: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 50, as: UInt16.self))) : .none,
+            devices: entrySize > 52 ? UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at + 52, as: UInt16.self)) : 0,
+            network: entrySize > 54 ? ClientNetwork(rawValue: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 54, as: UInt64.self))) : .none,
+            quality: entrySize > 54 ? ClickQuality(rawValue: raw[at + 62]) : [])
     }
 
     private func subIDs(of entry: Int, _ raw: UnsafeRawBufferPointer) -> SubIDs? {

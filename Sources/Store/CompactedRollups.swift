@@ -24,17 +24,17 @@ public enum CompactedRollups: String, CaseIterable, Sendable {
         case .partnerHours:
             """
             INSERT INTO partner_hourly (partner_id, hour, link_id, credited_partner_id, ad_id,
-                                        clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired)
+                                        clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired, invalid)
             SELECT partner, $1, link_id, credited_partner_id, ad_id,
                    SUM(clicks), SUM(billable), SUM(unique_clicks), SUM(bot), SUM(unattributed), SUM(inactive),
-                   SUM(capped), SUM(expired)
+                   SUM(capped), SUM(expired), SUM(invalid)
             FROM (
                 SELECT generating_partner_id AS partner, link_id, credited_partner_id, ad_id,
-                       clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired
+                       clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired, invalid
                 FROM click_rollups WHERE minute >= $1 * 60 AND minute < ($1 + 1) * 60 AND generating_partner_id != 0
                 UNION ALL
                 SELECT credited_partner_id, link_id, credited_partner_id, ad_id,
-                       clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired
+                       clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired, invalid
                 FROM click_rollups WHERE minute >= $1 * 60 AND minute < ($1 + 1) * 60
                     AND credited_partner_id != 0 AND credited_partner_id != generating_partner_id
             ) AS owned
@@ -42,7 +42,7 @@ public enum CompactedRollups: String, CaseIterable, Sendable {
             ON CONFLICT (partner_id, hour, link_id, credited_partner_id, ad_id) DO UPDATE SET
                 clicks = excluded.clicks, billable = excluded.billable, unique_clicks = excluded.unique_clicks,
                 bot = excluded.bot, unattributed = excluded.unattributed, inactive = excluded.inactive,
-                capped = excluded.capped, expired = excluded.expired
+                capped = excluded.capped, expired = excluded.expired, invalid = excluded.invalid
             """
         }
     }

@@ -541,6 +541,11 @@ enum PostgresSchema {
             );
             CREATE INDEX conversion_reviews_conversion ON conversion_reviews(conversion_id)
             """),
+        ("18: invalid clicks counted apart; conversions keep their code's partner", """
+            ALTER TABLE click_rollups ADD COLUMN invalid BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE partner_hourly ADD COLUMN invalid BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE conversions ADD COLUMN code_partner_id BIGINT
+            """),
     ]
 
     /// Applies what is missing, one node at a time (a session lock held

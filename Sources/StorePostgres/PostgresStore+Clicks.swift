@@ -77,7 +77,8 @@ extension PostgresStore: ClickStore {
                 rows.append(counts.unattributed)
                 rows.append(counts.inactive)
                 rows.append(counts.capped)
-                rows.append(counts.expired, endsRow: true)
+                rows.append(counts.expired)
+                rows.append(counts.invalid, endsRow: true)
                 if counts.billable != 0 {
                     daily[DailyKey(offerID: key.offerID, day: floorDiv(key.minute, 1440)), default: 0] += counts.billable
                 }
@@ -126,7 +127,7 @@ extension PostgresStore: ClickStore {
 
     private static let rollupColumns = ["minute", "node_id", "offer_id", "link_id", "generating_partner_id", "credited_partner_id",
                                         "ad_id", "clicks", "billable", "unique_clicks", "bot", "unattributed", "inactive", "capped",
-                                        "expired"]
+                                        "expired", "invalid"]
 
     /// Appends `rows` to `table` by COPY.
     private func copy(_ rows: CopyText, into table: String, columns: [String], on connection: PostgresConnection) throws {
@@ -147,12 +148,12 @@ extension PostgresStore: ClickStore {
         try withConnection { connection in
             var seed = LiveCounterSeed()
             let sums = "sum(clicks)::BIGINT, sum(billable)::BIGINT, sum(unique_clicks)::BIGINT, sum(bot)::BIGINT, sum(unattributed)::BIGINT, sum(inactive)::BIGINT, "
-                + "sum(capped)::BIGINT, sum(expired)::BIGINT"
+                + "sum(capped)::BIGINT, sum(expired)::BIGINT, sum(invalid)::BIGINT"
             func counts(_ row: PostgresRandomAccessRow, from column: Int) throws -> OutcomeCounts {
                 func value(_ index: Int) throws -> Int64 { try row[index].decode(Int64?.self) ?? 0 }
                 return OutcomeCounts(clicks: try value(column), billable: try value(column + 1), unique: try value(column + 2),
                                      bot: try value(column + 3), unattributed: try value(column + 4), inactive: try value(column + 5),
-                                     capped: try value(column + 6), expired: try value(column + 7))
+                                     capped: try value(column + 6), expired: try value(column + 7), invalid: try value(column + 8))
             }
             func rows(_ sql: String) throws -> [PostgresRandomAccessRow] {
                 try query(connection, PostgresQuery(unsafeSQL: sql)).rows.map { PostgresRandomAccessRow($0) }
@@ -179,9 +180,10 @@ extension PostgresStore: ClickStore {
             for row in try query(connection, "SELECT data FROM click_pages WHERE first_id >= \(earliest) ORDER BY first_id").rows {
                 let page = ClickPage(bytes: Array(buffer: try row.decode(ByteBuffer.self)))
                 guard page.isValid else { continue }
-                page.forEachEntry { id, linkID, creditedPartnerID, clientHash, outcome, flags in
-                    guard id >= dayStart, outcome == .billable, flags.contains(.unique) else { return }
-                    seed.uniqueFingerprints.append(UniqueFingerprint.of(linkID: linkID, creditedPartnerID: creditedPartnerID, clientHash: clientHash))
+                page.forEachEntry { entry in
+                    guard entry.id >= dayStart else { return }
+                    seed.add(todays: (entry.linkID, entry.creditedPartnerID, entry.clientHash, entry.outcome, entry.flags, entry.network,
+                                      entry.quality))
                 }
             }
             return seed
@@ -204,6 +206,27 @@ extension PostgresStore: ClickStore {
             }
             if !ids.isEmpty { _ = try query(connection, "DELETE FROM click_pages WHERE id = ANY(\(ids)::BIGINT[])") }
             return deleted
+        }
+    }
+
+    public func forEachClick(from: Int64, to: Int64, _ body: (ClickRecord) throws -> Void) throws {
+        let (low, high) = (ClickID.lowerBound(milliseconds: UInt64(max(0, from))), ClickID.lowerBound(milliseconds: UInt64(max(0, to))))
+        let (lowBytes, highBytes) = (ByteBuffer(bytes: low.bigEndianBytes), ByteBuffer(bytes: high.bigEndianBytes))
+        var after: Int64 = 0
+        while true {
+            let pages = try withConnection { connection in
+                try query(connection, """
+                    SELECT id, data FROM click_pages WHERE id > \(after) AND last_id >= \(lowBytes) AND first_id < \(highBytes) ORDER BY id LIMIT 500
+                    """).rows.map { row in
+                    let (id, data) = try row.decode((Int64, ByteBuffer).self)
+                    return (id: id, page: ClickPage(bytes: Array(buffer: data)))
+                }
+            }
+            for (_, page) in pages where page.isValid {
+                try page.forEachRecord { click in if click.id >= low && click.id < high { try body(click) } }
+            }
+            guard let last = pages.last else { return }
+            after = last.id
         }
     }
 

@@ -57,10 +57,10 @@ extension PostgresStore {
             _ = try query(connection, """
                 WITH merged AS (DELETE FROM click_rollups WHERE minute >= \(oldest) AND minute <= \(end) RETURNING *)
                 INSERT INTO click_rollups (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
-                                           clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired)
+                                           clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired, invalid)
                 SELECT minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
                        sum(clicks)::BIGINT, sum(billable)::BIGINT, sum(unique_clicks)::BIGINT, sum(bot)::BIGINT,
-                       sum(unattributed)::BIGINT, sum(inactive)::BIGINT, sum(capped)::BIGINT, sum(expired)::BIGINT
+                       sum(unattributed)::BIGINT, sum(inactive)::BIGINT, sum(capped)::BIGINT, sum(expired)::BIGINT, sum(invalid)::BIGINT
                 FROM merged GROUP BY minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id
                 """)
             _ = try query(connection, "UPDATE compaction SET through = \(end) WHERE name = 'click_rollups'")
@@ -92,15 +92,16 @@ extension PostgresStore {
             for owner in owners where owner != 0 {
                 _ = try query(connection, """
                     INSERT INTO partner_hourly (partner_id, hour, link_id, credited_partner_id, ad_id,
-                                                clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired)
+                                                clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired, invalid)
                     VALUES (\(Int64(owner)), \(hour), \(Int64(key.linkID)), \(Int64(key.creditedPartnerID)), \(Int64(key.adID)),
                             \(counts.clicks), \(counts.billable), \(counts.unique), \(counts.bot), \(counts.unattributed), \(counts.inactive),
-                            \(counts.capped), \(counts.expired))
+                            \(counts.capped), \(counts.expired), \(counts.invalid))
                     ON CONFLICT (partner_id, hour, link_id, credited_partner_id, ad_id) DO UPDATE SET
                         clicks = partner_hourly.clicks + excluded.clicks, billable = partner_hourly.billable + excluded.billable,
                         unique_clicks = partner_hourly.unique_clicks + excluded.unique_clicks, bot = partner_hourly.bot + excluded.bot,
                         unattributed = partner_hourly.unattributed + excluded.unattributed, inactive = partner_hourly.inactive + excluded.inactive,
-                        capped = partner_hourly.capped + excluded.capped, expired = partner_hourly.expired + excluded.expired
+                        capped = partner_hourly.capped + excluded.capped, expired = partner_hourly.expired + excluded.expired,
+                        invalid = partner_hourly.invalid + excluded.invalid
                     """)
             }
         }

@@ -95,10 +95,10 @@ extension SQLiteStore: ClickStore {
     /// Adds the batch's per-minute sums to the stored rollups.
     private static func addRollups(_ rollups: [ClickRollup], nodeID: Int, db: Database) throws {
         try RawStatement.insertRows(
-            rollups.count, columns: 15,
+            rollups.count, columns: 16,
             into: """
                 INSERT INTO click_rollups (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id,
-                                           clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired)
+                                           clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired, invalid)
                 """,
             then: """
                 ON CONFLICT (minute, node_id, offer_id, link_id, generating_partner_id, credited_partner_id, ad_id) DO UPDATE SET
@@ -109,7 +109,8 @@ extension SQLiteStore: ClickStore {
                     unattributed = unattributed + excluded.unattributed,
                     inactive = inactive + excluded.inactive,
                     capped = capped + excluded.capped,
-                    expired = expired + excluded.expired
+                    expired = expired + excluded.expired,
+                    invalid = invalid + excluded.invalid
                 """, db: db
         ) { upsert, row, first in
             let key = rollups[row].key, counts = rollups[row].counts
@@ -128,18 +129,19 @@ extension SQLiteStore: ClickStore {
             upsert.bind(first + 12, counts.inactive)
             upsert.bind(first + 13, counts.capped)
             upsert.bind(first + 14, counts.expired)
+            upsert.bind(first + 15, counts.invalid)
         }
     }
 
     public func liveCounterSeed(now: Int64) throws -> LiveCounterSeed {
         try readBlocking { db in
             var seed = LiveCounterSeed()
-            let sums = "sum(clicks), sum(billable), sum(unique_clicks), sum(bot), sum(unattributed), sum(inactive), sum(capped), sum(expired)"
+            let sums = "sum(clicks), sum(billable), sum(unique_clicks), sum(bot), sum(unattributed), sum(inactive), sum(capped), sum(expired), sum(invalid)"
             func counts(_ row: Row, from column: Int) -> OutcomeCounts {
                 OutcomeCounts(
                     clicks: row[column] ?? 0, billable: row[column + 1] ?? 0, unique: row[column + 2] ?? 0,
                     bot: row[column + 3] ?? 0, unattributed: row[column + 4] ?? 0, inactive: row[column + 5] ?? 0,
-                    capped: row[column + 6] ?? 0, expired: row[column + 7] ?? 0)
+                    capped: row[column + 6] ?? 0, expired: row[column + 7] ?? 0, invalid: row[column + 8] ?? 0)
             }
             if let row = try Row.fetchOne(db, sql: "SELECT \(sums) FROM click_rollups") {
                 seed.totals = counts(row, from: 0)
@@ -172,10 +174,10 @@ extension SQLiteStore: ClickStore {
             while let row = try pages.next() {
                 let page = ClickPage(bytes: [UInt8](row[0] as Data))
                 guard page.isValid else { continue }
-                page.forEachEntry { id, linkID, creditedPartnerID, clientHash, outcome, flags in
-                    guard id >= dayStart, outcome == .billable, flags.contains(.unique) else { return }
-                    seed.uniqueFingerprints.append(UniqueFingerprint.of(
-                        linkID: linkID, creditedPartnerID: creditedPartnerID, clientHash: clientHash))
+                page.forEachEntry { entry in
+                    guard entry.id >= dayStart else { return }
+                    seed.add(todays: (entry.linkID, entry.creditedPartnerID, entry.clientHash, entry.outcome, entry.flags, entry.network,
+                                      entry.quality))
                 }
             }
             return seed
@@ -202,6 +204,23 @@ extension SQLiteStore: ClickStore {
             }
             for id in ids { try db.execute(sql: "DELETE FROM click_pages WHERE id = ?", arguments: [id]) }
             return deleted
+        }
+    }
+
+    public func forEachClick(from: Int64, to: Int64, _ body: (ClickRecord) throws -> Void) throws {
+        let (low, high) = (ClickID.lowerBound(milliseconds: UInt64(max(0, from))), ClickID.lowerBound(milliseconds: UInt64(max(0, to))))
+        var after: Int64 = 0
+        while true {
+            let pages = try readBlocking { db in
+                try Row.fetchAll(db, sql: "SELECT id, data FROM click_pages WHERE id > ? AND last_id >= ? AND first_id < ? ORDER BY id LIMIT 500",
+                                 arguments: [after, Data(low.bigEndianBytes), Data(high.bigEndianBytes)])
+                    .map { (id: $0[0] as Int64, page: ClickPage(bytes: [UInt8]($0[1] as Data))) }
+            }
+            for (_, page) in pages where page.isValid {
+                try page.forEachRecord { click in if click.id >= low && click.id < high { try body(click) } }
+            }
+            guard let last = pages.last else { return }
+            after = last.id
         }
     }
 

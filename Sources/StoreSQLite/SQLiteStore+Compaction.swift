@@ -81,13 +81,13 @@ extension SQLiteStore {
             """, in: db)
         let partner = try RawStatement("""
             INSERT INTO partner_hourly (partner_id, hour, link_id, credited_partner_id, ad_id,
-                                        clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                        clicks, billable, unique_clicks, bot, unattributed, inactive, capped, expired, invalid)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
             ON CONFLICT (partner_id, hour, link_id, credited_partner_id, ad_id) DO UPDATE SET
                 clicks = clicks + excluded.clicks, billable = billable + excluded.billable,
                 unique_clicks = unique_clicks + excluded.unique_clicks, bot = bot + excluded.bot,
                 unattributed = unattributed + excluded.unattributed, inactive = inactive + excluded.inactive,
-                capped = capped + excluded.capped, expired = expired + excluded.expired
+                capped = capped + excluded.capped, expired = expired + excluded.expired, invalid = invalid + excluded.invalid
             """, in: db)
         for rollup in late {
             let key = rollup.key, counts = rollup.counts
@@ -116,6 +116,7 @@ extension SQLiteStore {
                 partner.bind(11, counts.inactive)
                 partner.bind(12, counts.capped)
                 partner.bind(13, counts.expired)
+                partner.bind(14, counts.invalid)
                 try partner.step()
             }
         }

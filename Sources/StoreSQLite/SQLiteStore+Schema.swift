@@ -411,8 +411,8 @@ extension SQLiteStore {
                 ALTER TABLE compaction RENAME COLUMN through_day TO through;
                 INSERT INTO compaction (name, through) VALUES ('partner_hourly', -1);
                 """)
-            // What was stored before is compacted once, at the end of v11: the
-            // compaction writes the columns of the current schema, which v11 completes.
+            // What was stored before is compacted once, at the end of v20: the
+            // compaction writes the columns of the current schema, which v20 completes.
         }
         migrator.registerMigration("v9: only updates of what the edge reads bump the catalogue version") { db in
             // A promo code's redemption (promo_uses) or a new partner token reloaded every
@@ -523,10 +523,6 @@ extension SQLiteStore {
                     PRIMARY KEY (link_id, rule, variant, day)
                 ) WITHOUT ROWID;
                 """)
-            // What is stored so far is compacted now, once, rather than by the
-            // click writer a day's worth at a time (a store that had v8 already
-            // has only what the writer has not compacted yet).
-            try compactEverything(db, now: now())
         }
         migrator.registerMigration("v12: link caps, and the clicks counted against them") { db in
             try db.execute(sql: """
@@ -703,6 +699,20 @@ extension SQLiteStore {
                 );
                 CREATE INDEX conversion_reviews_conversion ON conversion_reviews(conversion_id);
                 """)
+        }
+        migrator.registerMigration("v20: invalid clicks counted apart; conversions keep their code's partner") { db in
+            try db.execute(sql: """
+                ALTER TABLE click_rollups ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE partner_hourly ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
+                -- The member whose promo code the order used, credited or not (the quality report's leaked-code orders).
+                ALTER TABLE conversions ADD COLUMN code_partner_id INTEGER;
+                """)
+            // What is stored so far is compacted now, once, rather than by the
+            // click writer a day's worth at a time (a store that had v8 already
+            // has only what the writer has not compacted yet). It writes the
+            // columns of the newest schema, so it runs at the end of the newest
+            // migration that adds rollup columns.
+            try compactEverything(db, now: now())
         }
         return migrator
     }

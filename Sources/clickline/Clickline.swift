@@ -1,3 +1,4 @@
+import Aggregator
 import ArgumentParser
 import ClickModel
 import ClicklineApp
@@ -8,6 +9,7 @@ import Metrics
 import Services
 import Prometheus
 import Store
+import Wire
 
 @main
 struct Clickline: AsyncParsableCommand {
@@ -15,7 +17,7 @@ struct Clickline: AsyncParsableCommand {
         commandName: "clickline",
         abstract: "Click redirects, attribution and partner payouts.",
         subcommands: [Serve.self, Migrate.self, Keys.self, Users.self, DemoDataCommand.self, SettingsCommand.self,
-                      UserAgentsCommand.self])
+                      UserAgentsCommand.self, Clicks.self])
 }
 
 /// `--config` and every setting of the catalogue as a flag.
@@ -60,6 +62,10 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("leak-spike-factor")) var leakSpikeFactor: String?
     @Option(name: .customLong("leak-spike-min-orders")) var leakSpikeMinOrders: String?
     @Option(name: .customLong("fast-conversion-seconds")) var fastConversionSeconds: String?
+    @Option(name: .customLong("address-click-cap")) var addressClickCap: String?
+    @Option(name: .customLong("address-group-v4")) var addressGroupV4: String?
+    @Option(name: .customLong("address-group-v6")) var addressGroupV6: String?
+    @Option(name: .customLong("datacenter-ranges")) var datacenterRanges: String?
     @Flag(name: .customLong("allow-private-event-targets"), help: "Webhooks and postbacks may go to private addresses.") var allowPrivateEventTargets = false
     @Flag(name: .customLong("allow-http-event-targets"), help: "Webhooks and postbacks may go to plain http:// URLs.") var allowHTTPEventTargets = false
 
@@ -75,7 +81,9 @@ struct SettingsOptions: ParsableArguments {
             ("postback-deadline-ms", postbackDeadlineMs), ("request-deadline-ms", requestDeadlineMs),
             ("store-ready-timeout-ms", storeReadyTimeoutMs), ("postgres-connections", postgresConnections), ("log-level", logLevel),
             ("event-rate", eventRate), ("event-retention-days", eventRetentionDays), ("coupon-sites", couponSites), ("leak-spike-factor", leakSpikeFactor),
-            ("leak-spike-min-orders", leakSpikeMinOrders), ("fast-conversion-seconds", fastConversionSeconds), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
+            ("leak-spike-min-orders", leakSpikeMinOrders), ("fast-conversion-seconds", fastConversionSeconds),
+            ("address-click-cap", addressClickCap), ("address-group-v4", addressGroupV4), ("address-group-v6", addressGroupV6),
+            ("datacenter-ranges", datacenterRanges), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
             ("allow-http-event-targets", allowHTTPEventTargets ? "true" : nil),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
@@ -306,6 +314,50 @@ struct UserAgentsCommand: ParsableCommand {
             let (devices, browser) = agent.withUTF8 { VisitorTraits.classify(userAgent: UnsafeRawBufferPointer($0)) }
             let classes = DeviceClass.allCases.filter { devices & $0.bit != 0 }.map(\.rawValue)
             print("\(classes.isEmpty ? "-" : classes.joined(separator: ","))\t\(browser?.rawValue ?? "-")")
+        }
+    }
+}
+
+struct Clicks: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Work on the stored clicks.", subcommands: [Recheck.self])
+
+    struct Recheck: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Judge the stored clicks again by the invalid-click settings and compare with their stored flags.",
+            discussion: """
+                Prints what the checks make of the clicks of the range now (address caps, hosting networks) and how \
+                many differ from what the clicks carry; exits 1 when any does. Run with the settings the service \
+                runs with, or with new ones to see what they would change.
+                """)
+        @OptionGroup var options: SettingsOptions
+        @Option(help: "The first UTC day, YYYY-MM-DD (default: the oldest stored click).") var from: String?
+        @Option(help: "The last UTC day, YYYY-MM-DD, included (default: today).") var to: String?
+
+        func run() async throws {
+            let settings = try options.resolve()
+            func day(_ text: String?, _ name: String) throws -> Int64? {
+                guard let text else { return nil }
+                guard let start = Timestamp.parse(text + "T00:00:00Z") else { throw ValidationError("--\(name) must be a day such as 2026-12-01") }
+                return start
+            }
+            let from = try day(from, "from") ?? 0
+            let to = try day(to, "to").map { $0 + 86_400_000 } ?? (Int64(Date().timeIntervalSince1970 * 1000) / 86_400_000 + 1) * 86_400_000
+            let store = try await ClicklineApplication.openStore(settings)
+            let backend = store.backend
+            let rules = settings.invalidClicks
+            let started = Date()
+            let report: InvalidClickRecheck
+            do {
+                report = try InvalidClickRecheck.run(backend, rules: rules, from: from, to: to)
+            } catch {
+                await backend.close()
+                throw error
+            }
+            await backend.close()
+            print("clicks \(report.clicks), billable \(report.billable), invalid \(report.datacenter + report.addressCap) "
+                  + "(datacenter \(report.datacenter), address_cap \(report.addressCap)) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+            print("differences: \(report.differingClicks) clicks by hosting network, \(report.differingGroups) address groups by cap")
+            if !report.matches { throw ExitCode(1) }
         }
     }
 }

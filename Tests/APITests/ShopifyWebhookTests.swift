@@ -234,6 +234,54 @@ struct ShopifyWebhookTests {
         }
     }
 
+    /// The partner quality report: each partner's clicks and the invalid
+    /// ones, its flagged conversions, orders on its leaked codes and the
+    /// commission held for review, as JSON and as CSV.
+    @Test func theQualityReportShowsEachPartnersInvalidClicksFlagsAndHeldMoney() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api, usageLimit: 10)
+            _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
+            #expect(try await api.request(.patch, "/v1/offers/\(shop.promoOffer)", json: ["leaked_code_policy": "hold"]).status == 200)
+            func order(_ id: String, referrer: String) -> String {
+                Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
+                    .replacingOccurrences(of: "http://www.otherexample.com", with: referrer)
+            }
+            _ = try await Self.deliver(api, store: shop.store, body: order("4001", referrer: "http://www.otherexample.com"))
+            _ = try await Self.deliver(api, store: shop.store, body: order("4002", referrer: "https://www.retailmenot.com/"))
+            let later = try #require(try await Self.deliver(api, store: shop.store, body: order("4003", referrer: "http://www.otherexample.com")).int("id"))
+            #expect(try await api.request(.post, "/v1/conversions/\(later)/reject", json: ["reason": "leaked"]).status == 200)
+            // Ben's clicks on the link offer: six billable, two bots, two invalid.
+            var ids = ClickIDGenerator(node: 0, worker: 0)
+            var batch = ClickBatch()
+            let now = UInt64(Date().timeIntervalSince1970 * 1000) - 60_000
+            for (index, outcome) in ([ClickOutcome](repeating: .billable, count: 6) + [.bot, .bot, .invalid, .invalid]).enumerated() {
+                batch.append(ClickRecord(id: ids.next(milliseconds: now + UInt64(index)), offerID: UInt32(shop.linkOffer), linkID: 1,
+                                         creditedPartnerID: UInt32(shop.ben), generatingPartnerID: UInt32(shop.ben), outcome: outcome,
+                                         quality: outcome == .invalid ? [.addressCap] : []), unique: false)
+            }
+            try api.store.backend.write(batch, nodeID: 0)
+
+            let report = try await api.get("/v1/reports/quality")
+            #expect(report.status == 200 && report.string("currency") == "USD", "\(report.text)")
+            let items = report.array("items").compactMap { $0 as? [String: Any] }
+            let alice = try #require(items.first { $0["partner_id"] as? Int == shop.alice }, "\(report.text)")
+            #expect(alice["flagged_conversions"] as? Int == 2 && alice["leaked_code_orders"] as? Int == 2, "\(alice)")
+            #expect(alice["held_commission"] as? Int == 500, "4002 waits; 4003 was rejected: \(alice)")
+            let ben = try #require(items.first { $0["partner_id"] as? Int == shop.ben }, "\(report.text)")
+            #expect(ben["clicks"] as? Int == 10 && ben["invalid_clicks"] as? Int == 4 && ben["invalid_share"] as? Double == 0.4, "\(ben)")
+            #expect(ben["flagged_conversions"] as? Int == 0 && ben["held_commission"] as? Int == 0)
+
+            let csv = try await api.request(.get, "/v1/reports/quality?format=csv")
+            #expect(csv.status == 200 && csv.text.hasPrefix("partner_id,clicks,invalid_clicks,invalid_share,flagged_conversions,"
+                                                            + "leaked_code_orders,held_commission,currency"), "\(csv.text)")
+            #expect(csv.text.contains("\n\(shop.alice),0,0,0.0,2,2,500,USD"), "\(csv.text)")
+            #expect(csv.text.contains("\n\(shop.ben),10,4,0.4,0,0,0,USD"), "\(csv.text)")
+            #expect(try await api.get("/v1/reports/quality?from=2020-01-01&to=2020-01-31").array("items").isEmpty)
+            #expect(try await api.request(.get, "/v1/reports/quality?format=xml").errorField == "format")
+            #expect(try await api.request(.get, "/v1/reports/quality?min_clicks=3").errorField == "min_clicks")
+        }
+    }
+
     @Test func theSignedFixtureCreditsTheCodesOwner() async throws {
         try #require(!Self.fixture.isEmpty)
         try await APIFixture.run { api in

@@ -25,6 +25,11 @@ final class MemoryClickStore: ClickStore, Sendable {
     func liveCounterSeed(now: Int64) throws -> LiveCounterSeed { LiveCounterSeed() }
     func deleteClicks(before milliseconds: Int64, limit: Int) throws -> Int { 0 }
     func compactRollups(now: Int64, limit: Int) throws -> RollupCompaction { RollupCompaction(days: 0, hours: 0, isComplete: true) }
+    func forEachClick(from: Int64, to: Int64, _ body: (ClickRecord) throws -> Void) throws {
+        for batch in batches.withLock({ $0 }) {
+            for click in batch.clicks where Int64(click.milliseconds) >= from && Int64(click.milliseconds) < to { try body(click) }
+        }
+    }
     func storedClickCount() throws -> Int { batches.withLock { $0.reduce(0) { $0 + $1.count } } }
     var clicks: [ClickRecord] { batches.withLock { $0.flatMap(\.clicks) } }
 }

@@ -46,6 +46,27 @@ struct CommandLineTests {
         #expect(message.contains("coupon-sites: \(file.path), line 3: \"https://deals.example/\" is not a domain"), "\(message)")
     }
 
+    /// A hosting-network file with a bad CIDR line stops the start, naming the file and the line.
+    @Test func aBadDatacenterRangesFileStopsTheStartAndNamesTheLine() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-datacenters-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "203.0.113.0/24\n# IPv6\n2001:db8::/129\n".write(to: file, atomically: true, encoding: .utf8)
+        let location = try TestStoreLocation.fresh()
+        defer { location.remove() }
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["serve", "--store", location.setting, "--edge-port", "0", "--admin-port", "0", "--datacenter-ranges", file.path]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains("datacenter-ranges: \(file.path), line 3: \"2001:db8::/129\" is not a CIDR"), "\(message)")
+    }
+
     @Test func keysCreatePrintsAWorkingKeyAloneOnItsLastLine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no clickline binary next to the tests")
         let location = try TestStoreLocation.fresh()

@@ -185,18 +185,20 @@ struct ClickPageTests {
     }
 
     /// Pages written before link rules (version 1, 48-byte entries) still read,
-    /// as clicks that no rule chose.
+    /// as clicks that no rule chose; and those written before the client's
+    /// network was kept (version 3), as clicks of no known network.
     @Test func aVersionOnePageReadsWithoutRuleVariantOrCountry() throws {
         var ids = ClickIDGenerator(node: 0, worker: 0)
         var batch = ClickBatch()
         for i in 0..<3 {
             batch.append(ClickRecord(id: ids.next(milliseconds: 1_800_000_000_000 + UInt64(i)), clientHash: 42, offerID: 3, linkID: 4,
                                      creditedPartnerID: 7, outcome: .billable, flags: i == 1 ? [.hasSubIDs] : [], workerID: 1,
-                                     rule: 5, variant: 1, country: CountryCode("FR")!, devices: DeviceClass.ios.bit),
+                                     rule: 5, variant: 1, country: CountryCode("FR")!, devices: DeviceClass.ios.bit,
+                                     network: ClientNetwork(IPAddress.parse("203.0.113.9")!), quality: i == 2 ? [.addressCap] : []),
                          subIDs: i == 1 ? makeSubIDs(["x"]) : nil, unique: false)
         }
         let current = try #require(ClickPage.pages(of: batch).first)
-        // The same page as versions 1 and 2 wrote it: each entry without its last six or two bytes.
+        // The same page as versions 1, 2 and 3 wrote it: each entry without its last 15, 11 or 9 bytes.
         func older(_ version: UInt8, entrySize: Int) -> ClickPage {
             var old: [UInt8] = [version] + current.bytes[1..<3]
             for entry in 0..<current.count {
@@ -216,8 +218,13 @@ struct ClickPageTests {
         let second = older(2, entrySize: 52).clicks()
         #expect(second.allSatisfy { $0.record.rule == 5 && $0.record.country == CountryCode("FR")! && $0.record.devices == 0 })
         #expect(second[1].subIDValues == ["x", nil, nil, nil, nil])
-        #expect(current.clicks().allSatisfy { $0.record.devices == DeviceClass.ios.bit })
-        #expect(!ClickPage(bytes: [4] + current.bytes[1...]).isValid, "a version this code does not know is not read")
+        let third = older(3, entrySize: 54).clicks()
+        #expect(third.allSatisfy { $0.record.devices == DeviceClass.ios.bit && $0.record.network == .none && $0.record.quality.isEmpty })
+        #expect(third[1].subIDValues == ["x", nil, nil, nil, nil])
+        let clicksNow = current.clicks()
+        #expect(clicksNow.allSatisfy { $0.record.devices == DeviceClass.ios.bit && $0.record.network.description == "203.0.113.9" })
+        #expect(clicksNow.map(\.record.quality) == [[], [], [.addressCap]])
+        #expect(!ClickPage(bytes: [5] + current.bytes[1...]).isValid, "a version this code does not know is not read")
     }
 }
 

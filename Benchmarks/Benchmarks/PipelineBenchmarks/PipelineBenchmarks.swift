@@ -12,7 +12,8 @@ import StoreSQLite
 /// Clicks shaped like affiliate traffic: 50 offers, 1,000 links, 20,000
 /// partners whose clicks follow a skewed distribution (a few partners bring
 /// most clicks), each promoting two links; 100,000 clients; a tenth of the
-/// clicks bots, a tenth unattributed, three in ten with an ad.
+/// clicks bots, a tenth unattributed, three in ten with an ad. Each client
+/// is an IPv4 address of 44.0.0.0/8, a client hash's worth of them.
 func makeClicks(count: Int, startingAt milliseconds: UInt64, worker: Int = 0) -> [ClickRecord] {
     var ids = ClickIDGenerator(node: 0, worker: worker)
     var random = SplitMix64(seed: UInt64(worker) &+ milliseconds)
@@ -21,15 +22,26 @@ func makeClicks(count: Int, startingAt milliseconds: UInt64, worker: Int = 0) ->
         let partner = UInt32(skew * skew * skew * 20_000) + 1
         let link = Bool.random(using: &random) ? partner % 1_000 + 1 : (partner &* 7) % 1_000 + 1
         let roll = Int.random(in: 0..<10, using: &random)
+        let client = UInt64.random(in: 1...100_000, using: &random)
         return ClickRecord(
             id: ids.next(milliseconds: milliseconds + UInt64(i / 100)),
-            clientHash: UInt64.random(in: 1...100_000, using: &random),
+            clientHash: client,
             offerID: link % 50 + 1, linkID: link,
             creditedPartnerID: roll == 1 ? 0 : partner, generatingPartnerID: partner,
             adID: roll < 3 ? partner : 0,
-            outcome: roll == 0 ? .bot : roll == 1 ? .unattributed : .billable)
+            outcome: roll == 0 ? .bot : roll == 1 ? .unattributed : .billable,
+            network: ClientNetwork(rawValue: 0x0000_FFFF_2C00_0000 | client))
     }
 }
+
+/// The invalid-click checks as a service with a hosting-network list runs
+/// them: the default address cap, and 10,000 /24 ranges, ten of them among
+/// the clients' 391 (so that about one click in forty comes from one).
+let checkedRules: InvalidClickRules = {
+    let elsewhere = (0..<9_990).map { IPRange("44.\(4 + $0 / 256).\($0 % 256).0/24")! }
+    let amongClients = (0..<10).map { IPRange("44.0.\($0 * 25).0/24")! }
+    return InvalidClickRules(datacenters: DatacenterRanges(ranges: elsewhere + amongClients))
+}()
 
 
 let benchmarks: @Sendable () -> Void = {
@@ -96,6 +108,57 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
         }
         blackHole(unique)
+    }
+
+    // The same with the invalid-click checks first, as the aggregator runs them
+    // on each run it drains: compare with Aggregation, measured in the same run.
+    Benchmark(
+        "AggregationWithClickChecks",
+        configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .mega, maxDuration: .seconds(5))
+    ) { benchmark in
+        let clicks = makeClicks(count: benchmark.scaledIterations.count, startingAt: 1_800_000_000_000)
+        let counters = LiveCounters()
+        let checks = InvalidClicks(rules: checkedRules)
+        var warm = clicks
+        warm.withUnsafeMutableBufferPointer { buffer in
+            checks.judge(buffer)
+            for i in 0..<buffer.count { _ = counters.record(buffer.baseAddress! + i) }
+        }
+        var measured = clicks
+        var unique = 0
+        measured.withUnsafeMutableBufferPointer { buffer in
+            benchmark.startMeasurement()
+            checks.judge(buffer)
+            counters.record(UnsafeBufferPointer(buffer)) { _, isUnique in if isUnique { unique += 1 } }
+            benchmark.stopMeasurement()
+        }
+        blackHole(unique)
+    }
+
+    // The invalid-click flags of ten million stored clicks (SQLite) judged
+    // again from the store: time, and the process's peak memory (writing them
+    // first included).
+    Benchmark(
+        "RecheckTenMillionStoredClicks",
+        configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(600), maxIterations: 1)
+    ) { benchmark in
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clickline-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("clickline.sqlite").path)
+        let start: UInt64 = 1_800_000_000_000
+        let checks = InvalidClicks(rules: checkedRules)
+        for number in 0..<1_000 {
+            var clicks = makeClicks(count: 10_000, startingAt: start + UInt64(number) * 8_640, worker: number % 256)
+            clicks.withUnsafeMutableBufferPointer { checks.judge($0) }
+            var batch = ClickBatch(reservingCapacity: 10_000)
+            for record in clicks { batch.append(record, unique: false) }
+            try store.write(batch, nodeID: 0)
+        }
+        benchmark.startMeasurement()
+        let report = try InvalidClickRecheck.run(store, rules: checkedRules, from: 0, to: Int64(start) + 86_400_000)
+        benchmark.stopMeasurement()
+        precondition(report.clicks == 10_000_000 && report.matches, "\(report)")
+        blackHole(report)
     }
 
     // Clicks stored into SQLite in batches of 10,000 with their rollups.

@@ -198,6 +198,7 @@ package struct PartnerAPI: Sendable {
         var inactive: Int64
         var capped: Int64
         var expired: Int64
+        var invalid: Int64
     }
 
     /// Click statistics of the partner (or of one of its direct children with
@@ -220,7 +221,7 @@ package struct PartnerAPI: Sendable {
             StatsRowBody(link: row.linkCode, ad: row.adCode, child: row.childCode, clicks: row.counts.clicks,
                          billable: row.counts.billable, unique: row.counts.unique, bot: row.counts.bot,
                          unattributed: row.counts.unattributed, inactive: row.counts.inactive,
-                         capped: row.counts.capped, expired: row.counts.expired)
+                         capped: row.counts.capped, expired: row.counts.expired, invalid: row.counts.invalid)
         }
         struct StatsBody: Encodable {
             var partner_code: String

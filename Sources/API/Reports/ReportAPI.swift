@@ -17,6 +17,7 @@ package struct ReportAPI: Sendable {
         router.get("/v1/reports/offers/{id}/members", use: members)
         router.get("/v1/reports/links/{id}/variants", use: variants)
         router.get("/v1/reports/clicks", use: traffic)
+        router.get("/v1/reports/quality", use: quality)
     }
 
     // MARK: by country and device
@@ -67,6 +68,59 @@ package struct ReportAPI: Sendable {
         return try JSONBody.response(TrafficBody(by: dimension.rawValue, range: selection.range, items: rows.map {
             TrafficRowBody(dimension: dimension.rawValue, key: $0.key, clicks: $0.clicks, billable: $0.billable, conversions: $0.conversions)
         }))
+    }
+
+    // MARK: partner quality
+
+    struct QualityBody: Encodable {
+        var range: ReportRange
+        var currency: String
+        var items: [QualityRowBody]
+    }
+
+    struct QualityRowBody: Encodable {
+        var partner_id: UInt32
+        var clicks: Int64
+        var invalid_clicks: Int64
+        var invalid_share: Double
+        var flagged_conversions: Int64
+        var leaked_code_orders: Int64
+        var held_commission: Int64
+
+        init(_ row: QualityRow) {
+            partner_id = row.partnerID
+            clicks = row.clicks
+            invalid_clicks = row.invalidClicks
+            invalid_share = (row.invalidShare * 10_000).rounded() / 10_000
+            flagged_conversions = row.flaggedConversions
+            leaked_code_orders = row.leakedCodeOrders
+            held_commission = row.heldCommission
+        }
+    }
+
+    /// Per partner over the range: clicks credited to it, the invalid ones
+    /// (bots and invalid clicks) and their share, flagged conversions, orders
+    /// on its leaked codes, and commission held for review (minor units);
+    /// `format=csv` as a download.
+    @Sendable func quality(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
+        let parameters = request.uri.queryParameters.dictionary
+        if let name = parameters.keys.sorted().first(where: { ["status", "type"].contains($0) || $0.hasPrefix("min_") || $0.hasPrefix("max_") }) {
+            throw APIError.invalid(name, "this report takes range, from, to, project_id and format")
+        }
+        if let format = parameters["format"], format != "json", format != "csv" { throw APIError.invalid("format", "must be json or csv") }
+        let selection = try await Selection(parameters, projects: store)
+        let rows = try await store.qualityReport(selection.query).map(QualityRowBody.init)
+        let currency = try await currency()
+        guard parameters["format"] == "csv" else {
+            return try JSONBody.response(QualityBody(range: selection.range, currency: currency, items: rows))
+        }
+        var csv = CSV(header: ["partner_id", "clicks", "invalid_clicks", "invalid_share", "flagged_conversions", "leaked_code_orders",
+                               "held_commission", "currency"])
+        for row in rows {
+            csv.append([String(row.partner_id), String(row.clicks), String(row.invalid_clicks), String(row.invalid_share),
+                        String(row.flagged_conversions), String(row.leaked_code_orders), String(row.held_commission), currency])
+        }
+        return csv.response(fileName: "quality_\(selection.range.fileLabel).csv")
     }
 
     // MARK: link variants

@@ -14,6 +14,10 @@ public protocol ReportStore: Sendable {
     /// Clicks and conversions by country or by device class over the range's
     /// whole UTC days (a partial day at either end counts whole).
     func trafficReport(by dimension: TrafficDimension, _ query: ReportQuery) async throws -> [TrafficRow]
+    /// Per partner over the range (of the query's offers, when it names some):
+    /// what the partner quality report shows (`QualityRow`), partners with
+    /// nothing to show left out, by partner id.
+    func qualityReport(_ query: ReportQuery) async throws -> [QualityRow]
 }
 
 public struct ReportQuery: Sendable {

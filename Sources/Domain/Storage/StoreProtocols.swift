@@ -30,6 +30,11 @@ public protocol ClickStore: Sendable {
     func compactRollups(now: Int64, limit: Int) throws -> RollupCompaction
 
     /// How many clicks are stored.
+    /// Calls `body` with every stored click of `[from, to)` (milliseconds),
+    /// without its sub ids, in the order the clicks were written (page by
+    /// page, each page in id order), a few hundred pages read at a time.
+    func forEachClick(from: Int64, to: Int64, _ body: (ClickRecord) throws -> Void) throws
+
     func storedClickCount() throws -> Int
 }
 
@@ -59,8 +64,34 @@ public struct LiveCounterSeed: Sendable {
     public var uniqueDay: Int64 = 0
     /// `UniqueFingerprint` of every unique click of `uniqueDay`.
     public var uniqueFingerprints: [UInt64] = []
+    /// The clicks of `uniqueDay` that counted against their address group's
+    /// cap (`--address-click-cap`), so that a restart does not open it again.
+    public var addressClicks: [AddressClick] = []
 
     public init() {}
+
+    public struct AddressClick: Sendable, Equatable {
+        public var linkID: UInt32
+        public var network: ClientNetwork
+
+        public init(linkID: UInt32, network: ClientNetwork) {
+            self.linkID = linkID
+            self.network = network
+        }
+    }
+
+    /// Adds what a stored click of `uniqueDay` brings to the seed.
+    public mutating func add(todays entry: (linkID: UInt32, creditedPartnerID: UInt32, clientHash: UInt64, outcome: ClickOutcome,
+                                            flags: ClickFlags, network: ClientNetwork, quality: ClickQuality)) {
+        if entry.outcome == .billable, entry.flags.contains(.unique) {
+            uniqueFingerprints.append(UniqueFingerprint.of(linkID: entry.linkID, creditedPartnerID: entry.creditedPartnerID,
+                                                           clientHash: entry.clientHash))
+        }
+        // Billable, or invalid for the cap alone: what the address cap counted live.
+        if entry.network != .none, entry.outcome == .billable || (entry.outcome == .invalid && !entry.quality.contains(.datacenter)) {
+            addressClicks.append(AddressClick(linkID: entry.linkID, network: entry.network))
+        }
+    }
 }
 
 /// A live counter's key: a link, the credited partner and the ad.

@@ -13,7 +13,7 @@ public enum ClickStatsSQL {
         // the partner (or none, for clicks that were not billable) groups as 0.
         let child = "CASE WHEN r.credited_partner_id IN (0, ?1) THEN 0 ELSE r.credited_partner_id END"
         let groups = "\(byLink ? "r.link_id" : "0"), \(byAd ? "r.ad_id" : "0"), \(byChild ? child : "0")"
-        let sums = ["clicks", "billable", "unique_clicks", "bot", "unattributed", "inactive", "capped", "expired"]
+        let sums = ["clicks", "billable", "unique_clicks", "bot", "unattributed", "inactive", "capped", "expired", "invalid"]
             .map { "CAST(SUM(r.\($0)) AS BIGINT)" }.joined(separator: ", ")
         var groupCounts: [StatsGroup: OutcomeCounts] = [:]
         // ?1 is the partner, ?2 and ?3 the span.
@@ -30,6 +30,7 @@ public enum ClickStatsSQL {
                 counts.inactive += try row.int64(8)
                 counts.capped += try row.int64(9)
                 counts.expired += try row.int64(10)
+                counts.invalid += try row.int64(11)
                 groupCounts[group] = counts
             }
         }

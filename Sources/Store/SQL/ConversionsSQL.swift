@@ -102,8 +102,8 @@ public enum ConversionsSQL {
         let conversionID = try db.row("""
             INSERT INTO conversions (offer_id, order_id, partner_id, amount, currency, event, source, click_id,
                                      sub1, sub2, sub3, sub4, sub5, candidates, decision, minute, created_at, country, devices,
-                                     link_id, rule, variant, flags, review)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                     link_id, rule, variant, flags, review, code_partner_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, [
                 .integer(Int64(offer.id)), .text(request.orderID), SQLValue(planned.decision.partnerID), .integer(request.amount.minorUnits),
                 .text(request.amount.currency.code), SQLValue(request.event), .text(request.source.rawValue), SQLValue(request.clickID),
@@ -113,7 +113,7 @@ public enum ConversionsSQL {
                 .integer(Int64(click?.country.rawValue ?? 0)), .integer(Int64(click?.devices ?? 0)),
                 .integer(Int64(click?.linkID ?? 0)), .integer(Int64(click?.record.rule ?? 0)), .integer(Int64(click?.record.variant ?? 0)),
                 flags.isEmpty ? .null : .text(String(decoding: try encoder.encode(flags), as: UTF8.self)),
-                held ? .text(Conversion.Review.held.rawValue) : .null,
+                held ? .text(Conversion.Review.held.rawValue) : .null, SQLValue(codeMember?.partner.id),
             ])?.int64(0)
         guard let conversionID else { throw StoreError(.unavailable, "the conversion's id was not returned") }
         var (status, availableAt) = HoldPolicy.newLine(of: offer, at: request.now)

@@ -53,4 +53,45 @@ public enum QualitySQL {
             }
         }.joined(separator: "; ")
     }
+
+    // MARK: the partner quality report
+
+    /// `QualityRow`s of the range: clicks from the per-minute rollups (kept
+    /// whole), conversions and commission lines by their creation time.
+    public static func report(_ db: some SQLConnection, _ query: ReportQuery) throws -> [QualityRow] {
+        var rows: [UInt32: QualityRow] = [:]
+        func add(_ sql: String, _ arguments: [SQLValue], _ body: (inout QualityRow, UnsafeBufferPointer<Int64>) -> Void) throws {
+            try db.forEachIntegerRow(sql, arguments) { values in
+                let id = UInt32(truncatingIfNeeded: values[0])
+                var row = rows[id] ?? QualityRow(partnerID: id)
+                body(&row, values)
+                rows[id] = row
+            }
+        }
+        let offers = query.offerIDs.map { ids in " AND offer_id IN (\(ids.isEmpty ? "NULL" : ids.sorted().map(String.init).joined(separator: ", ")))" } ?? ""
+        let minutes: [SQLValue] = [.integer(floorDiv(query.from, 60_000)), .integer(floorDiv(query.to + 59_999, 60_000))]
+        let times: [SQLValue] = [.integer(query.from), .integer(query.to)]
+        try add("""
+            SELECT credited_partner_id, CAST(SUM(clicks) AS BIGINT), CAST(SUM(bot) + SUM(invalid) AS BIGINT) FROM click_rollups
+            WHERE minute >= ? AND minute < ? AND credited_partner_id != 0\(offers) GROUP BY credited_partner_id
+            """, minutes) { row, values in
+            row.clicks += values[1]
+            row.invalidClicks += values[2]
+        }
+        try add("""
+            SELECT partner_id, COUNT(*) FROM conversions
+            WHERE created_at >= ? AND created_at < ? AND partner_id IS NOT NULL AND flags IS NOT NULL AND status = 'accepted'\(offers)
+            GROUP BY partner_id
+            """, times) { row, values in row.flaggedConversions += values[1] }
+        try add("""
+            SELECT code_partner_id, COUNT(*) FROM conversions
+            WHERE created_at >= ? AND created_at < ? AND code_partner_id IS NOT NULL AND flags LIKE '%"leaked_code"%'\(offers)
+            GROUP BY code_partner_id
+            """, times) { row, values in row.leakedCodeOrders += values[1] }
+        try add("""
+            SELECT partner_id, CAST(SUM(amount) AS BIGINT) FROM commissions
+            WHERE created_at >= ? AND created_at < ? AND status = 'held'\(offers) GROUP BY partner_id
+            """, times) { row, values in row.heldCommission += values[1] }
+        return rows.values.sorted { $0.partnerID < $1.partnerID }
+    }
 }

@@ -402,6 +402,10 @@ extension SQLStore: ReportStore {
         try await read { db in try ReportsSQL.variantReport(db, linkID: linkID) }
     }
 
+    public func qualityReport(_ query: ReportQuery) async throws -> [QualityRow] {
+        try await read { db in try QualitySQL.report(db, query) }
+    }
+
     public func trafficReport(by dimension: TrafficDimension, _ query: ReportQuery) async throws -> [TrafficRow] {
         try await read { db in try ReportsSQL.trafficReport(db, by: dimension, query) }
     }
