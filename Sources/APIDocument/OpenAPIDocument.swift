@@ -166,6 +166,7 @@ public enum OpenAPIDocument {
             queryParameter("amount", "the sale amount as a decimal string in the major unit, like 49.90"),
             queryParameter("currency", "ISO 4217; must be the workspace's currency"),
             queryParameter("event", "a name for the event, like sale"),
+            queryParameter("customer_email", "the customer's email: compared with the credited partner's and kept only as a hash"),
         ]
         for method in ["GET", "POST"] {
             add(method, "/v1/postback", "Server-to-server postback: record a conversion (201), or return the one recorded for this order (200)",
@@ -487,7 +488,7 @@ public enum OpenAPIDocument {
                 "sub4": nullable(string), "sub5": nullable(string),
                 "commissions": ["type": "array", "items": ref("Commission")],
                 "flags": ["type": "array", "description": "Why the conversion is suspect; a flag changes money only through the offer's policy",
-                          "items": object(["code": enumeration(["fast_conversion", "leaked_code"]), "detail": string], required: ["code", "detail"])],
+                          "items": object(["code": enumeration(["fast_conversion", "leaked_code", "self_referral", "shared_customer"]), "detail": string], required: ["code", "detail"])],
                 "review": ["type": "string", "enum": ["held", "approved", "rejected"], "nullable": true,
                            "description": "null when the conversion never entered the review queue"],
                 "review_log": ["type": "array", "items": object(["decision": enumeration(["held", "approved", "rejected"]), "reason": string,
@@ -504,7 +505,8 @@ public enum OpenAPIDocument {
                 "discount_codes": ["type": "array", "items": object(["code": string])],
                 "landing_site": string, "note_attributes": ["type": "array", "items": object(["name": string, "value": string])],
                 "current_subtotal_price_set": object(["shop_money": object(["amount": string, "currency_code": string])]),
-                "subtotal_price": string,
+                "subtotal_price": string, "referring_site": nullable(string), "email": nullable(string),
+                "customer": ["type": "object", "nullable": true, "properties": ["email": nullable(string)]],
             ], required: ["id"], description: "the fields used; every other field of Shopify's order is ignored"),
             "PaymentsDue": object([
                 "items": ["type": "array", "items": object([

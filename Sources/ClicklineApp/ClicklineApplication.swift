@@ -147,7 +147,8 @@ public final class ClicklineApplication: Sendable {
                                      quality: QualityRules(couponSites: settings.couponSites,
                                                               redemptionSpike: RedemptionSpike(factor: settings.leakSpikeFactor,
                                                                                                minimumOrders: settings.leakSpikeMinimumOrders),
-                                                              fastConversion: FastConversion(minimumMilliseconds: Int64(settings.fastConversionSeconds) * 1000)),
+                                                              fastConversion: FastConversion(minimumMilliseconds: Int64(settings.fastConversionSeconds) * 1000),
+                                                              sharedCustomer: settings.sharedCustomer),
                                      pages: { router, opsKeys in pages.register(on: router, opsKeys: opsKeys) })
         routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(

@@ -59,6 +59,7 @@ public struct Settings: Sendable, Equatable {
     public var leakSpikeFactor = 10
     public var leakSpikeMinimumOrders = 20
     public var fastConversionSeconds = 10
+    public var sharedCustomer = SharedCustomer()
     /// The invalid-click checks: `--address-click-cap`, `--address-group-v4`,
     /// `--address-group-v6` and, read at start, `--datacenter-ranges`.
     public var invalidClicks = InvalidClickRules()
@@ -235,6 +236,12 @@ public struct Settings: Sendable, Equatable {
         },
         spec("fast-conversion-seconds", "10", "A conversion this soon after its click is flagged fast_conversion (money unchanged); 0 turns the check off.") {
             $0.fastConversionSeconds = try int($1, "fast-conversion-seconds", 0...86_400)
+        },
+        spec("shared-customer-partners", "3", "A conversion whose customer (by email) converted through this many partners within shared-customer-days, this one included, is flagged shared_customer; 0 turns the check off.") {
+            $0.sharedCustomer.minimumPartners = try int($1, "shared-customer-partners", 0...1_000)
+        },
+        spec("shared-customer-days", "30", "The window of shared-customer-partners, in days.") {
+            $0.sharedCustomer.windowDays = try int($1, "shared-customer-days", 1...365)
         },
         spec("address-click-cap", "100", "Billable clicks a day per address group (see address-group-v4 and -v6) on one link; the clicks past it are recorded as invalid, never billable. 0 turns the cap off.") {
             $0.invalidClicks.addressClickCap = try int($1, "address-click-cap", 0...1_000_000_000)

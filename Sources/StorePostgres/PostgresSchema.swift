@@ -541,10 +541,12 @@ enum PostgresSchema {
             );
             CREATE INDEX conversion_reviews_conversion ON conversion_reviews(conversion_id)
             """),
-        ("18: invalid clicks counted apart; conversions keep their code's partner", """
+        ("18: invalid clicks counted apart; conversions keep their code's partner and customer", """
             ALTER TABLE click_rollups ADD COLUMN invalid BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE partner_hourly ADD COLUMN invalid BIGINT NOT NULL DEFAULT 0;
-            ALTER TABLE conversions ADD COLUMN code_partner_id BIGINT
+            ALTER TABLE conversions ADD COLUMN code_partner_id BIGINT;
+            ALTER TABLE conversions ADD COLUMN customer_hash TEXT;
+            CREATE INDEX conversions_customer ON conversions(customer_hash, created_at) WHERE customer_hash IS NOT NULL
             """),
     ]
 

@@ -700,12 +700,15 @@ extension SQLiteStore {
                 CREATE INDEX conversion_reviews_conversion ON conversion_reviews(conversion_id);
                 """)
         }
-        migrator.registerMigration("v20: invalid clicks counted apart; conversions keep their code's partner") { db in
+        migrator.registerMigration("v20: invalid clicks counted apart; conversions keep their code's partner and customer") { db in
             try db.execute(sql: """
                 ALTER TABLE click_rollups ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE partner_hourly ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
                 -- The member whose promo code the order used, credited or not (the quality report's leaked-code orders).
                 ALTER TABLE conversions ADD COLUMN code_partner_id INTEGER;
+                -- Hex SHA-256 of the customer's email, when the order named one (never the email itself).
+                ALTER TABLE conversions ADD COLUMN customer_hash TEXT;
+                CREATE INDEX conversions_customer ON conversions(customer_hash, created_at) WHERE customer_hash IS NOT NULL;
                 """)
             // What is stored so far is compacted now, once, rather than by the
             // click writer a day's worth at a time (a store that had v8 already

@@ -282,6 +282,58 @@ struct ShopifyWebhookTests {
         }
     }
 
+    /// A partner buying on its own code: the customer's email (Shopify's own
+    /// order names bob.norman@hostmail.com) is the credited partner's. The
+    /// order is flagged and, under the default policy, paid as ever; an order
+    /// without any customer attributes as before.
+    @Test func aPartnerBuyingOnItsOwnCodeIsFlagged() async throws {
+        try #require(Self.shopifysOwnOrder.contains("\"email\": \"bob.norman@hostmail.com\""))
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api, usageLimit: 10)
+            _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
+            func order(_ id: String) -> String { Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)") }
+            let stranger = try await Self.deliver(api, store: shop.store, body: order("5001"))
+            #expect(stranger.int("partner_id") == shop.alice && stranger.array("flags").isEmpty, "\(stranger.text)")
+            _ = try await api.store.updatePartner(id: UInt32(shop.alice)) { $0.email = " Bob.Norman@Hostmail.com" }
+            let own = try await Self.deliver(api, store: shop.store, body: order("5002"))
+            #expect(own.int("partner_id") == shop.alice && own.int("commissions.0.amount") == 500, "flagged, paid: the policy is credit")
+            #expect(own.string("flags.0.code") == "self_referral", "\(own.text)")
+            let anonymous = order("5003").replacingOccurrences(of: "\"email\": \"bob.norman@hostmail.com\",", with: "")
+            try #require(!anonymous.contains("bob.norman"))
+            let unnamed = try await Self.deliver(api, store: shop.store, body: anonymous)
+            #expect(unnamed.status == 200 && unnamed.int("partner_id") == shop.alice && unnamed.array("flags").isEmpty, "\(unnamed.text)")
+        }
+    }
+
+    /// One customer through three partners' codes within the window: the
+    /// third conversion is flagged. Two partners are an ordinary shopper.
+    @Test func oneCustomerThroughThreePartnersIsFlagged() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api, usageLimit: 10)
+            let carl = try await api.partner("Carl", code: "carl")
+            _ = try await api.create("/v1/offers/\(shop.promoOffer)/members", ["partner_ids": [shop.ben, carl.id]])
+            for (partner, code) in [(shop.alice, "TENOFF"), (shop.ben, "BENOFF"), (carl.id, "CARLOFF")] {
+                _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(partner)) { $0.promoCode = code }
+            }
+            func order(_ id: String, code: String, email: String = "bob.norman@hostmail.com") -> String {
+                Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
+                    .replacingOccurrences(of: "\"code\": \"TENOFF\"", with: "\"code\": \"\(code)\"")
+                    .replacingOccurrences(of: "bob.norman@hostmail.com", with: email)
+            }
+            let first = try await Self.deliver(api, store: shop.store, body: order("6001", code: "TENOFF"))
+            let second = try await Self.deliver(api, store: shop.store, body: order("6002", code: "BENOFF"))
+            #expect(first.array("flags").isEmpty && second.array("flags").isEmpty, "two partners: an ordinary shopper")
+            #expect(second.int("partner_id") == shop.ben)
+            let elsewhere = try await Self.deliver(api, store: shop.store, body: order("6003", code: "CARLOFF", email: "someone@example.org"))
+            #expect(elsewhere.array("flags").isEmpty, "another customer")
+            let third = try await Self.deliver(api, store: shop.store, body: order("6004", code: "CARLOFF"))
+            #expect(third.int("partner_id") == carl.id && third.string("flags.0.code") == "shared_customer", "\(third.text)")
+            #expect(third.string("flags.0.detail")?.contains("3 partners in 30 days") == true)
+            let again = try await Self.deliver(api, store: shop.store, body: order("6005", code: "TENOFF"))
+            #expect(again.string("flags.0.code") == "shared_customer", "Alice's second sale to the same customer: three partners still")
+        }
+    }
+
     @Test func theSignedFixtureCreditsTheCodesOwner() async throws {
         try #require(!Self.fixture.isEmpty)
         try await APIFixture.run { api in

@@ -1,4 +1,5 @@
 import ClickModel
+import Crypto
 import Domain
 import Foundation
 import Hummingbird
@@ -59,10 +60,20 @@ struct ConversionAPI: Sendable {
             offerID: offer.id, orderID: orderID, amount: amount, event: fields["event"], source: .postback, clickID: clickID,
             now: Timestamp.now())
         conversionRequest.fastConversion = quality.fastConversion
+        conversionRequest.customer = Self.customer(fields["customer_email"])
+        conversionRequest.sharedCustomer = quality.sharedCustomer
         return try await answer(try record(conversionRequest, context: context))
     }
 
     /// The fields of an `application/x-www-form-urlencoded` body.
+    /// The customer an order names by email, with the hash kept in its stead; nil without a usable email.
+    static func customer(_ email: String?) -> Customer? {
+        guard let email = Customer.normalized(email) else { return nil }
+        let hex = Array("0123456789abcdef")
+        let hash = SHA256.hash(data: Array(email.utf8)).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }
+        return Customer(email: email, hash: String(hash))
+    }
+
     static func formFields(_ body: String) -> [(String, String)] {
         body.split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -139,6 +150,8 @@ struct ConversionAPI: Sendable {
         conversionRequest.couponSite = quality.couponSites.site(of: order.referring_site)
         conversionRequest.redemptionSpike = quality.redemptionSpike
         conversionRequest.fastConversion = quality.fastConversion
+        conversionRequest.customer = Self.customer(order.email ?? order.customer?.email)
+        conversionRequest.sharedCustomer = quality.sharedCustomer
         // Shopify retries anything but 2xx, so a duplicate is a 200 too.
         var response = try await answer(try record(conversionRequest, context: context))
         if response.status == .created { response.status = .ok }

@@ -27,6 +27,10 @@ struct ShopifyOrder: Decodable {
     var note_attributes: [Attribute]?
     var current_subtotal_price_set: MoneySet?
     var subtotal_price: String?
+    /// The customer's email: the order's own, else its customer's; either may be absent.
+    var email: String?
+    struct CustomerBody: Decodable { var email: String? }
+    var customer: CustomerBody?
 
     /// Shopify sends order ids as JSON numbers; some tools send strings.
     struct OrderID: Decodable {

@@ -67,6 +67,11 @@ public struct ConversionRequest: Sendable {
     public var redemptionSpike = RedemptionSpike()
     /// When a conversion is too soon after its click.
     public var fastConversion = FastConversion()
+    /// The customer the order names, when it names one (a Shopify order's
+    /// email, a postback's `customer_email`).
+    public var customer: Customer?
+    /// When a customer has converted through too many partners.
+    public var sharedCustomer = SharedCustomer()
     /// Milliseconds since the Unix epoch.
     public var now: Int64
 

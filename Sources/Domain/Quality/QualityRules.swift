@@ -6,12 +6,15 @@ public struct QualityRules: Sendable, Equatable {
     public var redemptionSpike: RedemptionSpike
     /// A suspicious conversion: too soon after its click.
     public var fastConversion: FastConversion
+    /// A suspicious conversion: its customer converted through several partners.
+    public var sharedCustomer: SharedCustomer
 
     public init(couponSites: CouponSites = .builtIn, redemptionSpike: RedemptionSpike = RedemptionSpike(),
-                fastConversion: FastConversion = FastConversion()) {
+                fastConversion: FastConversion = FastConversion(), sharedCustomer: SharedCustomer = SharedCustomer()) {
         self.couponSites = couponSites
         self.redemptionSpike = redemptionSpike
         self.fastConversion = fastConversion
+        self.sharedCustomer = sharedCustomer
     }
 }
 

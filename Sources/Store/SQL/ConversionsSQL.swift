@@ -92,18 +92,31 @@ public enum ConversionsSQL {
             }
         }
         // Suspect, not refused: a flag changes money only through the offer's policy.
-        let flags = [
+        var flags = [
             request.fastConversion.flag(clickedAt: candidates.click.flatMap { $0.found ? $0.clickedAt : nil }, convertedAt: request.now),
             codeMember.flatMap { PromoCodeLeak.orderFlag(code: $0.promoCode ?? "", reasons: leakReasons, referrer: request.couponSite,
                                                          alreadyLeaked: $0.promoCodeStatus == .leaked) },
         ].compactMap { $0 }
+        if let customer = request.customer, let partnerID = planned.decision.partnerID {
+            if let flag = SelfReferral.flag(customer: customer, partnerEmail: try CatalogueSQL.partner(db, id: partnerID)?.email) {
+                flags.append(flag)
+            }
+            if request.sharedCustomer.minimumPartners > 0 {
+                let others = try db.row("""
+                    SELECT COUNT(DISTINCT partner_id) FROM conversions
+                    WHERE customer_hash = ? AND created_at >= ? AND partner_id IS NOT NULL AND partner_id != ? AND status = 'accepted'
+                    """, [.text(customer.hash), .integer(request.now - Int64(request.sharedCustomer.windowDays) * 86_400_000),
+                          .integer(Int64(partnerID))])?.int(0) ?? 0
+                if let flag = request.sharedCustomer.flag(partners: others + 1) { flags.append(flag) }
+            }
+        }
         let held = ReviewRules.holds(flags: flags, policy: offer.leakedCodePolicy)
         func sub(_ index: Int) -> SQLValue { SQLValue(subIDs.count > index ? subIDs[index] : nil) }
         let conversionID = try db.row("""
             INSERT INTO conversions (offer_id, order_id, partner_id, amount, currency, event, source, click_id,
                                      sub1, sub2, sub3, sub4, sub5, candidates, decision, minute, created_at, country, devices,
-                                     link_id, rule, variant, flags, review, code_partner_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                     link_id, rule, variant, flags, review, code_partner_id, customer_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, [
                 .integer(Int64(offer.id)), .text(request.orderID), SQLValue(planned.decision.partnerID), .integer(request.amount.minorUnits),
                 .text(request.amount.currency.code), SQLValue(request.event), .text(request.source.rawValue), SQLValue(request.clickID),
@@ -114,6 +127,7 @@ public enum ConversionsSQL {
                 .integer(Int64(click?.linkID ?? 0)), .integer(Int64(click?.record.rule ?? 0)), .integer(Int64(click?.record.variant ?? 0)),
                 flags.isEmpty ? .null : .text(String(decoding: try encoder.encode(flags), as: UTF8.self)),
                 held ? .text(Conversion.Review.held.rawValue) : .null, SQLValue(codeMember?.partner.id),
+                SQLValue(request.customer?.hash),
             ])?.int64(0)
         guard let conversionID else { throw StoreError(.unavailable, "the conversion's id was not returned") }
         var (status, availableAt) = HoldPolicy.newLine(of: offer, at: request.now)
