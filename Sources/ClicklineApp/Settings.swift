@@ -215,18 +215,8 @@ public struct Settings: Sendable, Equatable {
         spec("event-retention-days", "30", "Events older than this, none of whose deliveries still waits, are deleted with their delivery log; at least 4, beyond the three days a delivery is tried.") {
             $0.eventRetentionDays = try int($1, "event-retention-days", 4...36_500)
         },
-        spec("coupon-sites", "none (a built-in list of well-known coupon, deal and cashback sites)", "A file of coupon and deal sites, one domain a line (# starts a comment): an order they referred flags its promo code as leaked.") { s, v in
-            let text: String
-            do {
-                text = try String(contentsOfFile: v, encoding: .utf8)
-            } catch {
-                throw SettingsError(setting: "coupon-sites", message: "cannot read \(v)")
-            }
-            do {
-                s.couponSites = try CouponSites(parsing: text)
-            } catch {
-                throw SettingsError(setting: "coupon-sites", message: "\(v), \((error as? DomainError)?.message ?? "\(error)")")
-            }
+        spec("coupon-sites", "none (a built-in list of well-known coupon, deal and cashback sites)", "A file of coupon and deal sites, one domain a line (# starts a comment): an order they referred flags its promo code as leaked.") {
+            $0.couponSites = try file($1, "coupon-sites", CouponSites.init(parsing:))
         },
         spec("leak-spike-factor", "10", "A code redeemed in one hour this many times its median hour of the last week (since it was given) is flagged as leaked.") {
             $0.leakSpikeFactor = try int($1, "leak-spike-factor", 2...1_000)
@@ -252,18 +242,8 @@ public struct Settings: Sendable, Equatable {
         spec("address-group-v6", "48", "IPv6 clients whose first this many bits agree count as one address for address-click-cap (at most 64: a click keeps its /64).") {
             $0.invalidClicks.v6Prefix = try int($1, "address-group-v6", 16...64)
         },
-        spec("datacenter-ranges", "none (no click is taken for a hosting network's)", "A file of hosting networks, one CIDR a line (# starts a comment): their clicks are recorded as invalid, never billable.") { s, v in
-            let text: String
-            do {
-                text = try String(contentsOfFile: v, encoding: .utf8)
-            } catch {
-                throw SettingsError(setting: "datacenter-ranges", message: "cannot read \(v)")
-            }
-            do {
-                s.invalidClicks.datacenters = try DatacenterRanges(parsing: text)
-            } catch {
-                throw SettingsError(setting: "datacenter-ranges", message: "\(v), \((error as? DomainError)?.message ?? "\(error)")")
-            }
+        spec("datacenter-ranges", "none (no click is taken for a hosting network's)", "A file of hosting networks, one CIDR a line (# starts a comment): their clicks are recorded as invalid, never billable.") {
+            $0.invalidClicks.datacenters = try file($1, "datacenter-ranges", DatacenterRanges.init(parsing:))
         },
         spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
             $0.allowHTTPEventTargets = try bool($1, "allow-http-event-targets")
@@ -350,6 +330,22 @@ public struct Settings: Sendable, Equatable {
     }
 
     private static func port(_ text: String, _ name: String) throws(SettingsError) -> Int { try int(text, name, 0...65_535) }
+
+    /// The file at `path`, read at start and parsed: a file that cannot be
+    /// read, or a line the parser refuses, fails the start and says which.
+    private static func file<T>(_ path: String, _ name: String, _ parse: (String) throws(DomainError) -> T) throws(SettingsError) -> T {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SettingsError(setting: name, message: "cannot read \(path)")
+        }
+        do {
+            return try parse(text)
+        } catch {
+            throw SettingsError(setting: name, message: "\(path), \(error.message)")
+        }
+    }
 
     /// The catalogue as a configuration file: every setting commented out at
     /// its default, with what it does (deploy/clickline.conf).

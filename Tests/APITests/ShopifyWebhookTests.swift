@@ -66,6 +66,12 @@ struct ShopifyWebhookTests {
         return String(text[open...close])
     }()
 
+    /// Shopify's own order as order `id`, referred by `referrer` (its own is http://www.otherexample.com).
+    static func order(_ id: String, referrer: String) -> String {
+        shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
+            .replacingOccurrences(of: "http://www.otherexample.com", with: referrer)
+    }
+
     /// Order 450789469 of Shopify's fixture: code TENOFF, a subtotal of 398.00 USD, a landing site with no click id.
     @Test func shopifysOwnOrderCreditsTheMemberHoldingItsCode() async throws {
         try #require(Self.shopifysOwnOrder.hasPrefix("{") && Self.shopifysOwnOrder.contains("\"id\": 450789469"))
@@ -148,15 +154,11 @@ struct ShopifyWebhookTests {
             let changed = try await api.request(.patch, offer, json: ["leaked_code_policy": "no_commission"])
             #expect(changed.status == 200 && changed.string("leaked_code_policy") == "no_commission")
 
-            func order(_ id: String, referrer: String) -> String {
-                Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
-                    .replacingOccurrences(of: "http://www.otherexample.com", with: referrer)
-            }
-            let before = try await Self.deliver(api, store: shop.store, body: order("2001", referrer: "http://www.otherexample.com"))
+            let before = try await Self.deliver(api, store: shop.store, body: Self.order("2001", referrer: "http://www.otherexample.com"))
             #expect(before.int("partner_id") == shop.alice && before.int("commissions.0.amount") == 500, "not flagged yet: it earns")
-            let flagging = try await Self.deliver(api, store: shop.store, body: order("2002", referrer: "https://www.retailmenot.com/"))
+            let flagging = try await Self.deliver(api, store: shop.store, body: Self.order("2002", referrer: "https://www.retailmenot.com/"))
             #expect(flagging.int("partner_id") == shop.alice && flagging.int("commissions.0.amount") == 500, "the flag comes with it")
-            let after = try await Self.deliver(api, store: shop.store, body: order("2003", referrer: "http://www.otherexample.com"))
+            let after = try await Self.deliver(api, store: shop.store, body: Self.order("2003", referrer: "http://www.otherexample.com"))
             #expect(after.status == 200)
             #expect(after["partner_id"] == nil && after.array("commissions").isEmpty, "\(after.text)")
             #expect(after.string("attribution.candidates.code.refusal") == "leaked_code", "\(after.text)")
@@ -177,19 +179,15 @@ struct ShopifyWebhookTests {
             let offer = "/v1/offers/\(shop.promoOffer)"
             let changed = try await api.request(.patch, offer, json: ["leaked_code_policy": "hold"])
             #expect(changed.status == 200 && changed.string("leaked_code_policy") == "hold")
-            func order(_ id: String, referrer: String) -> String {
-                Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
-                    .replacingOccurrences(of: "http://www.otherexample.com", with: referrer)
-            }
-            let clean = try await Self.deliver(api, store: shop.store, body: order("3001", referrer: "http://www.otherexample.com"))
+            let clean = try await Self.deliver(api, store: shop.store, body: Self.order("3001", referrer: "http://www.otherexample.com"))
             #expect(clean.int("commissions.0.amount") == 500 && clean.string("commissions.0.status") == "approved")
             #expect((clean.body as? [String: Any])?.keys.contains("review") == true && clean["review"] == nil, "never in review: \(clean.text)")
-            let flagging = try await Self.deliver(api, store: shop.store, body: order("3002", referrer: "https://www.retailmenot.com/"))
+            let flagging = try await Self.deliver(api, store: shop.store, body: Self.order("3002", referrer: "https://www.retailmenot.com/"))
             #expect(flagging.string("review") == "held", "\(flagging.text)")
             #expect(flagging.string("flags.0.code") == "leaked_code")
             #expect(flagging.string("commissions.0.status") == "held" && flagging.int("commissions.0.amount") == 500)
             #expect(flagging.string("review_log.0.decision") == "held" && flagging.string("review_log.0.by") == "clickline")
-            let after = try await Self.deliver(api, store: shop.store, body: order("3003", referrer: "http://www.otherexample.com"))
+            let after = try await Self.deliver(api, store: shop.store, body: Self.order("3003", referrer: "http://www.otherexample.com"))
             #expect(after.string("review") == "held" && after.string("flags.0.code") == "leaked_code", "the code is leaked now")
             let (held, later) = (try #require(flagging.int("id")), try #require(after.int("id")))
 
@@ -242,13 +240,9 @@ struct ShopifyWebhookTests {
             let shop = try await Self.shop(api, usageLimit: 10)
             _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
             #expect(try await api.request(.patch, "/v1/offers/\(shop.promoOffer)", json: ["leaked_code_policy": "hold"]).status == 200)
-            func order(_ id: String, referrer: String) -> String {
-                Self.shopifysOwnOrder.replacingOccurrences(of: "\"id\": 450789469", with: "\"id\": \(id)")
-                    .replacingOccurrences(of: "http://www.otherexample.com", with: referrer)
-            }
-            _ = try await Self.deliver(api, store: shop.store, body: order("4001", referrer: "http://www.otherexample.com"))
-            _ = try await Self.deliver(api, store: shop.store, body: order("4002", referrer: "https://www.retailmenot.com/"))
-            let later = try #require(try await Self.deliver(api, store: shop.store, body: order("4003", referrer: "http://www.otherexample.com")).int("id"))
+            _ = try await Self.deliver(api, store: shop.store, body: Self.order("4001", referrer: "http://www.otherexample.com"))
+            _ = try await Self.deliver(api, store: shop.store, body: Self.order("4002", referrer: "https://www.retailmenot.com/"))
+            let later = try #require(try await Self.deliver(api, store: shop.store, body: Self.order("4003", referrer: "http://www.otherexample.com")).int("id"))
             #expect(try await api.request(.post, "/v1/conversions/\(later)/reject", json: ["reason": "leaked"]).status == 200)
             // Ben's clicks on the link offer: six billable, two bots, two invalid.
             var ids = ClickIDGenerator(node: 0, worker: 0)

@@ -60,14 +60,20 @@ package struct ReportAPI: Sendable {
         guard let by = parameters["by"] else { throw APIError.invalid("by", "is required: country or device") }
         let dimension = try Validate.choice(by, "by", as: TrafficDimension.self)
         // The rollups it reads are per offer and day only: no offer status or type, no KPI bounds.
-        if let name = parameters.keys.sorted().first(where: { ["status", "type"].contains($0) || $0.hasPrefix("min_") || $0.hasPrefix("max_") }) {
-            throw APIError.invalid(name, "this report takes range, from, to and project_id")
-        }
+        try Self.refuseOfferFilters(parameters, "range, from, to and project_id")
         let selection = try await Selection(parameters, projects: store)
         let rows = try await store.trafficReport(by: dimension, selection.query)
         return try JSONBody.response(TrafficBody(by: dimension.rawValue, range: selection.range, items: rows.map {
             TrafficRowBody(dimension: dimension.rawValue, key: $0.key, clicks: $0.clicks, billable: $0.billable, conversions: $0.conversions)
         }))
+    }
+
+    /// The offers report's filters (status, type, KPI bounds) are refused by
+    /// the reports that do not read per offer; `takes` says what they do take.
+    static func refuseOfferFilters(_ parameters: [String: String], _ takes: String) throws(APIError) {
+        if let name = parameters.keys.sorted().first(where: { ["status", "type"].contains($0) || $0.hasPrefix("min_") || $0.hasPrefix("max_") }) {
+            throw .invalid(name, "this report takes \(takes)")
+        }
     }
 
     // MARK: partner quality
@@ -104,9 +110,7 @@ package struct ReportAPI: Sendable {
     /// `format=csv` as a download.
     @Sendable func quality(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters.dictionary
-        if let name = parameters.keys.sorted().first(where: { ["status", "type"].contains($0) || $0.hasPrefix("min_") || $0.hasPrefix("max_") }) {
-            throw APIError.invalid(name, "this report takes range, from, to, project_id and format")
-        }
+        try Self.refuseOfferFilters(parameters, "range, from, to, project_id and format")
         if let format = parameters["format"], format != "json", format != "csv" { throw APIError.invalid("format", "must be json or csv") }
         let selection = try await Selection(parameters, projects: store)
         let rows = try await store.qualityReport(selection.query).map(QualityRowBody.init)
