@@ -60,6 +60,7 @@ public struct Settings: Sendable, Equatable {
     public var leakSpikeMinimumOrders = 20
     public var fastConversionSeconds = 10
     public var sharedCustomer = SharedCustomer()
+    public var newCustomers = NewCustomerSignal()
     /// The invalid-click checks: `--address-click-cap`, `--address-group-v4`,
     /// `--address-group-v6` and, read at start, `--datacenter-ranges`.
     public var invalidClicks = InvalidClickRules()
@@ -226,6 +227,12 @@ public struct Settings: Sendable, Equatable {
         },
         spec("fast-conversion-seconds", "10", "A conversion this soon after its click is flagged fast_conversion (money unchanged); 0 turns the check off.") {
             $0.fastConversionSeconds = try int($1, "fast-conversion-seconds", 0...86_400)
+        },
+        spec("leak-new-customer-share", "0", "A code whose orders of the last day (at least leak-new-customer-orders) were this percentage or more by new customers without a click of its owner, when the six days before were under half of it, is flagged as leaked; 0 (the default) turns the signal off, as podcast and video codes are used without clicks.") {
+            $0.newCustomers.sharePercent = try int($1, "leak-new-customer-share", 0...100)
+        },
+        spec("leak-new-customer-orders", "20", "The fewest orders in a day that the new-customer signal judges.") {
+            $0.newCustomers.minimumOrders = try int($1, "leak-new-customer-orders", 1...1_000_000)
         },
         spec("shared-customer-partners", "3", "A conversion whose customer (by email) converted through this many partners within shared-customer-days, this one included, is flagged shared_customer; 0 turns the check off.") {
             $0.sharedCustomer.minimumPartners = try int($1, "shared-customer-partners", 0...1_000)

@@ -546,6 +546,7 @@ enum PostgresSchema {
             ALTER TABLE partner_hourly ADD COLUMN invalid BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE conversions ADD COLUMN code_partner_id BIGINT;
             ALTER TABLE conversions ADD COLUMN customer_hash TEXT;
+            ALTER TABLE code_redemption_hours ADD COLUMN new_unclicked INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX conversions_customer ON conversions(customer_hash, created_at) WHERE customer_hash IS NOT NULL
             """),
     ]

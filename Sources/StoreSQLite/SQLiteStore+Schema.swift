@@ -708,6 +708,8 @@ extension SQLiteStore {
                 ALTER TABLE conversions ADD COLUMN code_partner_id INTEGER;
                 -- Hex SHA-256 of the customer's email, when the order named one (never the email itself).
                 ALTER TABLE conversions ADD COLUMN customer_hash TEXT;
+                -- Of each hour's redemptions of a code: those by a new customer without a click of the code's owner.
+                ALTER TABLE code_redemption_hours ADD COLUMN new_unclicked INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX conversions_customer ON conversions(customer_hash, created_at) WHERE customer_hash IS NOT NULL;
                 """)
             // What is stored so far is compacted now, once, rather than by the

@@ -62,6 +62,8 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("leak-spike-factor")) var leakSpikeFactor: String?
     @Option(name: .customLong("leak-spike-min-orders")) var leakSpikeMinOrders: String?
     @Option(name: .customLong("fast-conversion-seconds")) var fastConversionSeconds: String?
+    @Option(name: .customLong("leak-new-customer-share")) var leakNewCustomerShare: String?
+    @Option(name: .customLong("leak-new-customer-orders")) var leakNewCustomerOrders: String?
     @Option(name: .customLong("shared-customer-partners")) var sharedCustomerPartners: String?
     @Option(name: .customLong("shared-customer-days")) var sharedCustomerDays: String?
     @Option(name: .customLong("address-click-cap")) var addressClickCap: String?
@@ -84,6 +86,7 @@ struct SettingsOptions: ParsableArguments {
             ("store-ready-timeout-ms", storeReadyTimeoutMs), ("postgres-connections", postgresConnections), ("log-level", logLevel),
             ("event-rate", eventRate), ("event-retention-days", eventRetentionDays), ("coupon-sites", couponSites), ("leak-spike-factor", leakSpikeFactor),
             ("leak-spike-min-orders", leakSpikeMinOrders), ("fast-conversion-seconds", fastConversionSeconds),
+            ("leak-new-customer-share", leakNewCustomerShare), ("leak-new-customer-orders", leakNewCustomerOrders),
             ("shared-customer-partners", sharedCustomerPartners), ("shared-customer-days", sharedCustomerDays),
             ("address-click-cap", addressClickCap), ("address-group-v4", addressGroupV4), ("address-group-v6", addressGroupV6),
             ("datacenter-ranges", datacenterRanges), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),

@@ -229,6 +229,13 @@ struct ShopifyWebhookTests {
             #expect(paid.status == 409 && paid.text.contains("paid"), "\(paid.text)")
             let heldOne = try await api.get("/v1/conversions/\(held)")
             #expect(heldOne.string("commissions.0.status") == "rejected", "a rejected line is never paid")
+
+            // A held order refunded meanwhile leaves the queue: it earns nothing either way.
+            let refunded = try #require(try await Self.deliver(api, store: shop.store, body: Self.order("3004", referrer: "http://www.otherexample.com")).int("id"))
+            #expect(try await api.get("/v1/review").array("items").count == 1)
+            #expect(try await api.request(.post, "/v1/conversions/\(refunded)/reverse").status == 200)
+            #expect(try await api.get("/v1/review").array("items").isEmpty)
+            #expect(try await api.request(.post, "/v1/conversions/\(refunded)/approve", json: ["reason": "x"]).status == 409)
         }
     }
 

@@ -29,3 +29,28 @@ struct RedemptionSpikeTests {
         #expect(spike.isSpike(orders: 500, trailing: Array(repeating: 0, count: 24)))
     }
 }
+
+@Suite("Leaked codes: new customers without a click")
+struct NewCustomerSignalTests {
+    typealias Counts = NewCustomerSignal.Counts
+
+    @Test func aSuddenDayOfNewCustomersFires() {
+        let signal = NewCustomerSignal(sharePercent: 80, minimumOrders: 10)
+        #expect(signal.fires(recent: Counts(orders: 12, newWithoutClick: 11), before: Counts(orders: 48, newWithoutClick: 6)))
+        #expect(signal.fires(recent: Counts(orders: 10, newWithoutClick: 8), before: Counts(orders: 10, newWithoutClick: 3)), "at the bounds")
+    }
+
+    @Test func whatIsUsualForTheCodeOrTooFewOrdersDoesNot() {
+        let signal = NewCustomerSignal(sharePercent: 80, minimumOrders: 10)
+        #expect(!signal.fires(recent: Counts(orders: 12, newWithoutClick: 12), before: Counts(orders: 48, newWithoutClick: 40)),
+                "a podcast code: always new customers")
+        #expect(!signal.fires(recent: Counts(orders: 9, newWithoutClick: 9), before: Counts(orders: 48, newWithoutClick: 0)), "too few")
+        #expect(!signal.fires(recent: Counts(orders: 30, newWithoutClick: 30), before: Counts(orders: 9, newWithoutClick: 0)),
+                "no history to judge by: a new code")
+        #expect(!signal.fires(recent: Counts(orders: 10, newWithoutClick: 8), before: Counts(orders: 10, newWithoutClick: 4)),
+                "the history already at half the threshold")
+        #expect(!signal.fires(recent: Counts(orders: 20, newWithoutClick: 15), before: Counts(orders: 48, newWithoutClick: 0)), "75 % < 80 %")
+        #expect(!NewCustomerSignal().fires(recent: Counts(orders: 100, newWithoutClick: 100), before: Counts(orders: 100, newWithoutClick: 0)),
+                "off by default")
+    }
+}

@@ -85,6 +85,7 @@ struct SQLiteSharedStoreContract {
     @Test func oldEventsAreDeletedOnceNothingWaitsForThem() async throws { try await withStore(EventContract.oldEventsAreDeletedOnceNothingWaitsForThem) }
     @Test func aLeakedCodeIsToldOnce() async throws { try await withStore(EventContract.aLeakedCodeIsToldOnce) }
     @Test func aRedemptionSpikeFlagsTheCode() async throws { try await withStore(EventContract.aRedemptionSpikeFlagsTheCode) }
+    @Test func newCustomersWithoutClicksFlagTheCode() async throws { try await withStore(EventContract.newCustomersWithoutClicksFlagTheCode) }
     @Test func aConversionTooSoonAfterItsClickIsFlagged() async throws { try await withStore(EventContract.aConversionTooSoonAfterItsClickIsFlagged) }
 }
 
@@ -137,6 +138,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func aRedemptionSpikeFlagsTheCode() async throws {
         try await withStore { store, _ in try await EventContract.aRedemptionSpikeFlagsTheCode(store) }
+    }
+    @Test func newCustomersWithoutClicksFlagTheCode() async throws {
+        try await withStore { store, _ in try await EventContract.newCustomersWithoutClicksFlagTheCode(store) }
     }
     @Test func aConversionTooSoonAfterItsClickIsFlagged() async throws {
         try await withStore { store, _ in try await EventContract.aConversionTooSoonAfterItsClickIsFlagged(store) }

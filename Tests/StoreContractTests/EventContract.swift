@@ -267,6 +267,49 @@ enum EventContract {
         #expect(try await store.member(offerID: offer, partnerID: steady)?.promoCodeStatus == .active)
     }
 
+    /// The new-customer signal, when turned on: a code whose usual buyers are
+    /// returning customers or come through its owner's clicks, then gets a day
+    /// of orders mostly by new customers without a click, is flagged; a code
+    /// always used that way (a podcast's) is not, and neither is anything
+    /// while the signal is off.
+    static func newCustomersWithoutClicksFlagTheCode(_ store: SQLStore) async throws {
+        let hour: Int64 = 3_600_000
+        let start = (Int64(Date().timeIntervalSince1970 * 1000) / hour + 1) * hour
+        let offer = try await store.createOffer(Offer(name: "Codes", type: .promoCode, startsAt: 0)).id
+        let shop = try await store.createPartner(Partner(name: "Shop", code: Code("shop")!), tokenHash: nil).id
+        let podcast = try await store.createPartner(Partner(name: "Podcast", code: Code("podcast")!), tokenHash: nil).id
+        let quiet = try await store.createPartner(Partner(name: "Quiet", code: Code("quiet")!), tokenHash: nil).id
+        _ = try await store.addMembers(offerID: offer, partnerIDs: [shop, podcast, quiet], terms: MemberTerms(),
+                                       credentials: MemberCredentials(dashboardToken: { "dash-\(UInt64.random(in: 0...UInt64.max))" },
+                                                                      promoCode: { partner, _ in partner.code.value.uppercased() }))
+        var number = 0
+        func order(_ code: String, customer: String, at time: Int64, signal: NewCustomerSignal) async throws {
+            number += 1
+            var request = ConversionRequest(offerID: offer, orderID: "n-\(number)", amount: Money(minorUnits: 1_000, currency: .usd),
+                                            source: .shopify, codes: [code], now: time)
+            request.customer = Customer(email: customer, hash: "hash-\(customer)")
+            request.newCustomers = signal
+            _ = try await store.recordConversion(request, plan: ConversionContract.plan)
+        }
+        let on = NewCustomerSignal(sharePercent: 80, minimumOrders: 10)
+        // A day of the same few customers returning on SHOP, new customers every time on PODCAST; a quiet day.
+        for h in 0..<24 {
+            try await order("SHOP", customer: "regular\(h % 3)@example.com", at: start + Int64(h) * hour, signal: on)
+            try await order("PODCAST", customer: "listener\(h)@example.com", at: start + Int64(h) * hour + 1, signal: on)
+        }
+        // Then new customers on both, and on QUIET with the signal off.
+        for n in 0..<12 {
+            let time = start + 48 * hour + Int64(n) * 60_000
+            try await order("SHOP", customer: "new\(n)@example.com", at: time, signal: on)
+            try await order("PODCAST", customer: "later\(n)@example.com", at: time + 1, signal: on)
+            try await order("QUIET", customer: "other\(n)@example.com", at: time + 2, signal: NewCustomerSignal())
+        }
+        let flagged = try #require(try await store.member(offerID: offer, partnerID: shop))
+        #expect(flagged.promoCodeStatus == .leaked && flagged.leak?.reasons == [PromoCodeLeak.newCustomers], "\(String(describing: flagged.leak))")
+        #expect(try await store.member(offerID: offer, partnerID: podcast)?.promoCodeStatus == .active, "always used by new customers")
+        #expect(try await store.member(offerID: offer, partnerID: quiet)?.promoCodeStatus == .active, "the signal is off by default")
+    }
+
     /// A conversion seconds after its click is flagged, in the store and in
     /// its event, and paid as ever; one at a shopper's pace is not flagged.
     static func aConversionTooSoonAfterItsClickIsFlagged(_ store: SQLStore) async throws {

@@ -62,6 +62,7 @@ struct ConversionAPI: Sendable {
         conversionRequest.fastConversion = quality.fastConversion
         conversionRequest.customer = Self.customer(fields["customer_email"])
         conversionRequest.sharedCustomer = quality.sharedCustomer
+        conversionRequest.newCustomers = quality.newCustomers
         return try await answer(try record(conversionRequest, context: context))
     }
 
@@ -152,6 +153,7 @@ struct ConversionAPI: Sendable {
         conversionRequest.fastConversion = quality.fastConversion
         conversionRequest.customer = Self.customer(order.email ?? order.customer?.email)
         conversionRequest.sharedCustomer = quality.sharedCustomer
+        conversionRequest.newCustomers = quality.newCustomers
         // Shopify retries anything but 2xx, so a duplicate is a 200 too.
         var response = try await answer(try record(conversionRequest, context: context))
         if response.status == .created { response.status = .ok }
@@ -204,10 +206,12 @@ struct ConversionAPI: Sendable {
 
     // MARK: the review queue
 
-    /// The held conversions, oldest first, paged like `GET /v1/conversions`.
+    /// The held conversions, oldest first, paged like `GET /v1/conversions`;
+    /// a held conversion refunded meanwhile earns nothing and waits for no one.
     @Sendable func reviewQueue(_ request: Request, context: ClicklineRequestContext) async throws -> Response {
         var query = request.uri.queryParameters.dictionary
         query["review"] = Conversion.Review.held.rawValue
+        query["status"] = Conversion.Status.accepted.rawValue
         return try await list(query: query)
     }
 

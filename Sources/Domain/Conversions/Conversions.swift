@@ -72,6 +72,8 @@ public struct ConversionRequest: Sendable {
     public var customer: Customer?
     /// When a customer has converted through too many partners.
     public var sharedCustomer = SharedCustomer()
+    /// When a code's new customers without a click say it has leaked.
+    public var newCustomers = NewCustomerSignal()
     /// Milliseconds since the Unix epoch.
     public var now: Int64
 

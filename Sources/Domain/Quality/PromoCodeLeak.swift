@@ -24,6 +24,8 @@ public struct PromoCodeLeak: Sendable, Equatable {
     public static let couponSite = "coupon_site"
     /// An hour of redemptions far above the code's own usual hours (`RedemptionSpike`).
     public static let redemptionSpike = "redemption_spike"
+    /// A day of redemptions mostly by new customers without a click of the owner (`NewCustomerSignal`).
+    public static let newCustomers = "new_customers"
     /// The most orders and referrers kept as evidence; the counts go on.
     public static let maxEvidence = 50
 
@@ -55,6 +57,9 @@ public struct PromoCodeLeak: Sendable, Equatable {
         }
         if reasons.contains(redemptionSpike) {
             return QualityFlag(code: orderFlagCode, detail: "code \(code) used in an hour of redemptions far above its usual hours")
+        }
+        if reasons.contains(newCustomers) {
+            return QualityFlag(code: orderFlagCode, detail: "code \(code) used in a day of orders mostly by new customers with no click of its owner")
         }
         if alreadyLeaked { return QualityFlag(code: orderFlagCode, detail: "code \(code) was flagged as leaked before this order") }
         return nil

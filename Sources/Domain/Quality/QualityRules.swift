@@ -8,13 +8,17 @@ public struct QualityRules: Sendable, Equatable {
     public var fastConversion: FastConversion
     /// A suspicious conversion: its customer converted through several partners.
     public var sharedCustomer: SharedCustomer
+    /// A leaked code: a day of orders mostly by new customers without a click (off by default).
+    public var newCustomers: NewCustomerSignal
 
     public init(couponSites: CouponSites = .builtIn, redemptionSpike: RedemptionSpike = RedemptionSpike(),
-                fastConversion: FastConversion = FastConversion(), sharedCustomer: SharedCustomer = SharedCustomer()) {
+                fastConversion: FastConversion = FastConversion(), sharedCustomer: SharedCustomer = SharedCustomer(),
+                newCustomers: NewCustomerSignal = NewCustomerSignal()) {
         self.couponSites = couponSites
         self.redemptionSpike = redemptionSpike
         self.fastConversion = fastConversion
         self.sharedCustomer = sharedCustomer
+        self.newCustomers = newCustomers
     }
 }
 

@@ -92,10 +92,4 @@ public enum ReviewRules {
         }
         return nil
     }
-
-    /// A line's status once approved: pending through the offer's hold days
-    /// (kept from the sale), due after.
-    public static func approvedStatus(availableAt: Int64, now: Int64) -> Commission.Status {
-        availableAt <= now ? .approved : .pending
-    }
 }

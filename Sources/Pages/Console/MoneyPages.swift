@@ -124,7 +124,7 @@ extension ConsolePages {
     @Sendable func reviewPage(_ request: Request, context: PageContext) async throws -> Response {
         _ = try context.team(.read, request)
         let currency = try await store.currency()
-        let held = try await store.conversions(ConversionQuery(review: .held, limit: 1000))
+        let held = try await store.conversions(ConversionQuery(status: .accepted, review: .held, limit: 1000))
         var names: [UInt32: String] = [:]
         for id in Set(held.flatMap { $0.commissions.map(\.partnerID) }) { names[id] = try await store.partner(id: id)?.name }
         return page("review", [

@@ -87,9 +87,15 @@ public enum ConversionsSQL {
         var leakReasons: [String] = []
         if let member = codeMember {
             if request.couponSite != nil { leakReasons.append(PromoCodeLeak.couponSite) }
-            if try QualitySQL.countRedemption(db, member, spike: request.redemptionSpike, now: request.now) {
-                leakReasons.append(PromoCodeLeak.redemptionSpike)
+            // A customer never seen before, and no click of the code's owner on the order.
+            var newWithoutClick = false
+            if let customer = request.customer, candidates.click?.partnerID != member.partner.id {
+                newWithoutClick = try db.row("SELECT 1 FROM conversions WHERE customer_hash = ? LIMIT 1", [.text(customer.hash)]) == nil
             }
+            let signals = try QualitySQL.countRedemption(db, member, newWithoutClick: newWithoutClick, spike: request.redemptionSpike,
+                                                         newCustomers: request.newCustomers, now: request.now)
+            if signals.spike { leakReasons.append(PromoCodeLeak.redemptionSpike) }
+            if signals.newCustomers { leakReasons.append(PromoCodeLeak.newCustomers) }
         }
         // Suspect, not refused: a flag changes money only through the offer's policy.
         var flags = [

@@ -3,26 +3,42 @@ import Domain
 /// Quality and fraud (SPEC section 14), the same on SQLite and PostgreSQL;
 /// each function runs inside the caller's transaction.
 public enum QualitySQL {
-    /// Counts a redemption of `member`'s code in its hour; true when the
-    /// hour is a spike against the code's own trailing hours
-    /// (`RedemptionSpike`; only hours since the member joined count).
-    static func countRedemption(_ db: some SQLConnection, _ member: Member, spike: RedemptionSpike, now: Int64) throws -> Bool {
+    /// Counts a redemption of `member`'s code in its hour (and whether it was
+    /// a new customer's without a click of the owner); says whether the hour
+    /// is a spike against the code's own trailing hours (`RedemptionSpike`;
+    /// only hours since the member joined count) and whether the new-customer
+    /// signal fires (`NewCustomerSignal`).
+    static func countRedemption(_ db: some SQLConnection, _ member: Member, newWithoutClick: Bool, spike: RedemptionSpike,
+                                newCustomers: NewCustomerSignal, now: Int64) throws -> (spike: Bool, newCustomers: Bool) {
         let hour = floorDiv(now, 3_600_000)
         let key: [SQLValue] = [.integer(Int64(member.offerID)), .integer(Int64(member.partner.id))]
         guard let orders = try db.row("""
-            INSERT INTO code_redemption_hours (offer_id, partner_id, hour, orders) VALUES (?, ?, ?, 1)
-            ON CONFLICT (offer_id, partner_id, hour) DO UPDATE SET orders = code_redemption_hours.orders + 1
+            INSERT INTO code_redemption_hours (offer_id, partner_id, hour, orders, new_unclicked) VALUES (?, ?, ?, 1, ?)
+            ON CONFLICT (offer_id, partner_id, hour) DO UPDATE SET orders = code_redemption_hours.orders + 1,
+                new_unclicked = code_redemption_hours.new_unclicked + excluded.new_unclicked
             RETURNING orders
-            """, key + [.integer(hour)])?.int(0) else { return false }
-        guard orders >= spike.minimumOrders else { return false }
+            """, key + [.integer(hour), .integer(newWithoutClick ? 1 : 0)])?.int(0) else { return (false, false) }
+        let watchesNewCustomers = newCustomers.sharePercent > 0 && newWithoutClick
+        guard orders >= spike.minimumOrders || watchesNewCustomers else { return (false, false) }
+        // A week back: the spike's trailing hours, and the new-customer signal's day and the six before it.
         let first = max(hour - Int64(RedemptionSpike.trailingHours), floorDiv(member.createdAt, 3_600_000))
-        guard first < hour else { return false }
-        var trailing = [Int](repeating: 0, count: Int(hour - first))
-        for row in try db.rows("SELECT hour, orders FROM code_redemption_hours WHERE offer_id = ? AND partner_id = ? AND hour >= ? AND hour < ?",
-                               key + [.integer(first), .integer(hour)]) {
-            trailing[Int(try row.int64(0) - first)] = try row.int(1)
+        var trailing = [Int](repeating: 0, count: Int(max(0, hour - first)))
+        var recent = NewCustomerSignal.Counts(orders: 0, newWithoutClick: 0), before = recent
+        for row in try db.rows("""
+            SELECT hour, orders, new_unclicked FROM code_redemption_hours WHERE offer_id = ? AND partner_id = ? AND hour >= ? AND hour <= ?
+            """, key + [.integer(first), .integer(hour)]) {
+            let (at, count, new) = (try row.int64(0), try row.int(1), try row.int(2))
+            if at < hour { trailing[Int(at - first)] = count }
+            if hour - at < Int64(NewCustomerSignal.recentHours) {
+                recent.orders += count
+                recent.newWithoutClick += new
+            } else {
+                before.orders += count
+                before.newWithoutClick += new
+            }
         }
-        return spike.isSpike(orders: orders, trailing: trailing)
+        let spiked = orders >= spike.minimumOrders && spike.isSpike(orders: orders, trailing: trailing)
+        return (spiked, watchesNewCustomers && newCustomers.fires(recent: recent, before: before))
     }
 
     /// Adds an order to the evidence that `member`'s code has leaked. The
@@ -49,6 +65,7 @@ public enum QualitySQL {
         reasons.map { reason in
             switch reason {
             case PromoCodeLeak.redemptionSpike: "order \(order) made an hour of redemptions far above the code's usual hours"
+            case PromoCodeLeak.newCustomers: "order \(order) made a day of orders mostly by new customers with no click of its owner"
             default: "order \(order) came from \(referrer ?? "a coupon site"), a coupon, deal or cashback site"
             }
         }.joined(separator: "; ")

@@ -18,8 +18,9 @@ public enum ReviewSQL {
 
     /// Gives `decision` (`ReviewRules` says when it can be given): approval
     /// releases the held or rejected lines (pending through the hold days kept
-    /// from the sale, due after); rejection takes the unpaid lines out of what
-    /// is due and out of the rollups. Logged, and told as `conversion.reviewed`.
+    /// from the sale, due after, each told as `commission.approved` when it
+    /// is); rejection takes the unpaid lines out of what is due and out of the
+    /// rollups. Logged, and told as `conversion.reviewed`.
     public static func decide(_ db: some SQLConnection, _ decision: ReviewDecision) throws -> Conversion {
         let id = decision.conversionID
         guard let conversion = try ConversionsSQL.conversion(db, id: id) else { throw StoreError(.notFound, "conversion \(id) does not exist") }
@@ -29,7 +30,7 @@ public enum ReviewSQL {
             let status: Commission.Status
             switch (decision.verdict, line.status) {
             case (.approve, .held), (.approve, .rejected):
-                status = ReviewRules.approvedStatus(availableAt: line.availableAt, now: decision.at)
+                status = .pending
             case (.reject, .held), (.reject, .pending), (.reject, .approved):
                 status = .rejected
             default:
@@ -43,6 +44,8 @@ public enum ReviewSQL {
                 try ConversionsSQL.addRollup(db, minute: minute, offerID: line.offerID, partnerID: line.partnerID, commissions: line.amount.minorUnits)
             }
         }
+        // Released lines whose hold is over are due now, told as any other.
+        if decision.verdict == .approve { try ConversionsSQL.approveMatured(db, now: decision.at) }
         let review: Conversion.Review = decision.verdict == .approve ? .approved : .rejected
         try db.execute("UPDATE conversions SET review = ? WHERE id = ?", [.text(review.rawValue), .integer(id)])
         try log(db, conversionID: id, ReviewEntry(decision: review == .approved ? .approved : .rejected, reason: decision.reason,
