@@ -268,14 +268,37 @@ extension PostgresStore: StoreBackend {
 
     /// Leases a connection from the pool and runs the transaction on one of
     /// the store's threads; committed when `body` returns, rolled back when it throws.
+    /// A connection that turns out closed before the transaction began (the
+    /// pool had not noticed yet) is given up for another, once: nothing ran.
     private func transaction<T: Sendable>(begin: String, settings: [String], deadline: ContinuousClock.Instant?,
                                           _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        do {
+            return try await transactionOnce(begin: begin, settings: settings, deadline: deadline, body)
+        } catch is ClosedBeforeBegin {
+            do {
+                return try await transactionOnce(begin: begin, settings: settings, deadline: deadline, body)
+            } catch let closed as ClosedBeforeBegin {
+                throw closed.error
+            }
+        }
+    }
+
+    private struct ClosedBeforeBegin: Error {
+        let error: any Error
+    }
+
+    private func transactionOnce<T: Sendable>(begin: String, settings: [String], deadline: ContinuousClock.Instant?,
+                                              _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let logger = self.logger, threads = self.threads
         do {
             return try await client.withConnection { connection in
                 try await threads.runIfActive {
                     let db = PostgresSQLConnection(connection: connection, logger: logger, deadline: deadline)
-                    try db.execute(begin, [])
+                    do {
+                        try db.execute(begin, [])
+                    } catch where connection.isClosed {
+                        throw ClosedBeforeBegin(error: error)
+                    }
                     do {
                         for setting in settings { try db.execute(setting, []) }
                         let result = try body(db)
@@ -287,6 +310,8 @@ extension PostgresStore: StoreBackend {
                     }
                 }
             }
+        } catch let closed as ClosedBeforeBegin {
+            throw closed
         } catch {
             throw Self.storeError(error)
         }
