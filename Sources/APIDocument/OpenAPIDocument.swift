@@ -488,7 +488,7 @@ public enum OpenAPIDocument {
                 "sub4": nullable(string), "sub5": nullable(string),
                 "commissions": ["type": "array", "items": ref("Commission")],
                 "flags": ["type": "array", "description": "Why the conversion is suspect; a flag changes money only through the offer's policy",
-                          "items": object(["code": enumeration(["fast_conversion", "leaked_code", "self_referral", "shared_customer"]), "detail": string], required: ["code", "detail"])],
+                          "items": object(["code": enumeration(["fast_conversion", "leaked_code", "self_referral", "shared_customer", "conversion_rate_outlier"]), "detail": string], required: ["code", "detail"])],
                 "review": ["type": "string", "enum": ["held", "approved", "rejected"], "nullable": true,
                            "description": "null when the conversion never entered the review queue"],
                 "review_log": ["type": "array", "items": object(["decision": enumeration(["held", "approved", "rejected"]), "reason": string,

@@ -148,7 +148,8 @@ public final class ClicklineApplication: Sendable {
                                                               redemptionSpike: RedemptionSpike(factor: settings.leakSpikeFactor,
                                                                                                minimumOrders: settings.leakSpikeMinimumOrders),
                                                               fastConversion: FastConversion(minimumMilliseconds: Int64(settings.fastConversionSeconds) * 1000),
-                                                              sharedCustomer: settings.sharedCustomer, newCustomers: settings.newCustomers),
+                                                              sharedCustomer: settings.sharedCustomer, newCustomers: settings.newCustomers,
+                                                              conversionRate: settings.conversionRate),
                                      pages: { router, opsKeys in pages.register(on: router, opsKeys: opsKeys) })
         routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(

@@ -61,6 +61,7 @@ public struct Settings: Sendable, Equatable {
     public var fastConversionSeconds = 10
     public var sharedCustomer = SharedCustomer()
     public var newCustomers = NewCustomerSignal()
+    public var conversionRate = ConversionRateOutlier()
     /// The invalid-click checks: `--address-click-cap`, `--address-group-v4`,
     /// `--address-group-v6` and, read at start, `--datacenter-ranges`.
     public var invalidClicks = InvalidClickRules()
@@ -233,6 +234,9 @@ public struct Settings: Sendable, Equatable {
         },
         spec("leak-new-customer-orders", "20", "The fewest orders in a day that the new-customer signal judges.") {
             $0.newCustomers.minimumOrders = try int($1, "leak-new-customer-orders", 1...1_000_000)
+        },
+        spec("conversion-rate-factor", "5", "A conversion on a link offer whose partner converted at least this many times as often per click as the offer's other partners over 30 days (with at least 10 conversions, against at least 1,000 clicks of the others) is flagged conversion_rate_outlier; 0 turns the check off.") {
+            $0.conversionRate.factor = try int($1, "conversion-rate-factor", 0...1_000)
         },
         spec("shared-customer-partners", "3", "A conversion whose customer (by email) converted through this many partners within shared-customer-days, this one included, is flagged shared_customer; 0 turns the check off.") {
             $0.sharedCustomer.minimumPartners = try int($1, "shared-customer-partners", 0...1_000)

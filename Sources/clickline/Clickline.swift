@@ -64,6 +64,7 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("fast-conversion-seconds")) var fastConversionSeconds: String?
     @Option(name: .customLong("leak-new-customer-share")) var leakNewCustomerShare: String?
     @Option(name: .customLong("leak-new-customer-orders")) var leakNewCustomerOrders: String?
+    @Option(name: .customLong("conversion-rate-factor")) var conversionRateFactor: String?
     @Option(name: .customLong("shared-customer-partners")) var sharedCustomerPartners: String?
     @Option(name: .customLong("shared-customer-days")) var sharedCustomerDays: String?
     @Option(name: .customLong("address-click-cap")) var addressClickCap: String?
@@ -87,7 +88,7 @@ struct SettingsOptions: ParsableArguments {
             ("event-rate", eventRate), ("event-retention-days", eventRetentionDays), ("coupon-sites", couponSites), ("leak-spike-factor", leakSpikeFactor),
             ("leak-spike-min-orders", leakSpikeMinOrders), ("fast-conversion-seconds", fastConversionSeconds),
             ("leak-new-customer-share", leakNewCustomerShare), ("leak-new-customer-orders", leakNewCustomerOrders),
-            ("shared-customer-partners", sharedCustomerPartners), ("shared-customer-days", sharedCustomerDays),
+            ("conversion-rate-factor", conversionRateFactor), ("shared-customer-partners", sharedCustomerPartners), ("shared-customer-days", sharedCustomerDays),
             ("address-click-cap", addressClickCap), ("address-group-v4", addressGroupV4), ("address-group-v6", addressGroupV6),
             ("datacenter-ranges", datacenterRanges), ("allow-private-event-targets", allowPrivateEventTargets ? "true" : nil),
             ("allow-http-event-targets", allowHTTPEventTargets ? "true" : nil),

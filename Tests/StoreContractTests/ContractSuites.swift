@@ -86,6 +86,9 @@ struct SQLiteSharedStoreContract {
     @Test func aLeakedCodeIsToldOnce() async throws { try await withStore(EventContract.aLeakedCodeIsToldOnce) }
     @Test func aRedemptionSpikeFlagsTheCode() async throws { try await withStore(EventContract.aRedemptionSpikeFlagsTheCode) }
     @Test func newCustomersWithoutClicksFlagTheCode() async throws { try await withStore(EventContract.newCustomersWithoutClicksFlagTheCode) }
+    @Test func aPartnerConvertingFarAboveTheOthersIsFlagged() async throws {
+        try await withStore(EventContract.aPartnerConvertingFarAboveTheOthersIsFlagged)
+    }
     @Test func aConversionTooSoonAfterItsClickIsFlagged() async throws { try await withStore(EventContract.aConversionTooSoonAfterItsClickIsFlagged) }
 }
 
@@ -141,6 +144,9 @@ struct PostgresSharedStoreContract {
     }
     @Test func newCustomersWithoutClicksFlagTheCode() async throws {
         try await withStore { store, _ in try await EventContract.newCustomersWithoutClicksFlagTheCode(store) }
+    }
+    @Test func aPartnerConvertingFarAboveTheOthersIsFlagged() async throws {
+        try await withStore { store, _ in try await EventContract.aPartnerConvertingFarAboveTheOthersIsFlagged(store) }
     }
     @Test func aConversionTooSoonAfterItsClickIsFlagged() async throws {
         try await withStore { store, _ in try await EventContract.aConversionTooSoonAfterItsClickIsFlagged(store) }

@@ -310,6 +310,46 @@ enum EventContract {
         #expect(try await store.member(offerID: offer, partnerID: quiet)?.promoCodeStatus == .active, "the signal is off by default")
     }
 
+    /// A partner converting far more often per click than the offer's other
+    /// partners is flagged, from the rollups as read when the offer's rates
+    /// are ten minutes old; the others, at an ordinary rate, are not.
+    static func aPartnerConvertingFarAboveTheOthersIsFlagged(_ store: SQLStore) async throws {
+        let offer = try await store.createOffer(Offer(name: "Links")).id
+        let steady = try await store.createPartner(Partner(name: "Steady", code: Code("steady")!), tokenHash: nil).id
+        let stuffer = try await store.createPartner(Partner(name: "Stuffer", code: Code("stuffer")!), tokenHash: nil).id
+        try await store.addMember(offerID: offer, partnerID: steady, dashboardToken: { "dash-steady" })
+        try await store.addMember(offerID: offer, partnerID: stuffer, dashboardToken: { "dash-stuffer" })
+        // An hour ago: 2,000 clicks of Steady's, 20 of Stuffer's.
+        var ids = ClickIDGenerator(node: 0, worker: 0)
+        var batch = ClickBatch()
+        var clicks: [UInt32: [ClickID]] = [:]
+        for (partner, count) in [(steady, 2_000), (stuffer, 20)] {
+            for _ in 0..<count {
+                let id = ids.next(milliseconds: UInt64(now - 3_600_000))
+                clicks[partner, default: []].append(id)
+                batch.append(ClickRecord(id: id, offerID: offer, linkID: 1, creditedPartnerID: partner, generatingPartnerID: partner), unique: false)
+            }
+        }
+        try store.backend.write(batch, nodeID: 0)
+        var number = 0
+        func convert(_ partner: UInt32, at time: Int64) async throws -> Conversion? {
+            number += 1
+            let click = clicks[partner]![number % clicks[partner]!.count]
+            guard case .created(let conversion) = try await store.recordConversion(
+                ConversionRequest(offerID: offer, orderID: "r-\(number)", amount: Money(minorUnits: 1_000, currency: .usd), source: .postback,
+                                  clickID: click.description, now: time), plan: ConversionContract.plan) else { return nil }
+            return conversion
+        }
+        for _ in 0..<20 { _ = try await convert(steady, at: now) }
+        for _ in 0..<11 { _ = try await convert(stuffer, at: now) }
+        // Ten minutes on, the rates are read again: Stuffer's 12th conversion from 20 clicks against Steady's 1 %.
+        let later = now + 600_001
+        let flagged = try #require(try await convert(stuffer, at: later))
+        #expect(flagged.flags.map(\.code) == ["conversion_rate_outlier"], "\(flagged.flags)")
+        #expect(flagged.flags.first?.detail.contains("12 conversions from 20 clicks") == true, "\(flagged.flags)")
+        #expect(try #require(try await convert(steady, at: later + 1)).flags.isEmpty, "an ordinary rate")
+    }
+
     /// A conversion seconds after its click is flagged, in the store and in
     /// its event, and paid as ever; one at a shopper's pace is not flagged.
     static func aConversionTooSoonAfterItsClickIsFlagged(_ store: SQLStore) async throws {

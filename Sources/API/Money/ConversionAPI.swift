@@ -63,6 +63,7 @@ struct ConversionAPI: Sendable {
         conversionRequest.customer = Self.customer(fields["customer_email"])
         conversionRequest.sharedCustomer = quality.sharedCustomer
         conversionRequest.newCustomers = quality.newCustomers
+        conversionRequest.conversionRate = quality.conversionRate
         return try await answer(try record(conversionRequest, context: context))
     }
 
@@ -154,6 +155,7 @@ struct ConversionAPI: Sendable {
         conversionRequest.customer = Self.customer(order.email ?? order.customer?.email)
         conversionRequest.sharedCustomer = quality.sharedCustomer
         conversionRequest.newCustomers = quality.newCustomers
+        conversionRequest.conversionRate = quality.conversionRate
         // Shopify retries anything but 2xx, so a duplicate is a 200 too.
         var response = try await answer(try record(conversionRequest, context: context))
         if response.status == .created { response.status = .ok }

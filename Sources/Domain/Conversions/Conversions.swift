@@ -74,6 +74,8 @@ public struct ConversionRequest: Sendable {
     public var sharedCustomer = SharedCustomer()
     /// When a code's new customers without a click say it has leaked.
     public var newCustomers = NewCustomerSignal()
+    /// When a partner converts far more often than the offer's others.
+    public var conversionRate = ConversionRateOutlier()
     /// Milliseconds since the Unix epoch.
     public var now: Int64
 

@@ -10,15 +10,18 @@ public struct QualityRules: Sendable, Equatable {
     public var sharedCustomer: SharedCustomer
     /// A leaked code: a day of orders mostly by new customers without a click (off by default).
     public var newCustomers: NewCustomerSignal
+    /// A suspicious conversion: its partner converts far more often than the offer's others.
+    public var conversionRate: ConversionRateOutlier
 
     public init(couponSites: CouponSites = .builtIn, redemptionSpike: RedemptionSpike = RedemptionSpike(),
                 fastConversion: FastConversion = FastConversion(), sharedCustomer: SharedCustomer = SharedCustomer(),
-                newCustomers: NewCustomerSignal = NewCustomerSignal()) {
+                newCustomers: NewCustomerSignal = NewCustomerSignal(), conversionRate: ConversionRateOutlier = ConversionRateOutlier()) {
         self.couponSites = couponSites
         self.redemptionSpike = redemptionSpike
         self.fastConversion = fastConversion
         self.sharedCustomer = sharedCustomer
         self.newCustomers = newCustomers
+        self.conversionRate = conversionRate
     }
 }
 

@@ -50,6 +50,7 @@ final class ConversionCommitter: Sendable {
 
     private let database: any SQLDatabase
     private let memberURLs: MemberURLsInUse
+    private let rates = OfferConversionRates()
     private let maxGroup: Int
     private let maxQueued: Int
     private let state = Mutex(State())
@@ -111,13 +112,16 @@ final class ConversionCommitter: Sendable {
             let work = group.map { ($0.id, $0.request, $0.plan) }
             let options = WriteOptions(deadline: group.compactMap(\.deadline).min())
             let memberURLs = self.memberURLs.current
+            let rates = self.rates
             let results: [Result<ConversionRecording, any Error>]
             do {
                 results = try await database.write(options) { db in
                     work.map { id, request, plan in
                         // One answered at its deadline while the group waited for the database is not recorded.
                         guard self.isStillWaiting(id) else { return .failure(Self.deadlinePassed) }
-                        return Self.inSavepoint(db) { try ConversionsSQL.record(db, request, memberURLs: memberURLs, plan: plan) }
+                        return Self.inSavepoint(db) {
+                            try ConversionsSQL.record(db, request, memberURLs: memberURLs, rates: rates, plan: plan)
+                        }
                     }
                 }
             } catch {

@@ -25,8 +25,9 @@ public enum ConversionsSQL {
     // MARK: recording
 
     /// - Parameter memberURLs: for `promo_code.redeemed`, which carries the code's member.
-    public static func record(_ db: some SQLConnection, _ request: ConversionRequest, memberURLs: MemberURLs = .paths,
-                              plan: (ConversionEvidence) -> ConversionPlan) throws -> ConversionRecording {
+    /// - Parameter rates: the offers' conversion rates, for `ConversionRateOutlier`; without them the rule is not applied.
+    static func record(_ db: some SQLConnection, _ request: ConversionRequest, memberURLs: MemberURLs = .paths,
+                       rates: OfferConversionRates? = nil, plan: (ConversionEvidence) -> ConversionPlan) throws -> ConversionRecording {
         if let delivery = request.shopify, let seen = try seenDelivery(db, delivery, orderID: request.orderID) {
             return seen
         }
@@ -115,6 +116,14 @@ public enum ConversionsSQL {
                           .integer(Int64(partnerID))])?.int(0) ?? 0
                 if let flag = request.sharedCustomer.flag(partners: others + 1) { flags.append(flag) }
             }
+        }
+        if let rates, offer.type == .link, request.conversionRate.factor > 0, let partnerID = planned.decision.partnerID {
+            let known = try rates.rates(db, offerID: offer.id, rule: request.conversionRate, now: request.now)
+            var partner = known.partners[partnerID] ?? .init(clicks: 0, conversions: 0)
+            let others = ConversionRateOutlier.Counts(clicks: known.total.clicks - partner.clicks,
+                                                      conversions: known.total.conversions - partner.conversions)
+            partner.conversions += 1  // this one
+            if let flag = request.conversionRate.flag(partner: partner, others: others) { flags.append(flag) }
         }
         let held = ReviewRules.holds(flags: flags, policy: offer.leakedCodePolicy)
         func sub(_ index: Int) -> SQLValue { SQLValue(subIDs.count > index ? subIDs[index] : nil) }

@@ -1,3 +1,4 @@
+import Synchronization
 import Domain
 
 /// Quality and fraud (SPEC section 14), the same on SQLite and PostgreSQL;
@@ -110,5 +111,39 @@ public enum QualitySQL {
             WHERE created_at >= ? AND created_at < ? AND status = 'held'\(offers) GROUP BY partner_id
             """, times) { row, values in row.heldCommission += values[1] }
         return rows.values.sorted { $0.partnerID < $1.partnerID }
+    }
+}
+
+/// Each link offer's partners' billable clicks and conversions over the
+/// conversion-rate rule's window, read from the member report's rollups at
+/// most every ten minutes per offer (`ConversionRateOutlier`), so that
+/// judging a conversion costs a dictionary lookup rather than a report.
+final class OfferConversionRates: Sendable {
+    typealias Counts = ConversionRateOutlier.Counts
+    struct Rates: Sendable {
+        var readAt: Int64
+        var partners: [UInt32: Counts]
+        var total: Counts
+    }
+
+    static let refreshMilliseconds: Int64 = 600_000
+    private let offers = Mutex<[UInt32: Rates]>([:])
+
+    /// The offer's rates as of at most ten minutes before `now`, read in the caller's transaction when older.
+    func rates(_ db: some SQLConnection, offerID: UInt32, rule: ConversionRateOutlier, now: Int64) throws -> Rates {
+        if let known = offers.withLock({ $0[offerID] }), now - known.readAt < Self.refreshMilliseconds, known.readAt <= now { return known }
+        let members = try CatalogueSQL.members(db, MemberQuery(offerID: offerID, text: nil, limit: 1_000_000))
+        let window = ReportQuery(from: now - Int64(rule.windowDays) * 86_400_000, to: now, now: now)
+        var rates = Rates(readAt: now, partners: [:], total: Counts(clicks: 0, conversions: 0))
+        for row in try ReportsSQL.memberReport(db, offerID: offerID, window, members: members) {
+            rates.partners[row.member.partner.id] = Counts(clicks: row.clicks, conversions: row.conversions)
+            rates.total.clicks += row.clicks
+            rates.total.conversions += row.conversions
+        }
+        offers.withLock { offers in
+            if offers.count >= 10_000 { offers.removeAll() }  // never unbounded
+            offers[offerID] = rates
+        }
+        return rates
     }
 }
