@@ -232,20 +232,10 @@ struct ConversionAPI: Sendable {
     func decide(_ verdict: ReviewDecision.Verdict, _ request: Request, context: ClicklineRequestContext) async throws -> Response {
         let id = try context.id("id")
         let input = try await JSONBody.decode(DecisionInput.self, from: request, context: context)
-        let reason = try Self.reason(input.reason)
+        let reason = try ReviewRules.reason(input.reason)
         let decision = ReviewDecision(conversionID: Int64(id), verdict: verdict, reason: reason,
                                       by: "\(context.role?.rawValue ?? "admin") key", at: Timestamp.now())
         return try JSONBody.response(ConversionBody(conversion: try await store.review(decision)))
-    }
-
-    /// A decision's reason: said, and short enough to keep.
-    package static func reason(_ text: String?) throws(APIError) -> String {
-        let reason = text?.trimmingSpaces() ?? ""
-        guard !reason.isEmpty else { throw .invalid("reason", "say why: the reason is kept in the conversion's review log") }
-        guard reason.count <= ReviewDecision.maximumReasonLength else {
-            throw .invalid("reason", "must be at most \(ReviewDecision.maximumReasonLength) characters")
-        }
-        return reason
     }
 
     // MARK: payments

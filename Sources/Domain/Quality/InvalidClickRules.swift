@@ -14,7 +14,7 @@ public struct DatacenterRanges: Sendable, Equatable {
     public static let none = DatacenterRanges(ranges: [])
 
     public init(ranges: [IPRange]) {
-        var spans = ranges.compactMap(Self.interval).sorted { $0.lowerBound < $1.lowerBound }
+        let spans = ranges.compactMap(Self.interval).sorted { $0.lowerBound < $1.lowerBound }
         var merged: [ClosedRange<UInt64>] = []
         for span in spans {
             guard let last = merged.last else {
@@ -28,8 +28,7 @@ public struct DatacenterRanges: Sendable, Equatable {
                 merged.append(span)
             }
         }
-        spans = merged
-        intervals = spans
+        intervals = merged
     }
 
     /// One CIDR a line (`203.0.113.0/24`, `2001:db8::/32`, or a bare

@@ -70,6 +70,16 @@ public enum ReviewRules {
         policy == .hold && !flags.isEmpty
     }
 
+    /// A decision's reason, trimmed: said, and short enough to keep.
+    public static func reason(_ text: String?) throws(DomainError) -> String {
+        let reason = text?.trimmingSpaces() ?? ""
+        guard !reason.isEmpty else { throw .invalid("reason", "say why: the reason is kept in the conversion's review log") }
+        guard reason.count <= ReviewDecision.maximumReasonLength else {
+            throw .invalid("reason", "must be at most \(ReviewDecision.maximumReasonLength) characters")
+        }
+        return reason
+    }
+
     /// Why `verdict` cannot be given on `conversion` now, or nil when it can.
     ///
     /// - Approving releases a held or rejected conversion's lines.

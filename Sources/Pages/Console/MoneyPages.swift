@@ -148,12 +148,12 @@ extension ConsolePages {
             return try await conversionPage(conversion, teammate: teammate, problem: "Choose approve or reject.", context,
                                             status: .unprocessableContent)
         }
-        let reason = (context.form.text("reason") ?? "").trimmingSpaces()
-        guard !reason.isEmpty, reason.count <= ReviewDecision.maximumReasonLength else {
-            let problem = reason.isEmpty ? "Say why: the reason is kept in the review log."
-                : "Keep the reason under \(ReviewDecision.maximumReasonLength) characters."
-            return try await conversionPage(conversion, teammate: teammate, problem: problem, reason: reason, context,
-                                            status: .unprocessableContent)
+        let reason: String
+        do {
+            reason = try ReviewRules.reason(context.form.text("reason"))
+        } catch {
+            return try await conversionPage(conversion, teammate: teammate, problem: error.message.prefix(1).uppercased() + error.message.dropFirst() + ".",
+                                            reason: context.form.text("reason") ?? "", context, status: .unprocessableContent)
         }
         if let refusal = ReviewRules.refusal(of: verdict, on: conversion) {
             return try await conversionPage(conversion, teammate: teammate, problem: refusal.prefix(1).uppercased() + refusal.dropFirst() + ".",
