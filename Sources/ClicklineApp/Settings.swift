@@ -253,7 +253,7 @@ public struct Settings: Sendable, Equatable {
         spec("address-group-v6", "48", "IPv6 clients whose first this many bits agree count as one address for address-click-cap (at most 64: a click keeps its /64).") {
             $0.invalidClicks.v6Prefix = try int($1, "address-group-v6", 16...64)
         },
-        spec("datacenter-ranges", "none (no click is taken for a hosting network's)", "A file of hosting networks, one CIDR a line (# starts a comment): their clicks are recorded as invalid, never billable.") {
+        spec("datacenter-ranges", "none (no hosting networks)", "A file of hosting networks, one CIDR a line (# starts a comment): their clicks are recorded as invalid, never billable.") {
             $0.invalidClicks.datacenters = try file($1, "datacenter-ranges", DatacenterRanges.init(parsing:))
         },
         spec("allow-http-event-targets", "false", "true lets webhooks and postbacks go to plain http:// URLs; otherwise https is required.") {
