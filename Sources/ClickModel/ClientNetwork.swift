@@ -79,12 +79,4 @@ public struct ClickQuality: OptionSet, Sendable, BitwiseCopyable, Hashable {
     public static let addressCap = ClickQuality(rawValue: 1 << 0)
     /// From a hosting network of `--datacenter-ranges`.
     public static let datacenter = ClickQuality(rawValue: 1 << 1)
-
-    /// The reason codes, as the API and the recomputation report them.
-    public var codes: [String] {
-        var codes: [String] = []
-        if contains(.datacenter) { codes.append("datacenter") }
-        if contains(.addressCap) { codes.append("address_cap") }
-        return codes
-    }
 }

@@ -1,5 +1,4 @@
 import ClickModel
-import Crypto
 import Domain
 import Foundation
 import Hummingbird
@@ -72,7 +71,7 @@ struct ConversionAPI: Sendable {
     static func customer(_ email: String?) -> Customer? {
         guard let email = Customer.normalized(email) else { return nil }
         let hex = Array("0123456789abcdef")
-        let hash = SHA256.hash(data: Array(email.utf8)).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }
+        let hash = Secrets.hash(email).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }
         return Customer(email: email, hash: String(hash))
     }
 

@@ -14,9 +14,9 @@ public struct NewCustomerSignal: Sendable, Equatable {
     /// 0 turns the signal off.
     public var sharePercent: Int
     public var minimumOrders: Int
-    /// The hours of the recent window, and of the history before it.
+    /// The hours of the recent window; the history is the rest of the week
+    /// before it (`RedemptionSpike.trailingHours` in all).
     public static let recentHours = 24
-    public static let historyHours = 144
 
     public init(sharePercent: Int = 0, minimumOrders: Int = 20) {
         self.sharePercent = sharePercent

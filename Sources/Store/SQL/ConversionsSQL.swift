@@ -72,10 +72,11 @@ public enum ConversionsSQL {
         }
 
         var terms: [UInt32: CreditTerms] = [:]
+        var partners: [UInt32: Partner] = [:]
         for partnerID in [candidates.code?.partnerID, candidates.click.flatMap { $0.partnerID == 0 ? nil : $0.partnerID }].compactMap({ $0 }) {
             let member = try CatalogueSQL.member(db, offerID: offer.id, partnerID: partnerID)
-            let partner = try CatalogueSQL.partner(db, id: partnerID)
-            terms[partnerID] = CreditTerms(payoutOverride: member?.payoutOverride, parentID: partner?.parentID)
+            partners[partnerID] = try CatalogueSQL.partner(db, id: partnerID)
+            terms[partnerID] = CreditTerms(payoutOverride: member?.payoutOverride, parentID: partners[partnerID]?.parentID)
         }
         let planned = plan(ConversionEvidence(offer: offer, candidates: candidates, terms: terms, amount: request.amount, now: request.now))
 
@@ -105,7 +106,8 @@ public enum ConversionsSQL {
                                                          alreadyLeaked: $0.promoCodeStatus == .leaked) },
         ].compactMap { $0 }
         if let customer = request.customer, let partnerID = planned.decision.partnerID {
-            if let flag = SelfReferral.flag(customer: customer, partnerEmail: try CatalogueSQL.partner(db, id: partnerID)?.email) {
+            // The credited partner is one of the candidates read above.
+            if let flag = SelfReferral.flag(customer: customer, partnerEmail: partners[partnerID]?.email) {
                 flags.append(flag)
             }
             if request.sharedCustomer.minimumPartners > 0 {
