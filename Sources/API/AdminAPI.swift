@@ -86,6 +86,7 @@ public enum AdminAPI {
         CatalogueAPI(store: store, catalogue: Catalogue(store: store), memberships: Memberships(store: store), urls: urls).register(on: admin)
         conversions.registerAdmin(on: admin)
         ReportAPI(store: store).register(on: admin)
+        ClickAPI(store: store, rules: quality.invalidClicks).register(on: admin)
         ProjectAPI(store: store, workflow: ProjectWorkflow(store: store), urls: urls).register(on: admin)
         EmailAPI(store: store, emails: MemberEmails(store: store, urls: urls)).register(on: admin)
         WebhookAPI(store: store, targets: eventTargets).register(on: admin)

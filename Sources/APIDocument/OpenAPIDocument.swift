@@ -45,6 +45,11 @@ public enum OpenAPIDocument {
             for name in ["id", "partner_id", "stage_id", "link_id"] where path.contains("{\(name)}") {
                 parameters.append(["name": .string(name), "in": "path", "required": true, "schema": ["type": "integer"]])
             }
+            if path.contains("{click_id}") {
+                parameters.append(["name": "click_id", "in": "path", "required": true,
+                                   "schema": ["type": "string", "pattern": "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"],
+                                   "description": "the click id of the redirect's clk parameter (26 characters)"])
+            }
             if path.contains("{token}") {
                 parameters.append(["name": "token", "in": "path", "required": true, "schema": ["type": "string"],
                                    "description": "the member's dashboard token (cld_...)"])
@@ -192,6 +197,18 @@ public enum OpenAPIDocument {
                 queryParameter("to", "a date, YYYY-MM-DD, included"), queryParameter("project_id", "only the offers of this project", type: "integer"),
                 queryParameter("format", "json (default) or csv"),
             ], answer: ref("QualityReport"))
+        add("GET", "/v1/clicks", "Stored clicks with their quality flags, in the order they were stored; a page may hold fewer "
+            + "than limit clicks while next_cursor is not null", access: .admin, query: paging + [
+                queryParameter("from", "a date, YYYY-MM-DD, or an RFC 3339 time; every stored click by default"),
+                queryParameter("to", "a date, YYYY-MM-DD, included, or an RFC 3339 time, excluded"),
+                queryParameter("offer_id", "clicks of this offer", type: "integer"),
+                queryParameter("partner_id", "clicks credited to this partner", type: "integer"),
+                queryParameter("link_id", "clicks of this tracking link", type: "integer"),
+                queryParameter("outcome", "billable, unattributed, inactive, bot, capped, expired or invalid"),
+                queryParameter("flagged", "true: only clicks with a quality flag"),
+            ], answer: page("Click"))
+        add("GET", "/v1/clicks/{click_id}", "A stored click with its quality flags; 404 until the click is written (about a second)",
+            access: .admin, answer: ref("Click"))
         add("GET", "/v1/review", "The review queue: held conversions, oldest first; their commissions are never due until approved",
             access: .admin, query: paging, answer: page("Conversion"))
         add("POST", "/v1/conversions/{id}/approve", "Approve a held or rejected conversion: its lines earn as any other "
@@ -479,6 +496,18 @@ public enum OpenAPIDocument {
                 "id": int, "partner_id": int, "amount": ["type": "integer", "description": "minor units; negative for a line that takes back a paid one"],
                 "kind": enumeration(["direct", "parent_override"]), "status": enumeration(["pending", "approved", "paid", "reversed", "held", "rejected"]),
                 "available_at": time, "payment_id": ["type": "integer", "nullable": true], "reverses_id": ["type": "integer", "nullable": true],
+            ]),
+            "Click": object([
+                "id": string, "clicked_at": time, "offer_id": nullable(int), "link_id": nullable(int), "partner_id": nullable(int),
+                "generating_partner_id": ["type": "integer", "nullable": true, "description": "the parent whose link a child's click came through"],
+                "ad_id": nullable(int),
+                "outcome": enumeration(["billable", "unattributed", "inactive", "bot", "capped", "expired", "invalid"]),
+                "unique": bool, "country": nullable(string),
+                "devices": ["type": "array", "items": enumeration(["ios", "android", "mobile", "tablet", "desktop", "windows", "macos", "linux", "chromeos"])],
+                "sub1": nullable(string), "sub2": nullable(string), "sub3": nullable(string), "sub4": nullable(string), "sub5": nullable(string),
+                "flags": ["type": "array", "description": "Why the click did not count, or is suspect",
+                          "items": object(["code": enumeration(["head_request", "prefetch", "headless_browser", "bot_user_agent", "datacenter", "address_cap"]),
+                                           "detail": string], required: ["code", "detail"])],
             ]),
             "Conversion": object([
                 "id": int, "offer_id": int, "partner_id": ["type": "integer", "nullable": true], "order_id": string,

@@ -149,7 +149,7 @@ public final class ClicklineApplication: Sendable {
                                                                                                minimumOrders: settings.leakSpikeMinimumOrders),
                                                               fastConversion: FastConversion(minimumMilliseconds: Int64(settings.fastConversionSeconds) * 1000),
                                                               sharedCustomer: settings.sharedCustomer, newCustomers: settings.newCustomers,
-                                                              conversionRate: settings.conversionRate),
+                                                              conversionRate: settings.conversionRate, invalidClicks: settings.invalidClicks),
                                      pages: { router, opsKeys in pages.register(on: router, opsKeys: opsKeys) })
         routes = router.routes.map { "\($0.method.rawValue) \($0.path)" }
         api = Application(

@@ -187,8 +187,8 @@ public struct ClickPage: Sendable, Equatable {
         return nil
     }
 
-    /// Entry `index` as the record it was written from, with its sub ids.
-    private func click(at index: Int) -> StoredClick {
+    /// Entry `index` (0..<count) as the record it was written from, with its sub ids.
+    public func click(at index: Int) -> StoredClick {
         bytes.withUnsafeBytes { raw in
             let record = record(at: index, raw)
             return StoredClick(record: record, subIDs: record.flags.contains(.hasSubIDs) ? subIDs(of: index, raw) : nil)

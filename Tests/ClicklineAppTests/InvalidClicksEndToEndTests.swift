@@ -26,6 +26,21 @@ extension EndToEnd {
             return try #require(response.clickID)
         }
 
+        /// `GET /v1/clicks/{id}`.
+        static func click(_ server: TestServer, _ id: ClickID) throws -> [String: Any] {
+            let answer = try HTTP.json(port: server.adminPort, "GET", "/v1/clicks/\(id)", token: server.adminKey)
+            #expect(answer.status == 200, "\(answer.json)")
+            return answer.json
+        }
+
+        static func codes(_ click: [String: Any]) -> [String] {
+            (click["flags"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        }
+
+        static func details(_ click: [String: Any]) -> [String] {
+            (click["flags"] as? [[String: Any]] ?? []).compactMap { $0["detail"] as? String }
+        }
+
         /// The stored clicks of `ids`, once all are stored.
         static func stored(_ server: TestServer, _ ids: [ClickID]) async throws -> [ClickRecord] {
             var clicks: [ClickRecord] = []
@@ -78,6 +93,36 @@ extension EndToEnd {
                 #expect(hostedClicks.map(\.outcome) == [.invalid, .invalid] && hostedClicks.allSatisfy { $0.quality == [.datacenter] })
                 #expect(hostedClicks.allSatisfy { $0.creditedPartnerID != 0 }, "the credit it would have had is kept")
 
+                // The API shows each click's flags, naming the address group and never the whole address.
+                let capped = try #require(officeClicks.first { $0.quality == [.addressCap] })
+                let cappedBody = try Self.click(server, capped.id)
+                #expect(cappedBody["outcome"] as? String == "invalid" && Self.codes(cappedBody) == ["address_cap"], "\(cappedBody)")
+                let cappedDetail = try #require(Self.details(cappedBody).first)
+                #expect(cappedDetail.contains("203.0.113.0/24") && !cappedDetail.contains(capped.network.description), "\(cappedDetail)")
+                let hostedBody = try Self.click(server, hosted[1])
+                #expect(Self.codes(hostedBody) == ["datacenter"] && Self.details(hostedBody).first?.contains("2001:db8:dc:0:0:0:0:0/48") == true, "\(hostedBody)")
+                let clean = try #require(officeClicks.first { $0.outcome == .billable })
+                let cleanBody = try Self.click(server, clean.id)
+                #expect(cleanBody["outcome"] as? String == "billable" && Self.codes(cleanBody) == [] && cleanBody["partner_id"] as? Int != nil,
+                        "\(cleanBody)")
+
+                // Listing the flagged ones, a page at a time, gives the five invalid clicks once each.
+                var flagged: [String] = []
+                var cursor: String?
+                repeat {
+                    let page = try HTTP.json(port: server.adminPort, "GET", "/v1/clicks?flagged=true&limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""),
+                                             token: server.adminKey)
+                    #expect(page.status == 200, "\(page.json)")
+                    let items = try #require(page.json["items"] as? [[String: Any]])
+                    #expect(items.count <= 2)
+                    flagged += items.compactMap { $0["id"] as? String }
+                    cursor = page.json["next_cursor"] as? String
+                } while cursor != nil
+                let invalid = (officeClicks + v6Clicks + hostedClicks).filter { $0.outcome == .invalid }.map(\.id.description)
+                #expect(flagged.sorted() == invalid.sorted(), "\(flagged) against \(invalid)")
+                let billable = try HTTP.json(port: server.adminPort, "GET", "/v1/clicks?outcome=billable&limit=1000", token: server.adminKey)
+                #expect((billable.json["items"] as? [[String: Any]])?.count == 8 && billable.json["next_cursor"] is NSNull, "\(billable.json)")
+
                 // The live figures and the rollups count them apart.
                 var totals: [String: Any] = [:]
                 _ = try await server.waitUntil(seconds: 5) {
@@ -120,6 +165,35 @@ extension EndToEnd {
                 let ids = try (0..<50).map { _ in try Self.click(server, from: "192.0.2.10") }
                 let clicks = try await Self.stored(server, ids)
                 #expect(clicks.allSatisfy { $0.outcome == .billable }, "\(clicks.map(\.outcome))")
+            }
+        }
+
+        /// A headless browser and a HEAD request are bots, each flagged with
+        /// its own reason; bad listing parameters are refused, naming the field.
+        @Test func headlessBrowsersAndHeadRequestsCarryTheirReasons() async throws {
+            try await withServer { server in
+                let headless = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36"
+                var ids: [ClickID] = []
+                for (method, agent) in [("GET", headless), ("HEAD", Self.agent)] {
+                    let (response, _) = try HTTP.exchange(port: server.edgePort, Array(
+                        "\(method) /haircare/abc123 HTTP/1.1\r\nHost: t.example\r\nUser-Agent: \(agent)\r\nConnection: close\r\n\r\n".utf8))
+                    #expect(response.status == 302)
+                    ids.append(try #require(response.clickID))
+                }
+                _ = try await Self.stored(server, ids)
+                let bodies = try ids.map { try Self.click(server, $0) }
+                #expect(bodies.map { $0["outcome"] as? String } == ["bot", "bot"])
+                #expect(bodies.map(Self.codes) == [["headless_browser"], ["head_request"]], "\(bodies)")
+                #expect(bodies[0]["devices"] as? [String] == ["desktop", "linux"], "\(bodies[0])")
+
+                for (query, field) in [("outcome=fraud", "outcome"), ("limit=0", "limit"), ("cursor=x", "cursor"), ("flagged=yes", "flagged"),
+                                       ("from=2026-13-01", "from"), ("from=2026-06-02&to=2026-06-01", "from"), ("link_id=-1", "link_id")] {
+                    let answer = try HTTP.json(port: server.adminPort, "GET", "/v1/clicks?\(query)", token: server.adminKey)
+                    #expect(answer.status == 422 && (answer.json["error"] as? [String: Any])?["field"] as? String == field, "\(query): \(answer.json)")
+                }
+                #expect(try HTTP.json(port: server.adminPort, "GET", "/v1/clicks/not-a-click", token: server.adminKey).status == 404)
+                #expect(try HTTP.json(port: server.adminPort, "GET", "/v1/clicks/\(ClickID(milliseconds: 1, low80: 1))", token: server.adminKey).status == 404)
+                #expect(try HTTP.json(port: server.adminPort, "GET", "/v1/clicks", token: nil).status == 401)
             }
         }
     }

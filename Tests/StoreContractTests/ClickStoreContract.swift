@@ -42,6 +42,49 @@ enum ClickStoreContract {
         #expect(try await store.click(id: other.next(milliseconds: noon)) == nil)
     }
 
+    /// Listing pages through every stored click once, in the order written,
+    /// whatever the page size; filters and a time range pick the same clicks
+    /// a scan does.
+    static func clicksAreListedOnceEachInTheOrderWritten(_ store: SQLStore) async throws {
+        var ids = ClickIDGenerator(node: 3, worker: 1)
+        var written: [ClickRecord] = []
+        for (size, start) in [(700, noon), (5, noon + 10_000), (300, noon + 20_000)] {
+            var batch = ClickBatch()
+            for index in 0..<size {
+                var record = click(&ids, at: start + UInt64(index), offer: UInt32(1 + index % 3), link: UInt32(10 + index % 5),
+                                   partner: UInt32(100 + index % 7), outcome: index % 10 == 0 ? .bot : .billable, client: UInt64(index))
+                if record.outcome == .bot { record.botReason = .head }
+                batch.append(record, subIDs: nil, unique: false)
+                written.append(record)
+            }
+            try store.backend.write(batch, nodeID: 3)
+        }
+        func list(_ query: ClickQuery) async throws -> [ClickID] {
+            var query = query
+            var found: [ClickID] = []
+            var listings = 0
+            repeat {
+                let listing = try await store.clicks(query)
+                #expect(listing.clicks.count <= query.limit)
+                found += listing.clicks.map(\.id)
+                query.after = listing.next
+                listings += 1
+            } while query.after != nil && listings < 100
+            return found
+        }
+        let everything = ClickQuery(from: 0, to: Int64(noon) + 86_400_000, limit: 97)
+        #expect(try await list(everything) == written.map(\.id))
+
+        var some = ClickQuery(from: Int64(noon) + 100, to: Int64(noon) + 20_050, offerID: 2, limit: 1000)
+        some.partnerID = 101
+        let expected = written.filter { $0.milliseconds >= noon + 100 && $0.milliseconds < noon + 20_050 && $0.offerID == 2 && $0.creditedPartnerID == 101 }
+        #expect(!expected.isEmpty)
+        #expect(try await list(some) == expected.map(\.id))
+        let bots = try await list(ClickQuery(from: 0, to: Int64(noon) + 86_400_000, flaggedOnly: true, limit: 7))
+        #expect(bots == written.filter { $0.outcome == .bot }.map(\.id))
+        #expect(try await list(ClickQuery(from: Int64(noon) + 86_400_000, to: Int64(noon) + 2 * 86_400_000)).isEmpty)
+    }
+
     /// The live counters' seed holds exactly the sums of what was written, and today's unique clicks.
     static func theSeedHoldsTheSumsOfWhatWasWritten(_ store: any ClickStore) throws {
         var ids = ClickIDGenerator(node: 0, worker: 0)

@@ -50,6 +50,9 @@ struct SQLiteClickStoreContract {
     @Test func everyClickIsStoredAndFound() async throws {
         try await TestStores.sqlite { store, _ in try await ClickStoreContract.everyClickIsStoredAndFound(store) }
     }
+    @Test func clicksAreListedOnceEachInTheOrderWritten() async throws {
+        try await TestStores.sqlite { store, _ in try await ClickStoreContract.clicksAreListedOnceEachInTheOrderWritten(store) }
+    }
     @Test func theSeedHoldsTheSumsOfWhatWasWritten() async throws { try await withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
     @Test func rollupsOfOneKeyFromManyBatchesAddUp() async throws { try await withStore(ClickStoreContract.rollupsOfOneKeyFromManyBatchesAddUp) }
     @Test func aBatchWithAStoredClickIsRefusedWhole() async throws { try await withStore(ClickStoreContract.aBatchWithAStoredClickIsRefusedWhole) }
@@ -209,6 +212,9 @@ struct PostgresClickStoreContract {
 
     @Test func everyClickIsStoredAndFound() async throws {
         try await TestStores.postgres { store, _ in try await ClickStoreContract.everyClickIsStoredAndFound(store) }
+    }
+    @Test func clicksAreListedOnceEachInTheOrderWritten() async throws {
+        try await TestStores.postgres { store, _ in try await ClickStoreContract.clicksAreListedOnceEachInTheOrderWritten(store) }
     }
     @Test func theSeedHoldsTheSumsOfWhatWasWritten() async throws { try await withStore(ClickStoreContract.theSeedHoldsTheSumsOfWhatWasWritten) }
     @Test func rollupsOfOneKeyFromManyBatchesAddUp() async throws { try await withStore(ClickStoreContract.rollupsOfOneKeyFromManyBatchesAddUp) }

@@ -12,16 +12,20 @@ public struct QualityRules: Sendable, Equatable {
     public var newCustomers: NewCustomerSignal
     /// A suspicious conversion: its partner converts far more often than the offer's others.
     public var conversionRate: ConversionRateOutlier
+    /// Invalid clicks: the address cap and hosting networks, as clicks show them.
+    public var invalidClicks: InvalidClickRules
 
     public init(couponSites: CouponSites = .builtIn, redemptionSpike: RedemptionSpike = RedemptionSpike(),
                 fastConversion: FastConversion = FastConversion(), sharedCustomer: SharedCustomer = SharedCustomer(),
-                newCustomers: NewCustomerSignal = NewCustomerSignal(), conversionRate: ConversionRateOutlier = ConversionRateOutlier()) {
+                newCustomers: NewCustomerSignal = NewCustomerSignal(), conversionRate: ConversionRateOutlier = ConversionRateOutlier(),
+                invalidClicks: InvalidClickRules = InvalidClickRules()) {
         self.couponSites = couponSites
         self.redemptionSpike = redemptionSpike
         self.fastConversion = fastConversion
         self.sharedCustomer = sharedCustomer
         self.newCustomers = newCustomers
         self.conversionRate = conversionRate
+        self.invalidClicks = invalidClicks
     }
 }
 

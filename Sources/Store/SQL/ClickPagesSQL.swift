@@ -23,3 +23,42 @@ public enum ClickPagesSQL {
         return found
     }
 }
+
+extension ClickPagesSQL {
+    /// Write batches one listing reads at most: a listing of rare clicks
+    /// (flagged ones, one link's) ends early with a cursor rather than
+    /// reading every stored click in one request.
+    static let pagesPerListing = 64
+
+    /// The stored clicks that match `query`, page by page in the order they
+    /// were written (`ClickReader.clicks`).
+    public static func clicks(_ db: some SQLConnection, _ query: ClickQuery) throws -> ClickListing {
+        let lowID = ClickID.lowerBound(milliseconds: UInt64(max(0, query.from)))
+        let highID = ClickID.lowerBound(milliseconds: UInt64(max(0, query.to)))
+        let start = query.after ?? ClickCursor(page: 0, index: 0)
+        var clicks: [StoredClick] = []
+        var next: ClickCursor?
+        var pagesRead = 0
+        try db.forEachRow("""
+            SELECT id, data FROM click_pages WHERE id >= ? AND last_id >= ? AND first_id < ? ORDER BY id LIMIT \(pagesPerListing)
+            """, [.integer(start.page), .blob(lowID.bigEndianBytes), .blob(highID.bigEndianBytes)]) { row in
+            pagesRead += 1
+            guard clicks.count < query.limit, case .integer(let pageID) = row.values[0], case .blob(let bytes) = row.values[1] else { return }
+            next = ClickCursor(page: pageID + 1, index: 0)
+            let page = ClickPage(bytes: bytes)
+            let first = pageID == start.page ? start.index : 0
+            guard page.isValid, first < page.count else { return }
+            for index in first..<page.count {
+                let click = page.click(at: index)
+                guard click.id >= lowID && click.id < highID && query.matches(click.record) else { continue }
+                clicks.append(click)
+                if clicks.count == query.limit {
+                    next = ClickCursor(page: pageID, index: index + 1)
+                    return
+                }
+            }
+        }
+        let more = clicks.count == query.limit || pagesRead == pagesPerListing
+        return ClickListing(clicks: clicks, next: more ? next : nil)
+    }
+}

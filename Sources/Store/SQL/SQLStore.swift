@@ -312,12 +312,15 @@ extension SQLStore: ConversionStore {
     }
 }
 
-// MARK: - clicks as the conversions see them
+// MARK: - stored clicks read back
 
-extension SQLStore {
-    /// The stored click with this id, if any.
+extension SQLStore: ClickReader {
     public func click(id: ClickID) async throws -> StoredClick? {
         try await read { db in try ClickPagesSQL.click(db, id: id) }
+    }
+
+    public func clicks(_ query: ClickQuery) async throws -> ClickListing {
+        try await read { db in try ClickPagesSQL.clicks(db, query) }
     }
 }
 
