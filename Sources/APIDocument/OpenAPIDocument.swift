@@ -457,13 +457,18 @@ public enum OpenAPIDocument {
                 "created_at": time,
                 "promo_code_status": ["type": "string", "enum": ["active", "leaked", "replaced"],
                                       "description": "Members of promo-code offers only: leaked when the code is found where it should not be"],
-                "leak": nullable(object([
-                    "flagged_at": time, "reasons": ["type": "array", "items": enumeration(["coupon_site", "redemption_spike"])],
-                    "orders": ["type": "array", "items": string, "description": "The first 50 orders that carried the signals"],
-                    "referrers": ["type": "array", "items": string, "description": "The coupon, deal or cashback sites that referred them"],
-                    "order_count": int,
-                ], description: "The evidence, while the code is leaked")),
+                "leak": nullable(ref("PromoCodeLeak")),
+                "previous_codes": ["type": "array", "items": object([
+                    "code": string, "promo_code_status": enumeration(["replaced"]), "replaced_at": time,
+                    "leak": nullable(ref("PromoCodeLeak")),
+                ]), "description": "Members of promo-code offers only: the codes given up for new ones, newest first; they credit nobody"],
             ]),
+            "PromoCodeLeak": object([
+                "flagged_at": time, "reasons": ["type": "array", "items": enumeration(["coupon_site", "redemption_spike", "new_customers"])],
+                "orders": ["type": "array", "items": string, "description": "The first 50 orders that carried the signals"],
+                "referrers": ["type": "array", "items": string, "description": "The coupon, deal or cashback sites that referred them"],
+                "order_count": int,
+            ], description: "Why a code is taken for leaked: the evidence"),
             "AdInput": object([
                 "name": name, "description": string, "media_type": string, "starts_at": time,
                 "code": code,

@@ -719,6 +719,24 @@ extension SQLiteStore {
             // migration that adds rollup columns.
             try compactEverything(db, now: now())
         }
+        migrator.registerMigration("v21: codes given up for new ones, kept so that they credit nobody and are never given again") { db in
+            try db.execute(sql: """
+                CREATE TABLE replaced_promo_codes (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE,
+                    offer_id INTEGER NOT NULL REFERENCES offers(id),
+                    partner_id INTEGER NOT NULL REFERENCES partners(id),
+                    replaced_at INTEGER NOT NULL,
+                    -- The code's leak evidence when it was replaced, as memberships keep it; NULL when it had not leaked.
+                    leak_flagged_at INTEGER,
+                    leak_reasons TEXT,
+                    leak_orders TEXT,
+                    leak_referrers TEXT,
+                    leak_order_count INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX replaced_promo_codes_member ON replaced_promo_codes(offer_id, partner_id);
+                """)
+        }
         return migrator
     }
 

@@ -22,6 +22,8 @@ package struct MemberBody: Encodable, Sendable {
     /// For members of promo-code offers: `active`, `leaked` or `replaced`.
     var promoCodeStatus: String?
     var leak: LeakBody?
+    /// The codes the member held before, newest first: each `replaced`.
+    var previousCodes: [PreviousCodeBody] = []
     /// Only in answers to adding members: `created` or `existing`.
     package var addition: String?
 
@@ -44,6 +46,33 @@ package struct MemberBody: Encodable, Sendable {
         if member.promoCode != nil {
             promoCodeStatus = member.promoCodeStatus.rawValue
             leak = member.leak.map(LeakBody.init)
+            previousCodes = member.previousCodes.map(PreviousCodeBody.init)
+        }
+    }
+
+    /// A code given up for a new one: it credits nobody, and keeps the evidence it had.
+    struct PreviousCodeBody: Encodable, Sendable {
+        var code: String
+        var promo_code_status = PromoCodeStatus.replaced.rawValue
+        var replaced_at: String
+        var leak: LeakBody?
+
+        init(_ replaced: ReplacedPromoCode) {
+            code = replaced.code
+            replaced_at = Timestamp.format(replaced.replacedAt)
+            leak = replaced.leak.map(LeakBody.init)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case code, promo_code_status, replaced_at, leak
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(code, forKey: .code)
+            try c.encode(promo_code_status, forKey: .promo_code_status)
+            try c.encode(replaced_at, forKey: .replaced_at)
+            try c.encode(leak, forKey: .leak)
         }
     }
 
@@ -79,6 +108,7 @@ package struct MemberBody: Encodable, Sendable {
         case createdAt = "created_at"
         case promoCodeStatus = "promo_code_status"
         case leak
+        case previousCodes = "previous_codes"
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -102,6 +132,7 @@ package struct MemberBody: Encodable, Sendable {
         if let promoCodeStatus {
             try c.encode(promoCodeStatus, forKey: .promoCodeStatus)
             try c.encode(leak, forKey: .leak)
+            try c.encode(previousCodes, forKey: .previousCodes)
         }
     }
 }

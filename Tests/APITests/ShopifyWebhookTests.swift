@@ -138,6 +138,40 @@ struct ShopifyWebhookTests {
         }
     }
 
+    /// Refreshing a leaked code: the member gets a new code that earns, and
+    /// keeps the old one as `replaced` with its evidence. An order that still
+    /// carries the old code is recorded with the refusal `replaced_code` and
+    /// credits nobody.
+    @Test func aRefreshedCodesOldOneEarnsNothing() async throws {
+        try await APIFixture.run { api in
+            let shop = try await Self.shop(api, usageLimit: 10)
+            _ = try await api.store.updateMember(offerID: UInt32(shop.promoOffer), partnerID: UInt32(shop.alice)) { $0.promoCode = "TENOFF" }
+            let member = "/v1/offers/\(shop.promoOffer)/members/\(shop.alice)"
+            let leaking = try await Self.deliver(api, store: shop.store, body: Self.order("3001", referrer: "https://www.retailmenot.com/"))
+            #expect(leaking.int("partner_id") == shop.alice && leaking.int("commissions.0.amount") == 500)
+            #expect(try await api.get(member).array("previous_codes").isEmpty)
+
+            let refreshed = try await api.request(.patch, member, json: ["refresh_code": true])
+            let code = try #require(refreshed.string("promo_code"))
+            #expect(code != "TENOFF" && refreshed.string("promo_code_status") == "active" && refreshed["leak"] == nil)
+            #expect(refreshed.string("previous_codes.0.code") == "TENOFF")
+            #expect(refreshed.string("previous_codes.0.promo_code_status") == "replaced")
+            #expect(refreshed.string("previous_codes.0.replaced_at") != nil)
+            #expect(refreshed.string("previous_codes.0.leak.orders.0") == "3001", "the old code keeps its evidence")
+            #expect(refreshed.string("previous_codes.0.leak.referrers.0") == "retailmenot.com")
+
+            let old = try await Self.deliver(api, store: shop.store, body: Self.order("3002", referrer: "http://www.otherexample.com"))
+            #expect(old.status == 200 && old.int("offer_id") == shop.promoOffer, "recorded on the code's offer: \(old.text)")
+            #expect(old["partner_id"] == nil && old.array("commissions").isEmpty, "\(old.text)")
+            #expect(old.string("attribution.candidates.code.refusal") == "replaced_code")
+            let fresh = try await Self.deliver(api, store: shop.store, body: Self.order("3003", referrer: "http://www.otherexample.com")
+                .replacingOccurrences(of: "\"code\": \"TENOFF\"", with: "\"code\": \"\(code)\""))
+            #expect(fresh.int("partner_id") == shop.alice && fresh.int("commissions.0.amount") == 500, "\(fresh.text)")
+            #expect(try await api.get(member).int("promo_uses") == 1, "the new code's one order")
+            #expect(try await api.get("/v1/payments/due").int("total") == 1_000, "orders 3001 and 3003, not 3002")
+        }
+    }
+
     /// `leaked_code_policy: no_commission`: the order that flagged the code
     /// still earns; orders on the code after it earn nothing, though the code
     /// counts them. A policy it does not know is refused.

@@ -155,6 +155,19 @@ extension EndToEnd {
                 _ = try await ConversionRecorder(store: server.store).record(request)
                 _ = try owner.get("/offers/\(member.offerID)")
                 #expect(owner.page.contains("leaked: 1 order from retailmenot.com"), "\(owner.page)")
+
+                // New code: sent twice (a double click), the code is replaced once, and the old one is listed.
+                let old = member.promoCode!
+                let refresh = "/offers/\(member.offerID)/members/\(alice.id)/refresh-code"
+                let submission = "refresh-\(member.offerID)-\(alice.id)-\(old)"
+                #expect(owner.page.contains("name=\"submission\" value=\"\(submission)\""), "the member's New code form names its code")
+                #expect(try owner.post(refresh, [("submission", submission)]).status == 303)
+                #expect(try owner.post(refresh, [("submission", submission)]).status == 303)
+                let refreshed = try #require(try await server.store.member(offerID: member.offerID, partnerID: alice.id))
+                #expect(refreshed.promoCode != old && refreshed.previousCodes.map(\.code) == [old])
+                _ = try owner.get("/offers/\(member.offerID)")
+                #expect(owner.page.contains(refreshed.promoCode!) && owner.page.contains("replaced: \(old)"), "\(owner.page)")
+                #expect(!owner.page.contains("data-leak"), "the new code starts clean")
             }
         }
 

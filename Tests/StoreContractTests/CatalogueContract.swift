@@ -120,9 +120,23 @@ enum CatalogueContract {
         #expect(again.map(\.created) == [false] && again[0].member.promoCode == first[0].member.promoCode)
         #expect(try await store.member(dashboardToken: first[1].member.dashboardToken)?.partner.id == june)
         #expect(try await store.members(MemberQuery(offerID: offer, text: "j20-")).map(\.partner.id) == [june])
+        let janesCode = try #require(first[0].member.promoCode)
         let refreshed = try await store.refreshPromoCode(offerID: offer, partnerID: jane) { _, attempt in "NEW" + String(attempt) }
         #expect(refreshed.promoCode == "NEW0" && refreshed.promoUses == 0)
+        #expect(refreshed.previousCodes.map(\.code) == [janesCode] && refreshed.previousCodes[0].leak == nil)
+        #expect(try await store.member(offerID: offer, partnerID: jane)?.previousCodes.map(\.code) == [janesCode])
+        #expect(try await store.members(MemberQuery(offerID: offer)).map(\.previousCodes.count) == [1, 0], "Jane's, not June's")
         #expect(try await store.memberships(partnerID: june).map(\.offerID) == [offer])
+        #expect(try await store.redeemPromoCode(janesCode.lowercased(), at: 0) == .refused(.replacedCode))
+        #expect(try await store.redeemPromoCode("NEVER-GIVEN", at: 0) == .refused(.unknownCode))
+
+        // A replaced code is never given again, so its orders never credit a newcomer.
+        let ben = try await store.createPartner(Partner(name: "Ben", code: Code("ben")!), tokenHash: nil).id
+        let bens = try await store.addMembers(offerID: offer, partnerIDs: [ben], terms: MemberTerms(), credentials: MemberCredentials(
+            dashboardToken: token, promoCode: { _, attempt in attempt == 0 ? janesCode : "BEN20" }))
+        #expect(bens[0].member.promoCode == "BEN20")
+        let twice = try await store.refreshPromoCode(offerID: offer, partnerID: jane) { _, attempt in ["NEW0", janesCode, "NEW2"][min(attempt, 2)] }
+        #expect(twice.promoCode == "NEW2" && twice.previousCodes.map(\.code) == ["NEW0", janesCode], "newest first")
     }
 
     /// A promo offer limited to two uses per code, from day 10 to day 20, with `JANE20`.

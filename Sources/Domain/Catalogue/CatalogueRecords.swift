@@ -154,6 +154,8 @@ public struct Member: Sendable, Equatable {
     /// Whether the code earns as it should; `leaked` with `leak` its evidence.
     public var promoCodeStatus: PromoCodeStatus = .active
     public var leak: PromoCodeLeak?
+    /// The codes the member held before, newest first.
+    public var previousCodes: [ReplacedPromoCode] = []
 
     public init(offerID: UInt32, partner: Partner, status: ActivityStatus = .active, payoutOverride: Payout? = nil,
                 startsAt: Int64? = nil, endsAt: Int64? = nil, promoCode: String? = nil, promoUses: Int = 0,
@@ -290,6 +292,8 @@ public enum PromoRefusal: String, Sendable, Equatable, CaseIterable {
     /// The code is flagged as leaked and the offer's policy is
     /// `no_commission`: its orders earn nothing (the use still counts).
     case leakedCode = "leaked_code"
+    /// The member was given a new code (`refresh_code`): the old one earns nothing.
+    case replacedCode = "replaced_code"
 }
 
 extension Offer {

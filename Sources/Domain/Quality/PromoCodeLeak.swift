@@ -3,8 +3,25 @@ public enum PromoCodeStatus: String, Sendable, Codable {
     case active
     /// Flagged: the evidence is in `PromoCodeLeak`.
     case leaked
-    /// Given up for a new code (`refresh_code`).
+    /// Given up for a new code (`refresh_code`): a member's `previousCodes`.
     case replaced
+}
+
+/// A code its member gave up for a new one (`refresh_code`). From then on it
+/// credits nobody, and no member is given it again, so an order that still
+/// carries it is recorded with the refusal `replaced_code` rather than
+/// credited or lost.
+public struct ReplacedPromoCode: Sendable, Equatable {
+    public var code: String
+    public var replacedAt: Int64
+    /// The evidence the code carried when it was replaced, if it had leaked.
+    public var leak: PromoCodeLeak?
+
+    public init(code: String, replacedAt: Int64, leak: PromoCodeLeak? = nil) {
+        self.code = code
+        self.replacedAt = replacedAt
+        self.leak = leak
+    }
 }
 
 /// What a leaked code's orders earn, per offer (`leaked_code_policy`).

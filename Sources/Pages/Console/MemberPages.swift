@@ -76,6 +76,9 @@ extension ConsolePages {
                 values["leak"] = "leaked: \(leak.orderCount) \(leak.orderCount == 1 ? "order" : "orders")"
                     + (leak.referrers.isEmpty ? "" : " from \(leak.referrers.prefix(3).joined(separator: ", "))")
             }
+            if !member.previousCodes.isEmpty {
+                values["previous"] = "replaced: " + member.previousCodes.map(\.code).joined(separator: ", ")
+            }
             return values
         }
         let query = request.uri.queryParameters

@@ -353,18 +353,22 @@ public enum CatalogueSQL {
         return additions
     }
 
-    /// The first code from `make` that no member holds yet.
+    /// The first code from `make` that no member holds and none held before:
+    /// a replaced code is never given again, so its orders never credit a newcomer.
     static func freePromoCode(_ db: some SQLConnection, for partner: Partner, make: (Partner, Int) -> String) throws -> String {
         for attempt in 0..<64 {
             let code = make(partner, attempt)
-            if try db.row("SELECT 1 FROM memberships WHERE promo_code = ?", [.text(code)]) == nil { return code }
+            if try db.row("""
+                SELECT 1 FROM memberships WHERE promo_code = ? UNION ALL SELECT 1 FROM replaced_promo_codes WHERE code = ?
+                """, [.text(code), .text(code)]) == nil { return code }
         }
         throw StoreError(.conflict, "no free promo code could be made for partner \(partner.id)")
     }
 
     public static func member(_ db: some SQLConnection, offerID: UInt32, partnerID: UInt32) throws -> Member? {
-        try db.row("\(memberSelect) WHERE m.offer_id = ? AND m.partner_id = ?", [.integer(Int64(offerID)), .integer(Int64(partnerID))])
-            .flatMap(member(from:))
+        guard let member = try db.row("\(memberSelect) WHERE m.offer_id = ? AND m.partner_id = ?",
+                                      [.integer(Int64(offerID)), .integer(Int64(partnerID))]).flatMap(member(from:)) else { return nil }
+        return try withPreviousCodes(db, [member])[0]
     }
 
     /// The member holding this promo code (as stored: upper case).
@@ -381,12 +385,59 @@ public enum CatalogueSQL {
             arguments += [pattern, pattern]
         }
         arguments.append(SQLValue(query.limit))
-        return try db.rows("\(memberSelect) WHERE \(conditions.joined(separator: " AND ")) ORDER BY m.partner_id LIMIT ?", arguments)
-            .compactMap(member(from:))
+        return try withPreviousCodes(db, try db.rows("""
+            \(memberSelect) WHERE \(conditions.joined(separator: " AND ")) ORDER BY m.partner_id LIMIT ?
+            """, arguments).compactMap(member(from:)))
     }
 
     public static func memberships(_ db: some SQLConnection, partnerID: UInt32) throws -> [Member] {
-        try db.rows("\(memberSelect) WHERE m.partner_id = ? ORDER BY m.offer_id", [.integer(Int64(partnerID))]).compactMap(member(from:))
+        try withPreviousCodes(db, try db.rows("\(memberSelect) WHERE m.partner_id = ? ORDER BY m.offer_id", [.integer(Int64(partnerID))])
+            .compactMap(member(from:)))
+    }
+
+    /// The members with the codes they held before, read in one query.
+    static func withPreviousCodes(_ db: some SQLConnection, _ members: [Member]) throws -> [Member] {
+        let holders = members.filter { $0.promoCode != nil }
+        guard !holders.isEmpty else { return members }
+        // Members are read one offer or one partner at a time, so the two lists
+        // name few rows besides the members' own, and those are left out below.
+        let offers = Set(holders.map(\.offerID)).sorted(), partners = Set(holders.map(\.partner.id)).sorted()
+        func list(_ ids: [UInt32]) -> String { ids.map { _ in "?" }.joined(separator: ", ") }
+        let rows = try db.rows("""
+            SELECT offer_id, partner_id, code, replaced_at, leak_flagged_at, leak_reasons, leak_orders, leak_referrers, leak_order_count
+            FROM replaced_promo_codes WHERE offer_id IN (\(list(offers))) AND partner_id IN (\(list(partners)))
+            ORDER BY id DESC
+            """, (offers + partners).map { SQLValue.integer(Int64($0)) })
+        guard !rows.isEmpty else { return members }
+        var previous: [MemberKey: [ReplacedPromoCode]] = [:]
+        for row in rows {
+            let code = ReplacedPromoCode(code: try row.text(2), replacedAt: try row.int64(3), leak: try leak(from: row, at: 4))
+            previous[MemberKey(offerID: try row.id(0), partnerID: try row.id(1)), default: []].append(code)
+        }
+        return members.map { member in
+            var member = member
+            member.previousCodes = previous[MemberKey(offerID: member.offerID, partnerID: member.partner.id)] ?? []
+            return member
+        }
+    }
+
+    private struct MemberKey: Hashable {
+        var offerID: UInt32
+        var partnerID: UInt32
+    }
+
+    /// Leak evidence from its five columns, `leak_flagged_at` first; nil when the code had not leaked.
+    static func leak(from row: SQLRow, at offset: Int) throws -> PromoCodeLeak? {
+        guard let flaggedAt = try row.optionalInt64(offset) else { return nil }
+        func lines(_ index: Int) throws -> [String] { (try row.optionalText(index) ?? "").split(separator: "\n").map(String.init) }
+        return PromoCodeLeak(flaggedAt: flaggedAt, reasons: try lines(offset + 1), orders: try lines(offset + 2),
+                             referrers: try lines(offset + 3), orderCount: try row.int(offset + 4))
+    }
+
+    /// The code `code` was before its member was given a new one, with whose it was.
+    static func replacedPromoCode(_ db: some SQLConnection, _ code: String) throws -> (offerID: UInt32, partnerID: UInt32)? {
+        guard let row = try db.row("SELECT offer_id, partner_id FROM replaced_promo_codes WHERE code = ?", [.text(code)]) else { return nil }
+        return (try row.id(0), try row.id(1))
     }
 
     public static func member(_ db: some SQLConnection, dashboardToken: String) throws -> Member? {
@@ -412,13 +463,24 @@ public enum CatalogueSQL {
         return try self.member(db, offerID: offerID, partnerID: partnerID) ?? member
     }
 
-    /// Gives the member a new code (`promo_code.generated`); the old one no longer finds it.
+    /// Gives the member a new code (`promo_code.generated`). The old one is
+    /// kept as replaced, with its leak evidence: it credits nobody from now on.
     public static func refreshPromoCode(_ db: some SQLConnection, offerID: UInt32, partnerID: UInt32,
                                         make: (Partner, Int) -> String, urls: MemberURLs, now: Int64) throws -> Member {
         guard let member = try member(db, offerID: offerID, partnerID: partnerID) else {
             throw StoreError(.notFound, "partner \(partnerID) is not a member of offer \(offerID)")
         }
         let code = try freePromoCode(db, for: member.partner, make: make)
+        if let old = member.promoCode {
+            let leak = member.leak
+            try db.execute("""
+                INSERT INTO replaced_promo_codes (code, offer_id, partner_id, replaced_at, leak_flagged_at, leak_reasons, leak_orders,
+                                                  leak_referrers, leak_order_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(old), .integer(Int64(offerID)), .integer(Int64(partnerID)), .integer(now), SQLValue(leak?.flaggedAt),
+                      SQLValue(leak?.reasons.joined(separator: "\n")), SQLValue(leak?.orders.joined(separator: "\n")),
+                      SQLValue(leak?.referrers.joined(separator: "\n")), .integer(Int64(leak?.orderCount ?? 0))])
+        }
         // A new code starts clean: the old one's evidence no longer applies.
         try db.execute("""
             UPDATE memberships SET promo_code = ?, promo_uses = 0, promo_code_status = 'active', leak_flagged_at = NULL,
@@ -437,7 +499,9 @@ public enum CatalogueSQL {
     }
 
     public static func redeemPromoCode(_ db: some SQLConnection, _ code: String, at now: Int64) throws -> PromoRedemption {
-        guard let member = try member(db, promoCode: code.uppercased()) else { return .refused(.unknownCode) }
+        guard let member = try member(db, promoCode: code.uppercased()) else {
+            return .refused(try replacedPromoCode(db, code.uppercased()) == nil ? .unknownCode : .replacedCode)
+        }
         let offer = try offer(db, id: member.offerID)
         if let refusal = PromoRules.refusal(of: member, in: offer, at: now) { return .refused(refusal) }
         guard let offer else { return .refused(.offerNotLive) }
@@ -456,11 +520,7 @@ public enum CatalogueSQL {
             endsAt: try row.optionalInt64(5), promoCode: try row.optionalText(6), promoUses: try row.int(7),
             dashboardToken: try row.optionalText(8) ?? "", createdAt: try row.int64(9))
         member.promoCodeStatus = PromoCodeStatus(rawValue: try row.text(17)) ?? .active
-        if let flaggedAt = try row.optionalInt64(18) {
-            func lines(_ index: Int) throws -> [String] { (try row.optionalText(index) ?? "").split(separator: "\n").map(String.init) }
-            member.leak = PromoCodeLeak(flaggedAt: flaggedAt, reasons: try lines(19), orders: try lines(20), referrers: try lines(21),
-                                        orderCount: try row.int(22))
-        }
+        member.leak = try leak(from: row, at: 18)
         return member
     }
 

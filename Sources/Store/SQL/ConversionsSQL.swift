@@ -48,6 +48,19 @@ public enum ConversionsSQL {
             if refusal == nil || refusal == .leakedCode { codeMember = member }
             break
         }
+        // A code its member gave up still names the offer and whose it was: the
+        // order is recorded, and the code credits nobody.
+        var replacedCodePartnerID: UInt32?
+        if candidates.code == nil {
+            for code in request.codes {
+                let upper = code.uppercased()
+                guard let replaced = try CatalogueSQL.replacedPromoCode(db, upper), offerID == nil || offerID == replaced.offerID else { continue }
+                offerID = offerID ?? replaced.offerID
+                replacedCodePartnerID = replaced.partnerID
+                candidates.code = .init(code: upper, partnerID: nil, refusal: PromoRefusal.replacedCode.rawValue)
+                break
+            }
+        }
         if candidates.code == nil, let first = request.codes.first {
             candidates.code = .init(code: first.uppercased(), partnerID: nil, refusal: PromoRefusal.unknownCode.rawValue)
         }
@@ -143,7 +156,7 @@ public enum ConversionsSQL {
                 .integer(Int64(click?.country.rawValue ?? 0)), .integer(Int64(click?.devices ?? 0)),
                 .integer(Int64(click?.linkID ?? 0)), .integer(Int64(click?.record.rule ?? 0)), .integer(Int64(click?.record.variant ?? 0)),
                 flags.isEmpty ? .null : .text(String(decoding: try encoder.encode(flags), as: UTF8.self)),
-                held ? .text(Conversion.Review.held.rawValue) : .null, SQLValue(codeMember?.partner.id),
+                held ? .text(Conversion.Review.held.rawValue) : .null, SQLValue(codeMember?.partner.id ?? replacedCodePartnerID),
                 SQLValue(request.customer?.hash),
             ])?.int64(0)
         guard let conversionID else { throw StoreError(.unavailable, "the conversion's id was not returned") }
