@@ -139,4 +139,6 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         blackHole(try await store.memberReport(offerID: 1, query, text: nil))
     }
+
+    leakedCodeBenchmarks()
 }

@@ -99,19 +99,9 @@ public enum ConversionsSQL {
         encoder.outputFormatting = [.sortedKeys]
         let subIDs = click?.subIDValues ?? []
         // The leak signals this order carries, counted before the write so that the order is flagged with them.
-        var leakReasons: [String] = []
-        if let member = codeMember {
-            if request.couponSite != nil { leakReasons.append(PromoCodeLeak.couponSite) }
-            // A customer never seen before, and no click of the code's owner on the order.
-            var newWithoutClick = false
-            if let customer = request.customer, candidates.click?.partnerID != member.partner.id {
-                newWithoutClick = try db.row("SELECT 1 FROM conversions WHERE customer_hash = ? LIMIT 1", [.text(customer.hash)]) == nil
-            }
-            let signals = try QualitySQL.countRedemption(db, member, newWithoutClick: newWithoutClick, spike: request.redemptionSpike,
-                                                         newCustomers: request.newCustomers, now: request.now)
-            if signals.spike { leakReasons.append(PromoCodeLeak.redemptionSpike) }
-            if signals.newCustomers { leakReasons.append(PromoCodeLeak.newCustomers) }
-        }
+        let leakReasons = try codeMember.map { member in
+            try QualitySQL.leakSignals(db, of: request, on: member, clickPartnerID: candidates.click?.partnerID)
+        } ?? []
         // Suspect, not refused: a flag changes money only through the offer's policy.
         var flags = [
             request.fastConversion.flag(clickedAt: candidates.click.flatMap { $0.found ? $0.clickedAt : nil }, convertedAt: request.now),

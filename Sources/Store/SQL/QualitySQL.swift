@@ -4,6 +4,27 @@ import Domain
 /// Quality and fraud (SPEC section 14), the same on SQLite and PostgreSQL;
 /// each function runs inside the caller's transaction.
 public enum QualitySQL {
+    /// The leak signals an order on `member`'s code carries, its redemption
+    /// counted: the check every order on a member's code goes through (the
+    /// coupon site itself is found before, from the order's referrer).
+    /// - Parameter clickPartnerID: the partner of the click the order names, if it names one.
+    /// - Returns: the reasons (`PromoCodeLeak.couponSite` and the others) in a fixed order; empty when none fired.
+    public static func leakSignals(_ db: some SQLConnection, of request: ConversionRequest, on member: Member,
+                                   clickPartnerID: UInt32?) throws -> [String] {
+        var reasons: [String] = []
+        if request.couponSite != nil { reasons.append(PromoCodeLeak.couponSite) }
+        // A customer never seen before, and no click of the code's owner on the order.
+        var newWithoutClick = false
+        if let customer = request.customer, clickPartnerID != member.partner.id {
+            newWithoutClick = try db.row("SELECT 1 FROM conversions WHERE customer_hash = ? LIMIT 1", [.text(customer.hash)]) == nil
+        }
+        let signals = try countRedemption(db, member, newWithoutClick: newWithoutClick, spike: request.redemptionSpike,
+                                          newCustomers: request.newCustomers, now: request.now)
+        if signals.spike { reasons.append(PromoCodeLeak.redemptionSpike) }
+        if signals.newCustomers { reasons.append(PromoCodeLeak.newCustomers) }
+        return reasons
+    }
+
     /// Counts a redemption of `member`'s code in its hour (and whether it was
     /// a new customer's without a click of the owner); says whether the hour
     /// is a spike against the code's own trailing hours (`RedemptionSpike`;
