@@ -231,6 +231,21 @@ enum EventContract {
         let mail = try await store.outbox(OutboxQuery(includeSignInMessages: true)).filter { $0.subject.contains("JANE20") }
         #expect(mail.map(\.to) == ["owner@example.com"])
         #expect(mail.first?.body.contains("o-2") == true && mail.first?.body.contains("retailmenot.com") == true)
+
+        // A new code: the old one keeps its evidence, and an order on it is kept, crediting nobody.
+        let refreshed = try await store.refreshPromoCode(offerID: offer, partnerID: jane) { _, _ in "JANE21" }
+        #expect(refreshed.promoCodeStatus == .active && refreshed.leak == nil)
+        #expect(refreshed.previousCodes.map(\.code) == ["JANE20"] && refreshed.previousCodes.first?.leak == member.leak)
+        let late = try await store.recordConversion(
+            ConversionRequest(offerID: nil, orderID: "o-5", amount: Money(minorUnits: 5_000, currency: .usd), source: .shopify,
+                              codes: ["jane20"], now: now), plan: ConversionContract.plan)
+        guard case .created(let recorded) = late else {
+            Issue.record("an order on a replaced code was not recorded: \(late)")
+            return
+        }
+        #expect(recorded.offerID == offer && recorded.partnerID == nil && recorded.commissions.isEmpty)
+        #expect(recorded.candidates.code?.refusal == "replaced_code" && recorded.candidates.code?.code == "JANE20")
+        #expect(try await store.member(offerID: offer, partnerID: jane)?.promoUses == 0, "the new code was not used")
     }
 
     /// A burst of redemptions far above the code's usual hours flags it;
