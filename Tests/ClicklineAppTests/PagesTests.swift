@@ -168,6 +168,10 @@ extension EndToEnd {
                 _ = try owner.get("/offers/\(member.offerID)")
                 #expect(owner.page.contains(refreshed.promoCode!) && owner.page.contains("replaced: \(old)"), "\(owner.page)")
                 #expect(!owner.page.contains("data-leak"), "the new code starts clean")
+                // The member's own page tells them the old code no longer earns.
+                let own = try HTTP.get(port: server.adminPort, "/p/\(refreshed.dashboardToken)")
+                #expect(own.status == 200 && own.text.contains(refreshed.promoCode!))
+                #expect(own.text.contains("Replaced, and no longer earning: <code>\(old)</code>"), "\(own.text)")
             }
         }
 

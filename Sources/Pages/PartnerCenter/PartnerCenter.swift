@@ -79,6 +79,7 @@ struct PartnerCenter: Sendable {
             },
         ]
         if let code = data.promo_code { values["promo_code"] = code }
+        if !member.previousCodes.isEmpty { values["previous_codes"] = member.previousCodes.map(\.code).joined(separator: ", ") }
         if let url = data.tracking_url { values["tracking_url"] = url }
         return values
     }

@@ -441,7 +441,9 @@ public enum CatalogueSQL {
     }
 
     public static func member(_ db: some SQLConnection, dashboardToken: String) throws -> Member? {
-        try db.row("\(memberSelect) WHERE m.dashboard_token = ?", [.text(dashboardToken)]).flatMap(member(from:))
+        guard let member = try db.row("\(memberSelect) WHERE m.dashboard_token = ?", [.text(dashboardToken)])
+            .flatMap(member(from:)) else { return nil }
+        return try withPreviousCodes(db, [member])[0]
     }
 
     public static func updateMember(_ db: some SQLConnection, offerID: UInt32, partnerID: UInt32,
