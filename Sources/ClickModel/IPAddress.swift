@@ -154,11 +154,23 @@ public struct IPAddress: Sendable, BitwiseCopyable, Equatable, Hashable, CustomS
         return IPAddress(words: (words.1 >> 32, 0), length: 4)
     }
 
+    /// The text form of RFC 5952 for IPv6 (`2001:db8::1`): lower case, no
+    /// leading zeros, the longest run of two or more zero groups (the first of
+    /// equal runs) written `::`.
     public var description: String {
         switch length {
         case 4: return "\(byte(0)).\(byte(1)).\(byte(2)).\(byte(3))"
         case 16:
-            return stride(from: 0, to: 16, by: 2).map { String(UInt16(byte($0)) << 8 | UInt16(byte($0 + 1)), radix: 16) }.joined(separator: ":")
+            let groups = stride(from: 0, to: 16, by: 2).map { UInt16(byte($0)) << 8 | UInt16(byte($0 + 1)) }
+            var longest = 0..<0, run = 0..<0
+            for (index, group) in groups.enumerated() {
+                guard group == 0 else { continue }
+                run = run.upperBound == index && !run.isEmpty ? run.lowerBound..<index + 1 : index..<index + 1
+                if run.count > longest.count { longest = run }
+            }
+            func text(_ groups: ArraySlice<UInt16>) -> String { groups.map { String($0, radix: 16) }.joined(separator: ":") }
+            guard longest.count >= 2 else { return text(groups[...]) }
+            return text(groups[..<longest.lowerBound]) + "::" + text(groups[longest.upperBound...])
         default: return "none"
         }
     }

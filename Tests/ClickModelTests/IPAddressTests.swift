@@ -35,6 +35,20 @@ struct IPAddressTests {
         #expect(IPAddress.parse("64:ff9b::192.0.2.33")?.byte(15) == 33)
     }
 
+    /// IPv6 is written as RFC 5952 recommends, its own examples included.
+    @Test(arguments: [
+        ("2001:0db8:0000:0000:0000:0000:0002:0001", "2001:db8::2:1"), ("2001:db8:0:0:0:0:2:1", "2001:db8::2:1"),
+        ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"), ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+        ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"), ("2001:DB8::AAAA", "2001:db8::aaaa"), ("::", "::"), ("::1", "::1"),
+        ("fe80::", "fe80::"), ("1:2:3:4:5:6:7:0", "1:2:3:4:5:6:7:0"), ("0:0:1:2:3:4:5:6", "::1:2:3:4:5:6"),
+        ("2001:db8:dc::", "2001:db8:dc::"),
+    ])
+    func ipv6IsWrittenShort(_ text: String, _ written: String) throws {
+        let address = try #require(IPAddress.parse(text))
+        #expect(address.description == written)
+        #expect(IPAddress.parse(written) == address, "read back as the same address")
+    }
+
     @Test func anIPv4MappedAddressIsThatIPv4Address() throws {
         let mapped = try #require(IPAddress.parse("::ffff:203.0.113.7"))
         #expect(mapped == IPAddress.parse("203.0.113.7"))
