@@ -138,7 +138,13 @@ public struct ClickPage: Sendable, Equatable {
 
     /// Every click of the page, in id order.
     public func clicks() -> [StoredClick] {
-        (0..<count).map { click(at: $0) }
+        var clicks: [StoredClick] = []
+        clicks.reserveCapacity(count)
+        forEachClick(where: { _ in true }) { _, click in
+            clicks.append(click)
+            return true
+        }
+        return clicks
     }
 
     /// An entry's fields that rebuilding today's unique clicks and address
@@ -191,7 +197,25 @@ public struct ClickPage: Sendable, Equatable {
     public func click(at index: Int) -> StoredClick {
         bytes.withUnsafeBytes { raw in
             let record = record(at: index, raw)
-            return StoredClick(record: record, subIDs: record.flags.contains(.hasSubIDs) ? subIDs(of: index, raw) : nil)
+            var section = 3 + count * entrySize
+            return StoredClick(record: record, subIDs: record.flags.contains(.hasSubIDs) ? subIDs(of: index, raw, from: &section) : nil)
+        }
+    }
+
+    /// Calls `body` with each entry from `first` on that `include` takes,
+    /// with its sub ids, in id order, until `body` answers false. An entry
+    /// `include` leaves out costs no sub-id reading, and the sub ids are read
+    /// in one pass, as they are stored in entry order.
+    public func forEachClick(from first: Int = 0, where include: (ClickRecord) -> Bool,
+                             _ body: (_ index: Int, _ click: StoredClick) -> Bool) {
+        bytes.withUnsafeBytes { raw in
+            var section = 3 + count * entrySize
+            for index in max(0, first)..<max(max(0, first), count) {
+                let record = record(at: index, raw)
+                guard include(record) else { continue }
+                let subIDs = record.flags.contains(.hasSubIDs) ? subIDs(of: index, raw, from: &section) : nil
+                guard body(index, StoredClick(record: record, subIDs: subIDs)) else { return }
+            }
         }
     }
 
@@ -219,10 +243,13 @@ public struct ClickPage: Sendable, Equatable {
             quality: entrySize > 54 ? ClickQuality(rawValue: raw[at + 62]) : [])
     }
 
-    private func subIDs(of entry: Int, _ raw: UnsafeRawBufferPointer) -> SubIDs? {
-        var offset = 3 + count * entrySize
+    /// Entry `entry`'s sub ids, looked for from `offset` in the sub-id section
+    /// (entries are stored in ascending order) and moved past them; nil, with
+    /// `offset` left at the next entry's, when the entry has none.
+    private func subIDs(of entry: Int, _ raw: UnsafeRawBufferPointer, from offset: inout Int) -> SubIDs? {
         while offset + 2 <= raw.count {
             let index = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+            if index > entry { return nil }
             offset += 2
             var values = SubIDs()
             for sub in 0..<SubIDs.count {

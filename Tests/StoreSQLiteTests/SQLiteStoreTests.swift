@@ -169,7 +169,18 @@ struct ClickPageTests {
             #expect(page.isValid)
             let clicks = page.clicks()
             #expect(clicks.map(\.id) == clicks.map(\.id).sorted())
+            #expect(clicks.map(\.subIDValues) == clicks.map { expected[$0.id]!.1 }, "sub ids read in one pass")
             if index > 0 { #expect(pages[index - 1].lastID < page.firstID) }
+            // A filtered walk from the middle gives what reading each entry gives, and stops when told.
+            var walked: [Int] = []
+            page.forEachClick(from: 10, where: { $0.linkID % 2 == 1 }) { at, click in
+                let alone = page.click(at: at)
+                #expect(click.id == alone.id && click.subIDValues == alone.subIDValues && click.linkID % 2 == 1)
+                walked.append(at)
+                return walked.count < 40
+            }
+            #expect(walked.count == min(40, (10..<page.count).filter { page.click(at: $0).linkID % 2 == 1 }.count))
+            #expect(walked == walked.sorted() && walked.allSatisfy { $0 >= 10 })
         }
         for (id, (link, subs)) in expected {
             let page = try #require(pages.first { $0.firstID <= id && id <= $0.lastID })

@@ -48,14 +48,13 @@ extension ClickPagesSQL {
             let page = ClickPage(bytes: bytes)
             let first = pageID == start.page ? start.index : 0
             guard page.isValid, first < page.count else { return }
-            for index in first..<page.count {
-                let click = page.click(at: index)
-                guard click.id >= lowID && click.id < highID && query.matches(click.record) else { continue }
+            page.forEachClick(from: first, where: { $0.id >= lowID && $0.id < highID && query.matches($0) }) { index, click in
                 clicks.append(click)
-                if clicks.count == query.limit {
+                guard clicks.count < query.limit else {
                     next = ClickCursor(page: pageID, index: index + 1)
-                    return
+                    return false
                 }
+                return true
             }
         }
         let more = clicks.count == query.limit || pagesRead == pagesPerListing
