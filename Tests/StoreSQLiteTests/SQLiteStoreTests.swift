@@ -251,3 +251,31 @@ struct SQLiteWorkspaceTests {
 
 /// A dashboard token for fixtures: unique, like the real ones.
 @Sendable func testToken() -> String { "cld_test_" + UUID().uuidString.lowercased() }
+
+@Suite("SQLite store: members")
+struct SQLiteMemberTests {
+    /// A promo-code offer with more members than SQLite binds parameters in
+    /// one statement by default (32,766; some builds allow more) lists every
+    /// member, each with its own replaced codes: the offer's member report
+    /// and CSV read them so.
+    @Test func anOfferWithMoreMembersThanAStatementBindsListsThemAll() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.shared
+        let offer = try await store.createOffer(Offer(name: "Codes", type: .promoCode)).id
+        let count = 33_000
+        try await temporary.store.write(WriteOptions()) { db in
+            for id in 1...count {
+                _ = try db.execute("INSERT INTO partners (id, name, code, created_at) VALUES (?, ?, ?, 0)",
+                                   [.integer(Int64(id)), .text("Partner \(id)"), .text("p\(id)")])
+                _ = try db.execute("""
+                    INSERT INTO memberships (offer_id, partner_id, created_at, dashboard_token, promo_code) VALUES (?, ?, 0, ?, ?)
+                    """, [.integer(Int64(offer)), .integer(Int64(id)), .text("cld_m\(id)"), .text("CODE\(id)")])
+            }
+        }
+        _ = try await store.refreshPromoCode(offerID: offer, partnerID: 7) { _, attempt in "NEW7-\(attempt)" }
+        let members = try await store.members(MemberQuery(offerID: offer, limit: 1_000_000))
+        #expect(members.count == count)
+        #expect(members.filter { !$0.previousCodes.isEmpty }.map(\.partner.id) == [7])
+        #expect(members.first { $0.partner.id == 7 }?.previousCodes.map(\.code) == ["CODE7"])
+    }
+}

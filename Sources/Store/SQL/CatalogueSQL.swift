@@ -395,25 +395,29 @@ public enum CatalogueSQL {
             .compactMap(member(from:)))
     }
 
-    /// The members with the codes they held before, read in one query.
+    /// The members with the codes they held before. Members are read one
+    /// offer or one partner at a time, so the replaced codes are read by the
+    /// shorter of the two lists, in chunks that stay well inside the
+    /// parameters a statement may bind (an offer may have 100,000 members);
+    /// other members' codes that this reads are left out below.
     static func withPreviousCodes(_ db: some SQLConnection, _ members: [Member]) throws -> [Member] {
         let holders = members.filter { $0.promoCode != nil }
         guard !holders.isEmpty else { return members }
-        // Members are read one offer or one partner at a time, so the two lists
-        // name few rows besides the members' own, and those are left out below.
         let offers = Set(holders.map(\.offerID)).sorted(), partners = Set(holders.map(\.partner.id)).sorted()
-        func list(_ ids: [UInt32]) -> String { ids.map { _ in "?" }.joined(separator: ", ") }
-        let rows = try db.rows("""
-            SELECT offer_id, partner_id, code, replaced_at, leak_flagged_at, leak_reasons, leak_orders, leak_referrers, leak_order_count
-            FROM replaced_promo_codes WHERE offer_id IN (\(list(offers))) AND partner_id IN (\(list(partners)))
-            ORDER BY id DESC
-            """, (offers + partners).map { SQLValue.integer(Int64($0)) })
-        guard !rows.isEmpty else { return members }
+        let (column, ids) = offers.count <= partners.count ? ("offer_id", offers) : ("partner_id", partners)
         var previous: [MemberKey: [ReplacedPromoCode]] = [:]
-        for row in rows {
-            let code = ReplacedPromoCode(code: try row.text(2), replacedAt: try row.int64(3), leak: try leak(from: row, at: 4))
-            previous[MemberKey(offerID: try row.id(0), partnerID: try row.id(1)), default: []].append(code)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            // A member's codes share its offer and partner, so they come in one chunk, newest first.
+            for row in try db.rows("""
+                SELECT offer_id, partner_id, code, replaced_at, leak_flagged_at, leak_reasons, leak_orders, leak_referrers, leak_order_count
+                FROM replaced_promo_codes WHERE \(column) IN (\(chunk.map { _ in "?" }.joined(separator: ", "))) ORDER BY id DESC
+                """, chunk.map { SQLValue.integer(Int64($0)) }) {
+                let code = ReplacedPromoCode(code: try row.text(2), replacedAt: try row.int64(3), leak: try leak(from: row, at: 4))
+                previous[MemberKey(offerID: try row.id(0), partnerID: try row.id(1)), default: []].append(code)
+            }
         }
+        guard !previous.isEmpty else { return members }
         return members.map { member in
             var member = member
             member.previousCodes = previous[MemberKey(offerID: member.offerID, partnerID: member.partner.id)] ?? []
