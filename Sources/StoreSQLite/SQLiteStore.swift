@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import Store
+import Synchronization
 
 /// The embedded store: one SQLite database in WAL mode, owned by this object,
 /// migrated when it opens. The default store of `clickline serve`.
@@ -89,9 +90,38 @@ extension SQLiteStore: StoreBackend {
     /// An immediate transaction: the write lock is taken at its start, so a
     /// lock held by another process is waited for there (at most the busy
     /// timeout, or until the deadline), before anything is done.
+    ///
+    /// The pool has one writer, so a write may first wait for its turn behind
+    /// others (one waiting for that lock, or the click writer's). With a
+    /// deadline, the caller is answered at it even then: the write gives up
+    /// its turn and never starts, so nothing it would have done is done later.
     public func write<T: Sendable>(_ options: WriteOptions, _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        guard options.answersWhileQueued, let deadline = options.deadline else { return try await writeInTurn(options, turn: nil, body) }
+        let turn = WriterTurn()
+        let answer = AnswerOnce<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            answer.set(continuation)
+            let timer = Task {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                if !Task.isCancelled, turn.giveUp() {
+                    answer.resume(with: .failure(StoreError(.unavailable, "the deadline passed while the write waited for its turn")))
+                }
+            }
+            Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await self.writeInTurn(options, turn: turn, body)) } catch { result = .failure(error) }
+                timer.cancel()
+                answer.resume(with: result)
+            }
+        }
+    }
+
+    /// The write itself; with a `turn`, only if the caller did not give it up first.
+    private func writeInTurn<T: Sendable>(_ options: WriteOptions, turn: WriterTurn?,
+                                          _ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         do {
             return try await pool.writeWithoutTransaction { db in
+                if let turn, !turn.start() { throw StoreError(.unavailable, "the deadline passed while the write waited for its turn") }
                 let wait = options.millisecondsLeft().map { min($0, Int(Self.busyTimeout * 1000)) }
                 if let wait { sqlite3_busy_timeout(db.sqliteConnection, Int32(wait)) }
                 defer { if wait != nil { sqlite3_busy_timeout(db.sqliteConnection, Int32(Self.busyTimeout * 1000)) } }
@@ -124,6 +154,44 @@ extension SQLiteStore: StoreBackend {
     public func close() async {
         try? probeConnection.close()
         try? pool.close()
+    }
+}
+
+/// A write's turn on the one writer: started, or given up by its caller
+/// first, whichever comes first; never both.
+private final class WriterTurn: Sendable {
+    private enum State { case waiting, started, givenUp }
+    private let state = Mutex(State.waiting)
+
+    /// Whether the write may start: its caller has not given it up.
+    func start() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .started
+            return true
+        }
+    }
+
+    /// Whether the caller may be answered now: the write has not started.
+    func giveUp() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .givenUp
+            return true
+        }
+    }
+}
+
+/// A continuation resumed by the first of the write and its deadline.
+private final class AnswerOnce<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+    func set(_ continuation: CheckedContinuation<T, any Error>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func resume(with result: Result<T, any Error>) {
+        continuation.withLock { $0.take() }?.resume(with: result)
     }
 }
 

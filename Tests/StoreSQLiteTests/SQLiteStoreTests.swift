@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Store
 import StoreSQLite
+import Synchronization
 import Testing
 
 /// A store in a fresh temporary directory, removed at the end.
@@ -277,5 +278,55 @@ struct SQLiteMemberTests {
         #expect(members.count == count)
         #expect(members.filter { !$0.previousCodes.isEmpty }.map(\.partner.id) == [7])
         #expect(members.first { $0.partner.id == 7 }?.previousCodes.map(\.code) == ["CODE7"])
+    }
+}
+
+@Suite("SQLite store: the one writer")
+struct SQLiteWriterTurnTests {
+    /// A write queued behind another that holds the one writer is answered
+    /// at its deadline, while the other still holds it, and never runs
+    /// afterwards; without a deadline, or for the conversion group commit,
+    /// it waits its turn and runs.
+    @Test func aWriteQueuedBehindAnotherIsAnsweredAtItsDeadlineAndNeverRuns() async throws {
+        let temporary = try TemporaryStore()
+        let store = temporary.store
+        let release = DispatchSemaphore(value: 0)
+        let log = Log()
+        let holder = Task {
+            try await store.write(WriteOptions()) { _ in
+                log.add("holding")
+                // Let go when the test says so (or after a while, so that a failure cannot hang the run).
+                _ = release.wait(timeout: .now() + 30)
+                log.add("released")
+            }
+        }
+        while !log.entries.contains("holding") { try await Task.sleep(for: .milliseconds(1)) }
+        let queued = Task {
+            try await store.write(WriteOptions(deadline: .now + .milliseconds(200))) { _ in log.add("gave up") }
+        }
+        let waiting = Task {
+            try await store.write(WriteOptions(deadline: .now + .milliseconds(200), answersWhileQueued: false)) { _ in log.add("waited") }
+        }
+        let answer = await queued.result
+        #expect(log.entries == ["holding"], "answered while the first write still holds the writer")
+        #expect(((answer.failure) as? StoreError)?.code == .unavailable, "\(answer)")
+        release.signal()
+        try await holder.value
+        try await waiting.value
+        try await store.write(WriteOptions()) { _ in log.add("after") }
+        #expect(log.entries == ["holding", "released", "waited", "after"], "the write given up never ran")
+    }
+
+    final class Log: Sendable {
+        private let lines = Mutex<[String]>([])
+        var entries: [String] { lines.withLock { $0 } }
+        func add(_ line: String) { lines.withLock { $0.append(line) } }
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

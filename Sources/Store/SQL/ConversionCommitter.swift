@@ -110,7 +110,8 @@ final class ConversionCommitter: Sendable {
     private func commitUntilEmpty() async {
         while let group = nextGroup() {
             let work = group.map { ($0.id, $0.request, $0.plan) }
-            let options = WriteOptions(deadline: group.compactMap(\.deadline).min())
+            // Its waiters are answered at their deadlines by the watchdog, and those still waiting when it starts are recorded.
+            let options = WriteOptions(deadline: group.compactMap(\.deadline).min(), answersWhileQueued: false)
             let memberURLs = self.memberURLs.current
             let rates = self.rates
             let results: [Result<ConversionRecording, any Error>]

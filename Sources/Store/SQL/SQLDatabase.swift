@@ -41,10 +41,17 @@ public struct WriteOptions: Sendable {
     /// When to stop waiting for the database's locks and its answer; nil
     /// waits as long as the database's own timeout allows.
     public var deadline: ContinuousClock.Instant?
+    /// Whether the caller is answered at the deadline while the write still
+    /// waits for its turn on a database with one writer (SQLite), the write
+    /// then never starting. Off for a caller that answers its own waiters at
+    /// their deadlines and wants the write to run for those still waiting
+    /// (the conversion group commit).
+    public var answersWhileQueued: Bool
 
-    public init(serialized: Bool = false, deadline: ContinuousClock.Instant? = nil) {
+    public init(serialized: Bool = false, deadline: ContinuousClock.Instant? = nil, answersWhileQueued: Bool = true) {
         self.serialized = serialized
         self.deadline = deadline
+        self.answersWhileQueued = answersWhileQueued
     }
 
     /// Milliseconds left until the deadline, at least 1; nil without one.
