@@ -365,10 +365,11 @@ public enum CatalogueSQL {
         throw StoreError(.conflict, "no free promo code could be made for partner \(partner.id)")
     }
 
-    public static func member(_ db: some SQLConnection, offerID: UInt32, partnerID: UInt32) throws -> Member? {
+    /// - Parameter previousCodes: whether to read the codes the member held before (a query more).
+    public static func member(_ db: some SQLConnection, offerID: UInt32, partnerID: UInt32, previousCodes: Bool = true) throws -> Member? {
         guard let member = try db.row("\(memberSelect) WHERE m.offer_id = ? AND m.partner_id = ?",
                                       [.integer(Int64(offerID)), .integer(Int64(partnerID))]).flatMap(member(from:)) else { return nil }
-        return try withPreviousCodes(db, [member])[0]
+        return previousCodes ? try withPreviousCodes(db, [member])[0] : member
     }
 
     /// The member holding this promo code (as stored: upper case).

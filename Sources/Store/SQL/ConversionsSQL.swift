@@ -86,9 +86,11 @@ public enum ConversionsSQL {
 
         var terms: [UInt32: CreditTerms] = [:]
         var partners: [UInt32: Partner] = [:]
-        for partnerID in [candidates.code?.partnerID, candidates.click.flatMap { $0.partnerID == 0 ? nil : $0.partnerID }].compactMap({ $0 }) {
-            let member = try CatalogueSQL.member(db, offerID: offer.id, partnerID: partnerID)
-            partners[partnerID] = try CatalogueSQL.partner(db, id: partnerID)
+        for partnerID in [candidates.code?.partnerID, candidates.click.flatMap { $0.partnerID == 0 ? nil : $0.partnerID }].compactMap({ $0 })
+        where partners[partnerID] == nil {
+            // A member's row carries its partner; a click's partner may have left the offer since.
+            let member = try CatalogueSQL.member(db, offerID: offer.id, partnerID: partnerID, previousCodes: false)
+            partners[partnerID] = try member?.partner ?? CatalogueSQL.partner(db, id: partnerID)
             terms[partnerID] = CreditTerms(payoutOverride: member?.payoutOverride, parentID: partners[partnerID]?.parentID)
         }
         let planned = plan(ConversionEvidence(offer: offer, candidates: candidates, terms: terms, amount: request.amount, now: request.now))
