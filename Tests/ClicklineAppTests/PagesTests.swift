@@ -175,6 +175,44 @@ extension EndToEnd {
             }
         }
 
+        /// The Quality page lists each partner's flagged conversions, orders on
+        /// leaked codes and held commission over the range, and downloads the
+        /// whole report as CSV; a range it cannot read is said, not a failure.
+        @Test func theQualityPageShowsWhatEachPartnersTrafficIsWorth() async throws {
+            try await withServer { server in
+                let owner = try await Self.signedIn(server, "owner@example.com", .owner)
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!))
+                let member = try #require(try await server.store.memberships(partnerID: alice.id).first { $0.promoCode != nil })
+                _ = try await server.store.updateOffer(id: member.offerID) { $0.leakedCodePolicy = .hold }
+                _ = try owner.get("/quality")
+                #expect(owner.page.contains(#"href="/quality" aria-current="page""#), "in the console's navigation")
+                var request = ConversionRequest(offerID: nil, orderID: "Q-1", amount: Money(minorUnits: 5_000, currency: .usd), source: .shopify,
+                                                codes: [member.promoCode!], now: Int64(Date().timeIntervalSince1970 * 1000))
+                request.couponSite = "retailmenot.com"
+                guard case .created(let held) = try await ConversionRecorder(store: server.store).record(request) else {
+                    Issue.record("the order was not recorded")
+                    return
+                }
+                let heldAmount = held.commissions.filter { $0.status == .held }.reduce(0) { $0 + $1.amount.minorUnits }
+                #expect(heldAmount > 0)
+
+                _ = try owner.get("/quality")
+                let row = try #require(PageClient.capture(#"(?s)(<tr data-row data-partner="\#(alice.id)">.*?</tr>)"#, in: owner.page))
+                #expect(row.contains(#"data-column="flagged">1<"#) && row.contains(#"data-column="leaked">1<"#), "\(row)")
+                #expect(row.contains(#"data-column="held">\#(Money(minorUnits: heldAmount, currency: .usd).decimalString)<"#), "\(row)")
+                #expect(row.contains(alice.name))
+
+                let csv = try owner.get("/quality.csv?range=last_30_days")
+                #expect(csv.status == 200 && csv.header("Content-Type")?.hasPrefix("text/csv") == true)
+                let lines = csv.text.split(whereSeparator: \.isNewline).map(String.init)
+                #expect(lines.first?.hasPrefix("partner_id,clicks,invalid_clicks,invalid_share,flagged_conversions,leaked_code_orders,held_commission") == true)
+                #expect(lines.contains { $0.hasPrefix("\(alice.id),") && $0.contains(",1,1,\(heldAmount),USD") }, "\(lines)")
+
+                let unreadable = try owner.get("/quality?range=custom&from=2026-02-30&to=2026-03-01")
+                #expect(unreadable.status == 200 && owner.page.contains(#"id="problem""#), "\(owner.page)")
+            }
+        }
+
         /// Under the `hold` policy an order from a coupon site waits in the
         /// review queue; a teammate decides on the conversion's page with a
         /// reason, which the log keeps under their email.

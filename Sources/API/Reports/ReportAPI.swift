@@ -118,13 +118,22 @@ package struct ReportAPI: Sendable {
         guard parameters["format"] == "csv" else {
             return try JSONBody.response(QualityBody(range: selection.range, currency: currency, items: rows))
         }
+        return Self.qualityCSV(rows, range: selection.range, currency: currency)
+    }
+
+    /// The quality report as a download, as the API and the console's page give it.
+    package static func qualityCSV(_ rows: [QualityRow], range: ReportRange, currency: String) -> Response {
+        qualityCSV(rows.map(QualityRowBody.init), range: range, currency: currency)
+    }
+
+    static func qualityCSV(_ rows: [QualityRowBody], range: ReportRange, currency: String) -> Response {
         var csv = CSV(header: ["partner_id", "clicks", "invalid_clicks", "invalid_share", "flagged_conversions", "leaked_code_orders",
                                "held_commission", "currency"])
         for row in rows {
             csv.append([String(row.partner_id), String(row.clicks), String(row.invalid_clicks), String(row.invalid_share),
                         String(row.flagged_conversions), String(row.leaked_code_orders), String(row.held_commission), currency])
         }
-        return csv.response(fileName: "quality_\(selection.range.fileLabel).csv")
+        return csv.response(fileName: "quality_\(range.fileLabel).csv")
     }
 
     // MARK: link variants

@@ -48,6 +48,7 @@ struct ConsolePages: Sendable {
         registerRules(on: pages)
         registerMembers(on: pages)
         registerMoney(on: pages)
+        registerQuality(on: pages)
         registerProjects(on: pages)
         registerTeam(on: pages)
         registerWebhooks(on: pages)

@@ -646,6 +646,20 @@ def conversions_and_payments(service, browser, mailbox):
     check(len(table) == 1 and table[0]["amount"] == "10.00" and table[0]["reference"] == "December payout", "the CSV: %r" % table)
     payments = service.ok("GET", "/v1/payments")["items"]
     check(len(payments) == 1 and payments[0]["partner_id"] == partners["abc123"] and payments[0]["amount"] == 1000, "API: %r" % payments)
+
+    # Quality: both partners' clicks, none invalid; the CSV has the same; the review queue is empty.
+    browser.press("nav a[href='/quality']")
+    browser.page_shown("quality", narrow=True)
+    shown = {r.get_attribute("data-partner"): r.text for r in browser.all("#quality tbody tr[data-partner]")}
+    check({str(partners["abc123"]), str(partners["ben7"])} <= set(shown), "quality rows: %r" % shown)
+    check(all("0.0 %" in text for text in shown.values()), "no invalid clicks: %r" % shown)
+    status, headers, text = browser.fetch("/quality.csv")
+    quality = {row["partner_id"]: row for row in csv.DictReader(io.StringIO(text))}
+    check(quality[str(partners["ben7"])]["invalid_clicks"] == "0" and int(quality[str(partners["ben7"])]["clicks"]) >= 1,
+          "the quality CSV: %r" % quality)
+    browser.press("nav a[href='/review']")
+    browser.page_shown("review")
+    check("Nothing waits for review." in browser.text("#review-queue"), "the queue is empty: %r" % browser.text("#review-queue"))
     return {"reversed": conversion_id, "paid": payments[0]["amount"]}
 
 
