@@ -140,7 +140,8 @@ public final class ClicklineApplication: Sendable {
         let deadlines = RequestDeadlines(conversions: .milliseconds(settings.postbackDeadlineMilliseconds),
                                          other: .milliseconds(settings.requestDeadlineMilliseconds))
         eventTargets = TargetGuard(allowPrivate: settings.allowPrivateEventTargets, allowHTTP: settings.allowHTTPEventTargets)
-        let pages = try await Pages.load(store: store, urls: urls, sources: sources, eventTargets: eventTargets)
+        let pages = try await Pages.load(store: store, urls: urls, sources: sources, eventTargets: eventTargets,
+                                         invalidClicks: settings.invalidClicks)
         mailServer = try Self.mailServer(settings)
         let router = AdminAPI.router(store: store, sources: sources, metrics: MetricsExporter(registry: registry, sources: sources),
                                      urls: urls, deadlines: deadlines, sessions: pages.sessionRoles, eventTargets: eventTargets,

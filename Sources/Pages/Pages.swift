@@ -24,18 +24,21 @@ public struct Pages: Sendable {
     let cookie: SessionCookieParameters
     /// Where webhooks and postbacks may lead, as the API checks it.
     let eventTargets: TargetGuard
+    /// Names the flags of invalid clicks as the API does, with today's settings.
+    let invalidClicks: InvalidClickRules
 
     static let sessionCookieName = "clickline_session"
 
     /// Loads the templates; fails when they are missing from the program's resources.
     public static func load(store: SQLStore, urls: PublicURLs, sources: OpsSources, hasher: PasswordHasher = PasswordHasher(),
-                            limits: SignInLimits = SignInLimits(), eventTargets: TargetGuard = TargetGuard()) async throws -> Pages {
+                            limits: SignInLimits = SignInLimits(), eventTargets: TargetGuard = TargetGuard(),
+                            invalidClicks: InvalidClickRules = InvalidClickRules()) async throws -> Pages {
         let cookie = SessionCookieParameters(name: sessionCookieName, path: "/", secure: urls.pagesAreSecure, sameSite: .lax)
         return Pages(store: store, urls: urls, sources: sources, renderer: try await Renderer.load(),
                      accounts: Accounts(store: store, urls: urls, hasher: hasher, limits: limits),
                      sessionStorage: SessionStorage(StoredSessions(store: store), configuration: .init(sessionCookieParameters: cookie,
                                                                                                       keyPrefix: "session.")),
-                     cookie: cookie, eventTargets: eventTargets)
+                     cookie: cookie, eventTargets: eventTargets, invalidClicks: invalidClicks)
     }
 
     /// Adds every page, and `/assets/{name}`, to the router.

@@ -213,6 +213,40 @@ extension EndToEnd {
             }
         }
 
+        /// A partner's invalid clicks on the Quality page lead to the clicks
+        /// themselves, each flagged one with why it did not count.
+        @Test func flaggedClicksAreListedWithWhyTheyDidNotCount() async throws {
+            try await withServer { server in
+                let owner = try await Self.signedIn(server, "owner@example.com", .owner)
+                let alice = try #require(try await server.store.partner(code: Code("abc123")!))
+                let browser = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+                let headless = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36"
+                var ids: [ClickID] = []
+                for (method, agent) in [("GET", browser), ("HEAD", browser), ("GET", headless)] {
+                    let (response, _) = try HTTP.exchange(port: server.edgePort, Array(
+                        "\(method) /haircare/abc123 HTTP/1.1\r\nHost: t.example\r\nUser-Agent: \(agent)\r\nConnection: close\r\n\r\n".utf8))
+                    ids.append(try #require(response.clickID))
+                }
+                try #require(try await server.waitUntil(seconds: 10) {
+                    for id in ids where try await server.store.click(id: id) == nil { return false }
+                    return true
+                })
+                _ = try owner.get("/quality")
+                let link = try #require(PageClient.capture(#"href="(/clicks\?partner_id=\#(alice.id)&amp;flagged=1[^"]*)""#, in: owner.page))
+                #expect(try owner.get(link.replacingOccurrences(of: "&amp;", with: "&")).status == 200)
+                #expect(owner.page.contains("Clicks of \(alice.name)"))
+                #expect(!owner.page.contains("data-click=\"\(ids[0])\""), "a clean click is not flagged")
+                let head = try #require(PageClient.capture(#"(?s)(<tr data-row data-click="\#(ids[1])">.*?</tr>)"#, in: owner.page))
+                #expect(head.contains(#"data-flag="head_request""#) && head.contains("a HEAD request"), "\(head)")
+                let bot = try #require(PageClient.capture(#"(?s)(<tr data-row data-click="\#(ids[2])">.*?</tr>)"#, in: owner.page))
+                #expect(bot.contains(#"data-flag="headless_browser""#), "\(bot)")
+
+                _ = try owner.get("/clicks?partner_id=\(alice.id)")
+                #expect(ids.allSatisfy { owner.page.contains("data-click=\"\($0)\"") }, "unfiltered, every click")
+                #expect(try owner.get("/clicks?partner_id=x").status == 200 && owner.page.contains(#"id="problem""#))
+            }
+        }
+
         /// Under the `hold` policy an order from a coupon site waits in the
         /// review queue; a teammate decides on the conversion's page with a
         /// reason, which the log keeps under their email.

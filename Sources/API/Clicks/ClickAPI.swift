@@ -6,7 +6,7 @@ import Wire
 
 /// Stored clicks, each with its quality flags (SPEC section 14): what a brand
 /// looks at to see why a click did not count.
-struct ClickAPI: Sendable {
+package struct ClickAPI: Sendable {
     let store: any ClickReader
     /// Names the flags of `invalid` clicks as today's settings do.
     let rules: InvalidClickRules
@@ -35,7 +35,7 @@ struct ClickAPI: Sendable {
         return try JSONBody.response(Page(items: listing.clicks.map(body), nextCursor: listing.next?.description))
     }
 
-    static func query(_ fields: [String: String]) throws(APIError) -> ClickQuery {
+    package static func query(_ fields: [String: String]) throws(APIError) -> ClickQuery {
         let from = try fields["from"].map { text throws(APIError) in try ReportRange.instant(text, "from", endOfDay: false) } ?? 0
         // The largest time a click id holds: every click.
         let to = try fields["to"].map { text throws(APIError) in try ReportRange.instant(text, "to", endOfDay: true) } ?? 0xFFFF_FFFF_FFFF

@@ -24,6 +24,7 @@ struct ConsolePages: Sendable {
     let emails: MemberEmails
     let reports: ReportAPI
     let eventTargets: TargetGuard
+    let invalidClicks: InvalidClickRules
 
     init(pages: Pages) {
         store = pages.store
@@ -38,6 +39,7 @@ struct ConsolePages: Sendable {
         emails = MemberEmails(store: pages.store, urls: pages.urls)
         reports = ReportAPI(store: pages.store)
         eventTargets = pages.eventTargets
+        invalidClicks = pages.invalidClicks
     }
 
     func register(on pages: RouterGroup<PageContext>) {
@@ -49,6 +51,7 @@ struct ConsolePages: Sendable {
         registerMembers(on: pages)
         registerMoney(on: pages)
         registerQuality(on: pages)
+        registerClicks(on: pages)
         registerProjects(on: pages)
         registerTeam(on: pages)
         registerWebhooks(on: pages)

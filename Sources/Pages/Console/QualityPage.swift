@@ -44,6 +44,7 @@ extension ConsolePages {
             ($0.invalidClicks, $0.flaggedConversions + $0.leakedCodeOrders, $0.heldCommission, $1.partnerID)
                 > ($1.invalidClicks, $1.flaggedConversions + $1.leakedCodeOrders, $1.heldCommission, $0.partnerID)
         }
+        let days = "from=\(Self.day(selection.range.from))&to=\(Self.day(selection.range.to - 1))"
         var partners: [[String: Any]] = []
         for row in rows.prefix(Self.qualityRowsShown) {
             let name = try await store.partner(id: row.partnerID)?.name ?? "partner \(row.partnerID)"
@@ -52,6 +53,7 @@ extension ConsolePages {
                 "share": row.clicks == 0 ? "–" : String(format: "%.1f %%", row.invalidShare * 100),
                 "flagged": Self.count(row.flaggedConversions), "leaked": Self.count(row.leakedCodeOrders),
                 "held": Self.money(row.heldCommission, currency),
+                "clicks_link": "/clicks?partner_id=\(row.partnerID)&flagged=1&\(days)",
             ])
         }
         let query = request.uri.queryParameters

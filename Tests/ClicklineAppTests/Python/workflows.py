@@ -657,6 +657,12 @@ def conversions_and_payments(service, browser, mailbox):
     quality = {row["partner_id"]: row for row in csv.DictReader(io.StringIO(text))}
     check(quality[str(partners["ben7"])]["invalid_clicks"] == "0" and int(quality[str(partners["ben7"])]["clicks"]) >= 1,
           "the quality CSV: %r" % quality)
+    browser.press("#quality tr[data-partner='%d'] td[data-column=invalid] a" % partners["ben7"])
+    browser.page_shown("clicks", narrow=True)
+    check("No clicks flagged here." in browser.text("#clicks"), "Ben's clicks are clean: %r" % browser.text("#clicks"))
+    browser.find("input[name=flagged]").click()
+    browser.press("#apply")
+    check(len(browser.all("#clicks tbody tr[data-click]")) >= 1, "unfiltered, Ben's click: %r" % browser.text("#clicks"))
     browser.press("nav a[href='/review']")
     browser.page_shown("review")
     check("Nothing waits for review." in browser.text("#review-queue"), "the queue is empty: %r" % browser.text("#review-queue"))
