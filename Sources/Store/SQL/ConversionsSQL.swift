@@ -172,10 +172,13 @@ public enum ConversionsSQL {
             commissions.append(Commission(id: lineID, conversionID: conversionID, offerID: offer.id, partnerID: line.partnerID,
                                           amount: Money(minorUnits: line.minorUnits, currency: request.amount.currency), kind: line.kind,
                                           status: status, availableAt: availableAt, paymentID: nil, reversesID: nil))
-            try addRollup(db, minute: minute, offerID: offer.id, partnerID: line.partnerID, commissions: line.minorUnits)
         }
-        try addRollup(db, minute: minute, offerID: offer.id, partnerID: planned.decision.partnerID ?? 0, conversions: 1,
-                      sales: request.amount.minorUnits)
+        // The rollups once per row the conversion touches, not once per line and again for the sale.
+        var sums: [UInt32: RollupSums] = [:]
+        for line in planned.lines { sums[line.partnerID, default: RollupSums()].commissions += line.minorUnits }
+        sums[planned.decision.partnerID ?? 0, default: RollupSums()].conversions += 1
+        sums[planned.decision.partnerID ?? 0, default: RollupSums()].sales += request.amount.minorUnits
+        try addRollups(db, minute: minute, offerID: offer.id, sums)
         if let member = codeMember {
             // The code was used on this order, whoever is credited.
             try db.execute("UPDATE memberships SET promo_uses = promo_uses + 1 WHERE offer_id = ? AND partner_id = ?",
@@ -226,12 +229,38 @@ public enum ConversionsSQL {
     /// Adds to the conversion rollups of a minute and to the daily ones of its day.
     static func addRollup(_ db: some SQLConnection, minute: Int64, offerID: UInt32, partnerID: UInt32, conversions: Int64 = 0,
                           sales: Int64 = 0, commissions: Int64 = 0, paid: Int64 = 0) throws {
-        let figures: [SQLValue] = [.integer(conversions), .integer(sales), .integer(commissions), .integer(paid)]
-        try db.execute(RollupUpserts.minute, [.integer(minute), .integer(Int64(offerID)), .integer(Int64(partnerID))] + figures)
+        try addRollups(db, minute: minute, offerID: offerID,
+                       [partnerID: RollupSums(conversions: conversions, sales: sales, commissions: commissions, paid: paid)])
+    }
+
+    /// What one change adds to a partner's rollup rows.
+    struct RollupSums {
+        var conversions: Int64 = 0
+        var sales: Int64 = 0
+        var commissions: Int64 = 0
+        var paid: Int64 = 0
+
+        var values: [SQLValue] { [.integer(conversions), .integer(sales), .integer(commissions), .integer(paid)] }
+
+        static func + (a: RollupSums, b: RollupSums) -> RollupSums {
+            RollupSums(conversions: a.conversions + b.conversions, sales: a.sales + b.sales, commissions: a.commissions + b.commissions,
+                       paid: a.paid + b.paid)
+        }
+    }
+
+    /// Adds each partner's sums (partner 0: none credited) to its minute and
+    /// day rows, and their total to the offer's day row: one upsert per row,
+    /// partners in id order, so that transactions take the rows' locks in
+    /// the same order.
+    static func addRollups(_ db: some SQLConnection, minute: Int64, offerID: UInt32, _ sums: [UInt32: RollupSums]) throws {
         let day = floorDiv(minute, 1440)
-        try db.execute(RollupUpserts.offerDay, [.integer(day), .integer(Int64(offerID))] + figures)
-        guard partnerID != 0 else { return }
-        try db.execute(RollupUpserts.memberDay, [.integer(day), .integer(Int64(offerID)), .integer(Int64(partnerID))] + figures)
+        for (partnerID, figures) in sums.sorted(by: { $0.key < $1.key }) {
+            try db.execute(RollupUpserts.minute, [.integer(minute), .integer(Int64(offerID)), .integer(Int64(partnerID))] + figures.values)
+            guard partnerID != 0 else { continue }
+            try db.execute(RollupUpserts.memberDay, [.integer(day), .integer(Int64(offerID)), .integer(Int64(partnerID))] + figures.values)
+        }
+        let total = sums.values.reduce(RollupSums(), +)
+        try db.execute(RollupUpserts.offerDay, [.integer(day), .integer(Int64(offerID))] + total.values)
     }
 
     /// The upserts of `addRollup`, written out once: each adds the four sums to its row.
