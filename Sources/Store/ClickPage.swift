@@ -208,9 +208,10 @@ public struct ClickPage: Sendable, Equatable {
     /// in one pass, as they are stored in entry order.
     public func forEachClick(from first: Int = 0, where include: (ClickRecord) -> Bool,
                              _ body: (_ index: Int, _ click: StoredClick) -> Bool) {
+        guard first < count else { return }
         bytes.withUnsafeBytes { raw in
             var section = 3 + count * entrySize
-            for index in max(0, first)..<max(max(0, first), count) {
+            for index in max(0, first)..<count {
                 let record = record(at: index, raw)
                 guard include(record) else { continue }
                 let subIDs = record.flags.contains(.hasSubIDs) ? subIDs(of: index, raw, from: &section) : nil

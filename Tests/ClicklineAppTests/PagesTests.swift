@@ -243,6 +243,20 @@ extension EndToEnd {
 
                 _ = try owner.get("/clicks?partner_id=\(alice.id)")
                 #expect(ids.allSatisfy { owner.page.contains("data-click=\"\($0)\"") }, "unfiltered, every click")
+
+                // A hundred a page: the next page goes on with the same filters.
+                for _ in 0..<100 {
+                    let (response, _) = try HTTP.exchange(port: server.edgePort, Array(
+                        "GET /haircare/abc123 HTTP/1.1\r\nHost: t.example\r\nUser-Agent: \(browser)\r\nConnection: close\r\n\r\n".utf8))
+                    ids.append(try #require(response.clickID))
+                }
+                try #require(try await server.waitUntil(seconds: 10) { try await server.store.click(id: ids.last!) != nil })
+                _ = try owner.get("/clicks?partner_id=\(alice.id)&to=2100-01-01")
+                let first = Set(ids.filter { owner.page.contains("data-click=\"\($0)\"") })
+                let next = try #require(PageClient.capture(#"href="([^"]+)" id="next-page""#, in: owner.page))
+                _ = try owner.get(next.replacingOccurrences(of: "&amp;", with: "&"))
+                let second = Set(ids.filter { owner.page.contains("data-click=\"\($0)\"") })
+                #expect(first.count == 100 && first.isDisjoint(with: second) && first.union(second) == Set(ids), "\(first.count) + \(second.count)")
                 #expect(try owner.get("/clicks?partner_id=x").status == 200 && owner.page.contains(#"id="problem""#))
             }
         }

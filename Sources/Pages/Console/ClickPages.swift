@@ -46,10 +46,11 @@ extension ConsolePages {
         }
         var next: String?
         if let cursor = listing.next {
-            var items = fields.filter { ["partner_id", "from", "to"].contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            if flaggedOnly { items.append(("flagged", "1")) }
-            items.append(("cursor", cursor.description))
-            next = "/clicks?" + items.map { "\($0.0)=\(Self.queryEscaped($0.1))" }.joined(separator: "&")
+            var link = URLComponents()
+            link.path = "/clicks"
+            link.queryItems = ["partner_id", "from", "to"].compactMap { name in fields[name].map { URLQueryItem(name: name, value: $0) } }
+                + (flaggedOnly ? [URLQueryItem(name: "flagged", value: "1")] : []) + [URLQueryItem(name: "cursor", value: cursor.description)]
+            next = link.string
         }
         var partner: Partner?
         if let id = fields["partner_id"].flatMap(UInt32.init) { partner = try await store.partner(id: id) }
@@ -58,10 +59,6 @@ extension ConsolePages {
             "partner_id": fields["partner_id"] ?? "", "from": fields["from"] ?? "", "to": fields["to"] ?? "", "flagged_only": flaggedOnly,
             "next": next ?? "", "first_page": fields["cursor"] == nil,
         ], context)
-    }
-
-    static func queryEscaped(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~:"))) ?? text
     }
 }
 
